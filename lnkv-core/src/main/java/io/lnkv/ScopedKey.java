@@ -1,0 +1,30 @@
+package io.lnkv;
+
+/**
+ * A full key: primary namespace, secondary namespace and key. Its string form is {@code
+ * primary/secondary/key}, which is unambiguous because {@code /} is outside LDK's alphabet.
+ *
+ * <p>Construction does not validate; stores validate on use (see {@link KeyRules}).
+ */
+public record ScopedKey(String primaryNamespace, String secondaryNamespace, String key) {
+  public ScopedKey {
+    if (primaryNamespace == null || secondaryNamespace == null || key == null) {
+      throw new NullPointerException("namespace or key is null");
+    }
+  }
+
+  /** A key at {@code (primary, secondary, key)}. */
+  public static ScopedKey of(String primary, String secondary, String key) {
+    return new ScopedKey(primary, secondary, key);
+  }
+
+  /** Throws {@link InvalidKeyException} if this key breaks LDK's rules. */
+  public void validate() {
+    KeyRules.checkKey(primaryNamespace, secondaryNamespace, key);
+  }
+
+  @Override
+  public String toString() {
+    return primaryNamespace + "/" + secondaryNamespace + "/" + key;
+  }
+}

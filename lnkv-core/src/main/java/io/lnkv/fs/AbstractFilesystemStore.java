@@ -1,0 +1,312 @@
+package io.lnkv.fs;
+
+import io.lnkv.CorruptedDataException;
+import io.lnkv.KeyRules;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreException;
+import io.lnkv.spi.AbstractKVStore;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What {@link FilesystemStore} (LDK's v1 layout) and {@link FilesystemStoreV2} share: the write,
+ * read, remove and listing procedures, creation order in mtimes, the walk of all keys, temporary
+ * file cleanup and the folder lock. A subclass says only where a scope lives and which levels of
+ * the folder hold keys.
+ *
+ * <p>Creation order: a new file's mtime is the current time in milliseconds, raised if needed to
+ * one millisecond past the newest mtime this store has assigned or found, so that keys created in
+ * one millisecond still sort in creation order; a rewrite copies the old file's mtime onto the
+ * replacement before it is renamed into place. Pages sort by mtime descending, then key
+ * descending, as LDK's v2 does.
+ */
+abstract class AbstractFilesystemStore extends AbstractKVStore {
+  private static final Comparator<KeyFile> NEWEST_FIRST =
+      Comparator.comparingLong(KeyFile::mtimeMillis)
+          .thenComparing(KeyFile::name)
+          .reversed();
+
+  private final Path root;
+  private final FsFiles files;
+  private final DirectoryLock lock;
+  private final AtomicLong tmpCounter = new AtomicLong();
+  private final AtomicLong lastCreationMillis = new AtomicLong();
+
+  /**
+   * @param root an existing folder, already checked for its layout
+   * @param lock the folder's lock, held; closed with the store
+   */
+  AbstractFilesystemStore(String kind, Path root, DirectoryLock lock, Builder<?> settings)
+      throws IOException {
+    super(kind + " at " + root, settings);
+    this.root = root;
+    this.files = new FsFiles(root);
+    this.lock = lock;
+    recover();
+  }
+
+  /** The folder of a scope. */
+  abstract Path scopeDir(String primary, String secondary);
+
+  /** The namespace a folder name stands for (v2 maps {@code [empty]} to the empty string). */
+  abstract String namespaceOf(String folderName);
+
+  /** Whether files directly at {@code depth} (0 = root, 1 = primary, 2 = secondary) are keys. */
+  abstract boolean keysAt(int depth);
+
+  /** The folder this store keeps its data in. */
+  public final Path root() {
+    return root;
+  }
+
+  final Path fileOf(ScopedKey key) {
+    return scopeDir(key.primaryNamespace(), key.secondaryNamespace()).resolve(key.key());
+  }
+
+  @Override
+  protected final byte[] doRead(ScopedKey key) throws IOException {
+    return FsFiles.readOrNull(fileOf(key));
+  }
+
+  @Override
+  protected final void doWrite(ScopedKey key, byte[] value) throws IOException {
+    Path dest = fileOf(key);
+    BasicFileAttributes existing = FsFiles.attributesOrNull(dest);
+    FileTime created =
+        existing != null && existing.isRegularFile()
+            ? existing.lastModifiedTime()
+            : FileTime.fromMillis(nextCreationMillis());
+    writeFile(dest, value, created);
+  }
+
+  /** Writes {@code dest} durably with the given creation time (for migration, which keeps it). */
+  final void writeFile(Path dest, byte[] value, FileTime created) throws IOException {
+    files.createDirectories(dest.getParent());
+    Path tmp =
+        dest.resolveSibling(
+            dest.getFileName() + "." + tmpCounter.getAndIncrement() + FsFiles.TMP_SUFFIX);
+    files.writeAtomically(dest, tmp, value, created);
+    lastCreationMillis.accumulateAndGet(created.toMillis(), Math::max);
+  }
+
+  private long nextCreationMillis() {
+    long now = System.currentTimeMillis();
+    return lastCreationMillis.updateAndGet(last -> Math.max(now, last + 1));
+  }
+
+  @Override
+  protected final void doRemove(ScopedKey key, boolean lazy) throws IOException {
+    FsFiles.remove(fileOf(key), lazy);
+  }
+
+  @Override
+  protected final List<String> doList(String primary, String secondary) throws IOException {
+    return scan(scopeDir(primary, secondary)).stream().map(KeyFile::name).toList();
+  }
+
+  @Override
+  protected final Page doListPaginated(
+      String primary, String secondary, PageToken token, int pageSize) throws IOException {
+    KeyFile after = token == null ? null : parseToken(token);
+    List<KeyFile> entries = new ArrayList<>(scan(scopeDir(primary, secondary)));
+    entries.sort(NEWEST_FIRST);
+    List<String> page = new ArrayList<>(pageSize);
+    KeyFile last = null;
+    for (KeyFile e : entries) {
+      if (after != null && NEWEST_FIRST.compare(e, after) <= 0) {
+        continue; // at or before the token's position
+      }
+      if (page.size() == pageSize) {
+        return new Page(page, Optional.of(formatToken(last)));
+      }
+      page.add(e.name());
+      last = e;
+    }
+    return Page.last(page);
+  }
+
+  /** LDK v2's token: the mtime as 16 zero-padded decimal digits, {@code :}, the key. */
+  private static PageToken formatToken(KeyFile entry) {
+    return new PageToken(String.format("%016d:%s", entry.mtimeMillis(), entry.name()));
+  }
+
+  private static KeyFile parseToken(PageToken token) {
+    String s = token.value();
+    if (s.length() < 17 || s.charAt(16) != ':') {
+      throw new IllegalArgumentException(
+          "Invalid page token '" + s + "': expected 16 digits, ':' and a key");
+    }
+    try {
+      return new KeyFile(s.substring(17), Long.parseUnsignedLong(s.substring(0, 16)));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid page token '" + s + "': the first 16 characters are not a number", e);
+    }
+  }
+
+  @Override
+  protected final List<ScopedKey> doListAllKeys() throws IOException {
+    List<ScopedKey> all = new ArrayList<>();
+    walk(root, 0, "", "", all);
+    return all;
+  }
+
+  private void walk(Path dir, int depth, String primary, String secondary, List<ScopedKey> out)
+      throws IOException {
+    for (Path child : children(dir)) {
+      String name = child.getFileName().toString();
+      BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
+      if (attrs == null || FsFiles.isArtifact(name)) {
+        continue; // removed meanwhile, or a temporary file
+      }
+      if (attrs.isDirectory()) {
+        if (depth == 2) {
+          throw new CorruptedDataException(
+              "Unexpected folder "
+                  + child
+                  + " in "
+                  + description()
+                  + ": only two levels of namespaces exist; move it out of the store folder");
+        }
+        String ns = checkedName(child, namespaceOf(name));
+        walk(child, depth + 1, depth == 0 ? ns : primary, depth == 1 ? ns : secondary, out);
+      } else if (attrs.isRegularFile() && keysAt(depth)) {
+        out.add(ScopedKey.of(primary, secondary, checkedName(child, name)));
+      } else {
+        throw unexpectedEntry(child);
+      }
+    }
+  }
+
+  /** The keys (regular files) in {@code dir}, with their mtimes; empty if it does not exist. */
+  private List<KeyFile> scan(Path dir) throws IOException {
+    List<KeyFile> out = new ArrayList<>();
+    for (Path child : children(dir)) {
+      String name = child.getFileName().toString();
+      if (FsFiles.isArtifact(name)) {
+        continue;
+      }
+      BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
+      if (attrs == null || attrs.isDirectory()) {
+        continue; // removed since the directory was read (so absent now), or a namespace
+      }
+      if (!attrs.isRegularFile()) {
+        throw unexpectedEntry(child);
+      }
+      out.add(new KeyFile(checkedName(child, name), attrs.lastModifiedTime().toMillis()));
+    }
+    return out;
+  }
+
+  private static List<Path> children(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      stream.forEach(out::add);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return List.of();
+    }
+    return out;
+  }
+
+  private String checkedName(Path entry, String name) {
+    if (!KeyRules.isValidPart(name) || name.isEmpty()) {
+      throw new CorruptedDataException(
+          "Unexpected entry "
+              + entry
+              + " in "
+              + description()
+              + ": its name is not a valid namespace or key; move it out of the store folder");
+    }
+    return name;
+  }
+
+  private CorruptedDataException unexpectedEntry(Path entry) {
+    return new CorruptedDataException(
+        "Unexpected entry "
+            + entry
+            + " in "
+            + description()
+            + ": neither a key file nor a namespace folder; move it out of the store folder");
+  }
+
+  /**
+   * Startup recovery, under the lock: deletes temporary files left by a crash mid-write (they
+   * were never renamed into place, so they hold no acknowledged data), and learns the newest
+   * creation time on disk so that new keys sort after every existing one.
+   */
+  private void recover() throws IOException {
+    recover(root, 0);
+  }
+
+  private void recover(Path dir, int depth) throws IOException {
+    for (Path child : children(dir)) {
+      BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
+      if (attrs == null) {
+        continue;
+      }
+      if (attrs.isDirectory() && depth < 2) {
+        recover(child, depth + 1);
+      } else if (attrs.isRegularFile()) {
+        if (FsFiles.isArtifact(child.getFileName().toString())) {
+          Files.deleteIfExists(child);
+        } else {
+          lastCreationMillis.accumulateAndGet(attrs.lastModifiedTime().toMillis(), Math::max);
+        }
+      }
+    }
+  }
+
+  /** Checks a folder's layout before a store is opened on it. */
+  @FunctionalInterface
+  interface LayoutCheck {
+    void check(Path root) throws IOException;
+  }
+
+  /** Creates the store once the folder exists, is locked and passed its layout check. */
+  @FunctionalInterface
+  interface Constructor<S> {
+    S create(Path root, DirectoryLock lock) throws IOException;
+  }
+
+  /**
+   * The opening sequence of both stores: create the folder (owner-only), take its lock, check
+   * its layout, construct (which recovers). Any failure releases the lock.
+   */
+  static <S> S open(Path folder, String kind, LayoutCheck layout, Constructor<S> constructor) {
+    Path root = folder.toAbsolutePath().normalize();
+    try {
+      new FsFiles(root).createDirectories(root);
+      DirectoryLock lock = DirectoryLock.acquire(root, kind);
+      try {
+        layout.check(root);
+        return constructor.create(root, lock);
+      } catch (IOException | RuntimeException e) {
+        lock.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new StoreException("Failed to open " + kind + " at " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  protected final void doClose() {
+    lock.close();
+  }
+
+  /** A key file and its mtime in milliseconds (its creation time). */
+  record KeyFile(String name, long mtimeMillis) {}
+}

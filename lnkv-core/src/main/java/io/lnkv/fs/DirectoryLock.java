@@ -1,0 +1,149 @@
+package io.lnkv.fs;
+
+import io.lnkv.StoreException;
+import io.lnkv.StoreLockedException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The single-writer lock of a store folder: an OS file lock on {@code .<folder>.lnkv-lock} beside
+ * the folder (in its parent), never inside it, because LDK treats every file in a store folder as
+ * data (v1 lists root files as keys; v2 refuses a folder with a top-level file).
+ *
+ * <p>The OS releases the lock when the holding process dies, even by SIGKILL, so no stale lock
+ * outlives its holder. The file is never deleted (deleting a lock file lets two processes lock two
+ * different files of the same name). It holds a line naming the holder, which a refused opener
+ * puts in its message.
+ *
+ * <p>POSIX locks belong to the process, not the thread or channel, and closing any channel to the
+ * file would drop them; so a second open in this process is refused from an in-process registry,
+ * before the file is touched.
+ */
+final class DirectoryLock implements AutoCloseable {
+  private static final ConcurrentHashMap<Path, String> HELD_IN_THIS_PROCESS =
+      new ConcurrentHashMap<>();
+
+  private final Path folder;
+  private final FileChannel channel;
+  private final FileLock lock;
+
+  private DirectoryLock(Path folder, FileChannel channel, FileLock lock) {
+    this.folder = folder;
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  /** Where the lock of {@code folder} lives. */
+  static Path lockFileOf(Path folder) {
+    Path name = folder.getFileName();
+    if (folder.getParent() == null || name == null) {
+      throw new IllegalArgumentException("A store folder needs a parent folder: " + folder);
+    }
+    return folder.getParent().resolve("." + name + ".lnkv-lock");
+  }
+
+  /**
+   * Takes the lock of an existing folder.
+   *
+   * @throws StoreLockedException if another process or another store in this process holds it
+   */
+  static DirectoryLock acquire(Path folder, String storeKind) throws IOException {
+    Path real = folder.toRealPath();
+    String holder =
+        "pid "
+            + ProcessHandle.current().pid()
+            + " on "
+            + hostName()
+            + " ("
+            + storeKind
+            + ") since "
+            + Instant.now();
+    String previous = HELD_IN_THIS_PROCESS.putIfAbsent(real, holder);
+    if (previous != null) {
+      throw new StoreLockedException(
+          "Cannot open "
+              + real
+              + ": it is already open for writing in this process ("
+              + previous
+              + "); close that store first or share it");
+    }
+    FileChannel ch = null;
+    try {
+      Path lockFile = lockFileOf(real);
+      ch =
+          FileChannel.open(
+              lockFile,
+              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new StoreLockedException(
+            "Cannot open "
+                + real
+                + ": another process writes it ("
+                + readHolder(ch)
+                + ", lock file "
+                + lockFile
+                + "); stop that process first. Two writers of one node's state can lose funds");
+      }
+      byte[] line = (holder + "\n").getBytes(StandardCharsets.UTF_8);
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(line), 0);
+      ch.force(true);
+      return new DirectoryLock(real, ch, lock);
+    } catch (IOException | RuntimeException e) {
+      HELD_IN_THIS_PROCESS.remove(real);
+      if (ch != null) {
+        ch.close();
+      }
+      throw e;
+    }
+  }
+
+  private static String readHolder(FileChannel ch) {
+    try {
+      ByteBuffer buf = ByteBuffer.allocate(512);
+      ch.read(buf, 0);
+      String s = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
+      return s.isEmpty() ? "holder unknown" : "held by " + s;
+    } catch (IOException e) {
+      return "holder unknown: " + e.getMessage();
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown host";
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      lock.release();
+      channel.close();
+    } catch (IOException e) {
+      throw new StoreException("Failed to release the lock of " + folder + ": " + e, e);
+    } finally {
+      HELD_IN_THIS_PROCESS.remove(folder);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package io.lnkv.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+
+/**
+ * The file mechanics both filesystem stores share: the durable write and remove sequences,
+ * owner-only permissions, and directory fsync. Every method is stateless and thread-safe; callers
+ * serialize operations on one path.
+ */
+final class FsFiles {
+  /** Suffix of temporary files (LDK's, so its listings skip ours and ours skip its). */
+  static final String TMP_SUFFIX = ".tmp";
+
+  /** Suffix of LDK's Windows trash files, skipped like temporary files. */
+  static final String TRASH_SUFFIX = ".trash";
+
+  private static final FileAttribute<?>[] OWNER_DIR = {
+    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
+  };
+  private static final FileAttribute<?>[] OWNER_FILE = {
+    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+  };
+  private static final FileAttribute<?>[] NONE = {};
+
+  private final boolean posix;
+
+  FsFiles(Path anyPathOnTheFileSystem) {
+    this.posix = anyPathOnTheFileSystem.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  static boolean isArtifact(String name) {
+    return name.endsWith(TMP_SUFFIX) || name.endsWith(TRASH_SUFFIX);
+  }
+
+  /**
+   * Creates {@code dir} and its missing parents, readable by the owner only, and makes each new
+   * directory entry durable by fsyncing the directory that holds it. (LDK does not fsync the
+   * parents it creates, so a crash could lose a freshly created namespace directory together with
+   * a write already acknowledged inside it.)
+   */
+  void createDirectories(Path dir) throws IOException {
+    Deque<Path> missing = new ArrayDeque<>();
+    for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+      missing.push(p);
+    }
+    while (!missing.isEmpty()) {
+      Path p = missing.pop();
+      try {
+        Files.createDirectory(p, posix ? OWNER_DIR : NONE);
+      } catch (FileAlreadyExistsException e) {
+        if (!Files.isDirectory(p)) {
+          throw e;
+        }
+        continue; // created concurrently; its creator fsyncs the parent
+      }
+      if (p.getParent() != null) {
+        fsyncDirectory(p.getParent());
+      }
+    }
+  }
+
+  /**
+   * Replaces {@code dest} atomically and durably with {@code value}. The sequence, and why a crash
+   * at any point leaves either the old or the new bytes:
+   *
+   * <ol>
+   *   <li>create {@code tmp} (a new file beside {@code dest}) and write every byte to it;
+   *   <li>set its mtime to {@code mtime} (the store keeps creation time there);
+   *   <li>fsync {@code tmp}: its bytes and mtime are on disk, {@code dest} untouched;
+   *   <li>rename {@code tmp} over {@code dest}: atomic, so {@code dest} names the old or the new
+   *       file, never a partial one;
+   *   <li>fsync the directory: the rename itself is on disk. Only now is the write acknowledged.
+   * </ol>
+   *
+   * Any failure before the rename deletes {@code tmp} and leaves {@code dest} as it was. A failed
+   * fsync is never retried: its error is returned (retrying can report success for data the
+   * kernel already dropped).
+   */
+  void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime) throws IOException {
+    boolean renamed = false;
+    try {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              posix ? OWNER_FILE : NONE)) {
+        ByteBuffer buf = ByteBuffer.wrap(value);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        Files.setLastModifiedTime(tmp, mtime);
+        ch.force(true);
+      }
+      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      renamed = true;
+      fsyncDirectory(dest.getParent());
+    } finally {
+      if (!renamed) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /**
+   * Removes {@code path} if it is a regular file. Unless {@code lazy}, fsyncs the directory so
+   * that the removal survives a crash.
+   */
+  static void remove(Path path, boolean lazy) throws IOException {
+    BasicFileAttributes attrs = attributesOrNull(path);
+    if (attrs == null || !attrs.isRegularFile()) {
+      return;
+    }
+    Files.deleteIfExists(path);
+    if (!lazy) {
+      fsyncDirectory(path.getParent());
+    }
+  }
+
+  /** The file's bytes, or null if there is no such file. */
+  static byte[] readOrNull(Path path) throws IOException {
+    try {
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** The entry's attributes without following links, or null if it does not exist. */
+  static BasicFileAttributes attributesOrNull(Path path) throws IOException {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Makes the directory's entries (creations, renames, removals) durable. */
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

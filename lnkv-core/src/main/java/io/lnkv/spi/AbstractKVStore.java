@@ -1,0 +1,448 @@
+package io.lnkv.spi;
+
+import io.lnkv.BatchOp;
+import io.lnkv.KVStore;
+import io.lnkv.KeyNotFoundException;
+import io.lnkv.KeyRules;
+import io.lnkv.MigratableKVStore;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.PaginatedKVStore;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mechanics every lnkv store shares, so that a backend implements only its storage: argument
+ * validation before any I/O, the per-key call ordering of {@link WriteOrdering}, the asynchronous
+ * methods on a bounded pool of I/O threads, batch de-duplication, the closed state, and error
+ * messages of one shape.
+ *
+ * <p>A subclass implements the {@code do*} methods. They receive validated arguments, run on the
+ * calling thread or an I/O thread, and for writes and removes run while holding the key's
+ * ordering lock (so two writes to one key never overlap, and a stale one never reaches them). An
+ * {@link IOException} they throw becomes a {@link StoreException} naming the operation, the key
+ * and the store.
+ *
+ * <p>Users may extend this class to give their own store the same contract; the conformance
+ * suite in {@code lnkv-testkit} checks the result.
+ */
+public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVStore {
+  private static final Logger log = LoggerFactory.getLogger(AbstractKVStore.class);
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  private final String description;
+  private final int pageSize;
+  private final WriteOrdering ordering = new WriteOrdering();
+  private final ExecutorService io;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * @param description how messages name this store, e.g. {@code FilesystemStoreV2 at /data}
+   * @param settings the common settings, already checked by the builder
+   */
+  protected AbstractKVStore(String description, Builder<?> settings) {
+    this.description = description;
+    this.pageSize = settings.pageSize;
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            settings.ioThreads,
+            settings.ioThreads,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemonThreads("lnkv-io-" + POOL_IDS.incrementAndGet()));
+    pool.allowCoreThreadTimeOut(true);
+    this.io = pool;
+  }
+
+  // ---- what a backend implements ------------------------------------------------------------
+
+  /** Returns the value, or null if the key holds none. */
+  protected abstract byte[] doRead(ScopedKey key) throws IOException;
+
+  /** Durably creates or replaces the value. Runs under the key's ordering lock. */
+  protected abstract void doWrite(ScopedKey key, byte[] value) throws IOException;
+
+  /** Removes the value if present. Runs under the key's ordering lock. */
+  protected abstract void doRemove(ScopedKey key, boolean lazy) throws IOException;
+
+  /** The keys directly in the scope. */
+  protected abstract List<String> doList(String primary, String secondary) throws IOException;
+
+  /** One page of at most {@code pageSize} keys, newest-created first. */
+  protected abstract Page doListPaginated(
+      String primary, String secondary, PageToken token, int pageSize) throws IOException;
+
+  /** Every stored key. */
+  protected abstract List<ScopedKey> doListAllKeys() throws IOException;
+
+  /**
+   * Applies the operations all-or-nothing, at most one per key. Runs holding every key's
+   * ordering lock. Only called when {@link #supportsAtomicBatch()} is true.
+   */
+  protected void doWriteBatch(List<BatchOp> operations) throws IOException {
+    throw new UnsupportedOperationException(description + " does not support atomic batches");
+  }
+
+  /** Releases the backend's resources (files, connections, locks). Called once. */
+  protected abstract void doClose() throws IOException;
+
+  /**
+   * How failed operations are recorded in the per-key order; a store made of several stores
+   * overrides this with {@link WriteOrdering.OnFailure#RECORD_VERSION}.
+   */
+  protected WriteOrdering.OnFailure onFailure() {
+    return WriteOrdering.OnFailure.KEEP_LAST_VERSION;
+  }
+
+  // ---- the contract -------------------------------------------------------------------------
+
+  @Override
+  public final byte[] read(String primary, String secondary, String key) {
+    ensureOpen();
+    KeyRules.checkKey(primary, secondary, key);
+    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    byte[] value = call("read", k.toString(), () -> doRead(k));
+    if (value == null) {
+      throw new KeyNotFoundException(k, description);
+    }
+    return value;
+  }
+
+  @Override
+  public final void write(String primary, String secondary, String key, byte[] value) {
+    ensureOpen();
+    KeyRules.checkKey(primary, secondary, key);
+    checkValue(value);
+    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    WriteOrdering.Ticket ticket = ordering.enter(k.toString());
+    applyWrite(ticket, k, value);
+  }
+
+  @Override
+  public final void remove(String primary, String secondary, String key, boolean lazy) {
+    ensureOpen();
+    KeyRules.checkKey(primary, secondary, key);
+    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    applyRemove(ordering.enter(k.toString()), k, lazy);
+  }
+
+  @Override
+  public final List<String> list(String primary, String secondary) {
+    ensureOpen();
+    KeyRules.checkScope(primary, secondary);
+    return call("list", primary + "/" + secondary, () -> doList(primary, secondary));
+  }
+
+  @Override
+  public final Page listPaginated(String primary, String secondary, PageToken token) {
+    ensureOpen();
+    KeyRules.checkScope(primary, secondary);
+    return call(
+        "list a page of",
+        primary + "/" + secondary,
+        () -> doListPaginated(primary, secondary, token, pageSize));
+  }
+
+  @Override
+  public final List<ScopedKey> listAllKeys() {
+    ensureOpen();
+    return call("list all keys of", "the store", this::doListAllKeys);
+  }
+
+  @Override
+  public final void writeBatch(List<BatchOp> operations) {
+    ensureOpen();
+    requireBatchSupport();
+    Map<ScopedKey, BatchOp> last = lastOperationPerKey(operations);
+    List<WriteOrdering.Ticket> tickets =
+        ordering.enterAll(last.keySet().stream().map(ScopedKey::toString).toList());
+    applyBatch(tickets, last);
+  }
+
+  @Override
+  public final CompletableFuture<byte[]> readAsync(String primary, String secondary, String key) {
+    return async(() -> read(primary, secondary, key));
+  }
+
+  @Override
+  public final CompletableFuture<Void> writeAsync(
+      String primary, String secondary, String key, byte[] value) {
+    try {
+      ensureOpen();
+      KeyRules.checkKey(primary, secondary, key);
+      checkValue(value);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    byte[] copy = value.clone();
+    WriteOrdering.Ticket ticket = ordering.enter(k.toString());
+    return async(List.of(ticket), () -> applyWrite(ticket, k, copy));
+  }
+
+  @Override
+  public final CompletableFuture<Void> removeAsync(
+      String primary, String secondary, String key, boolean lazy) {
+    try {
+      ensureOpen();
+      KeyRules.checkKey(primary, secondary, key);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    WriteOrdering.Ticket ticket = ordering.enter(k.toString());
+    return async(List.of(ticket), () -> applyRemove(ticket, k, lazy));
+  }
+
+  @Override
+  public final CompletableFuture<List<String>> listAsync(String primary, String secondary) {
+    return async(() -> list(primary, secondary));
+  }
+
+  @Override
+  public final CompletableFuture<Page> listPaginatedAsync(
+      String primary, String secondary, PageToken token) {
+    return async(() -> listPaginated(primary, secondary, token));
+  }
+
+  @Override
+  public final CompletableFuture<Void> writeBatchAsync(List<BatchOp> operations) {
+    Map<ScopedKey, BatchOp> last;
+    try {
+      ensureOpen();
+      requireBatchSupport();
+      last = lastOperationPerKey(operations);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    List<WriteOrdering.Ticket> tickets =
+        ordering.enterAll(last.keySet().stream().map(ScopedKey::toString).toList());
+    return async(tickets, () -> applyBatch(tickets, last));
+  }
+
+  @Override
+  public final void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(60, TimeUnit.SECONDS)) {
+        log.warn("{}: asynchronous operations still running 60 s after close", description);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      doClose();
+    } catch (IOException e) {
+      throw new StoreException("Failed to close " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The page size this store was configured with. */
+  protected final int pageSize() {
+    return pageSize;
+  }
+
+  /** How messages name this store. */
+  protected final String description() {
+    return description;
+  }
+
+  /** The store's per-key ordering, for subclasses that run extra ordered work (replays). */
+  protected final WriteOrdering ordering() {
+    return ordering;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  // ---- mechanics ----------------------------------------------------------------------------
+
+  private void applyWrite(WriteOrdering.Ticket ticket, ScopedKey k, byte[] value) {
+    ticket.apply(onFailure(), () -> call("write", k.toString(), () -> voidOf(() -> doWrite(k, value))));
+  }
+
+  private void applyRemove(WriteOrdering.Ticket ticket, ScopedKey k, boolean lazy) {
+    ticket.apply(onFailure(), () -> call("remove", k.toString(), () -> voidOf(() -> doRemove(k, lazy))));
+  }
+
+  private void applyBatch(List<WriteOrdering.Ticket> tickets, Map<ScopedKey, BatchOp> byKey) {
+    Map<String, BatchOp> byLockKey = new LinkedHashMap<>();
+    byKey.forEach((k, op) -> byLockKey.put(k.toString(), op));
+    ordering.applyAll(
+        tickets,
+        onFailure(),
+        current -> {
+          List<BatchOp> ops = new ArrayList<>(current.size());
+          for (WriteOrdering.Ticket t : current) {
+            ops.add(byLockKey.get(t.lockKey()));
+          }
+          call(
+              "apply a batch of " + ops.size() + " operations to",
+              "the store",
+              () -> voidOf(() -> doWriteBatch(ops)));
+        });
+  }
+
+  private void requireBatchSupport() {
+    if (!supportsAtomicBatch()) {
+      throw new UnsupportedOperationException(
+          description
+              + " does not support atomic batches; check supportsAtomicBatch() first, or apply"
+              + " the operations one by one");
+    }
+  }
+
+  private static Map<ScopedKey, BatchOp> lastOperationPerKey(List<BatchOp> operations) {
+    Map<ScopedKey, BatchOp> last = new LinkedHashMap<>();
+    for (BatchOp op : operations) {
+      op.key().validate();
+      last.remove(op.key()); // keep the order of each key's last operation
+      last.put(op.key(), op);
+    }
+    return last;
+  }
+
+  private void checkValue(byte[] value) {
+    if (value == null) {
+      throw new NullPointerException("value is null");
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new StoreException(description + " is closed; open the store again to use it");
+    }
+  }
+
+  private <T> CompletableFuture<T> async(Supplier<T> work) {
+    return async(List.of(), work);
+  }
+
+  private CompletableFuture<Void> async(List<WriteOrdering.Ticket> tickets, Runnable work) {
+    return async(
+        tickets,
+        () -> {
+          work.run();
+          return null;
+        });
+  }
+
+  private <T> CompletableFuture<T> async(List<WriteOrdering.Ticket> tickets, Supplier<T> work) {
+    CompletableFuture<T> future = new CompletableFuture<>();
+    try {
+      io.execute(
+          () -> {
+            try {
+              future.complete(work.get());
+            } catch (Throwable t) {
+              future.completeExceptionally(t);
+            } finally {
+              tickets.forEach(WriteOrdering.Ticket::abandon); // no-op for finished tickets
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      tickets.forEach(WriteOrdering.Ticket::abandon);
+      future.completeExceptionally(
+          new StoreException(description + " is closed; open the store again to use it", e));
+    }
+    return future;
+  }
+
+  @FunctionalInterface
+  private interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface IoRun {
+    void run() throws IOException;
+  }
+
+  private static IoCall<Void> voidOf(IoRun run) {
+    return () -> {
+      run.run();
+      return null;
+    };
+  }
+
+  private <T> T call(String operation, String what, IoCall<T> body) {
+    try {
+      return body.call();
+    } catch (IOException e) {
+      throw new StoreException(
+          "Failed to " + operation + " " + what + " in " + description + ": " + e, e);
+    } catch (StoreException | UnsupportedOperationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new StoreException(
+          "Failed to " + operation + " " + what + " in " + description + ": " + e, e);
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Settings every lnkv store has. Store builders extend this class.
+   *
+   * @param <B> the concrete builder, returned by each setter
+   */
+  public abstract static class Builder<B extends Builder<B>> {
+    private int pageSize = DEFAULT_PAGE_SIZE;
+    private int ioThreads = 8;
+
+    protected Builder() {}
+
+    /** Keys per page of {@link #listPaginated}; {@value #DEFAULT_PAGE_SIZE} by default. */
+    public B pageSize(int keysPerPage) {
+      if (keysPerPage < 1) {
+        throw new IllegalArgumentException("pageSize must be at least 1, was " + keysPerPage);
+      }
+      this.pageSize = keysPerPage;
+      return self();
+    }
+
+    /**
+     * Threads that run the asynchronous methods; 8 by default. They exit when idle for 30 s.
+     */
+    public B ioThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("ioThreads must be at least 1, was " + threads);
+      }
+      this.ioThreads = threads;
+      return self();
+    }
+
+    /** This builder, typed. */
+    protected abstract B self();
+  }
+}

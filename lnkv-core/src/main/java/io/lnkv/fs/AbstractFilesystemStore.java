@@ -181,7 +181,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
                   + description()
                   + ": only two levels of namespaces exist; move it out of the store folder");
         }
-        String ns = checkedName(child, namespaceOf(name));
+        String ns = namespaceOf(name);
+        if (!ns.isEmpty()) {
+          checkedName(child, ns);
+        }
         walk(child, depth + 1, depth == 0 ? ns : primary, depth == 1 ? ns : secondary, out);
       } else if (attrs.isRegularFile() && keysAt(depth)) {
         out.add(ScopedKey.of(primary, secondary, checkedName(child, name)));

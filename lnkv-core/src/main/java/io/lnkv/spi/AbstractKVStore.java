@@ -281,11 +281,11 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   // ---- mechanics ----------------------------------------------------------------------------
 
   private void applyWrite(WriteOrdering.Ticket ticket, ScopedKey k, byte[] value) {
-    ticket.apply(onFailure(), () -> call("write", k.toString(), () -> voidOf(() -> doWrite(k, value))));
+    ticket.apply(onFailure(), () -> call("write", k.toString(), voidOf(() -> doWrite(k, value))));
   }
 
   private void applyRemove(WriteOrdering.Ticket ticket, ScopedKey k, boolean lazy) {
-    ticket.apply(onFailure(), () -> call("remove", k.toString(), () -> voidOf(() -> doRemove(k, lazy))));
+    ticket.apply(onFailure(), () -> call("remove", k.toString(), voidOf(() -> doRemove(k, lazy))));
   }
 
   private void applyBatch(List<WriteOrdering.Ticket> tickets, Map<ScopedKey, BatchOp> byKey) {
@@ -302,7 +302,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
           call(
               "apply a batch of " + ops.size() + " operations to",
               "the store",
-              () -> voidOf(() -> doWriteBatch(ops)));
+              voidOf(() -> doWriteBatch(ops)));
         });
   }
 

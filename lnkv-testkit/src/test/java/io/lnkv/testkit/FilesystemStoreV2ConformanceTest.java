@@ -1,0 +1,32 @@
+package io.lnkv.testkit;
+
+import io.lnkv.KVStore;
+import io.lnkv.fs.FilesystemStoreV2;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+class FilesystemStoreV2ConformanceTest extends KVStoreConformance<FilesystemStoreV2> {
+  @Override
+  protected FilesystemStoreV2 open(Path dir) {
+    return FilesystemStoreV2.open(dir);
+  }
+
+  @Override
+  protected Optional<Class<? extends CrashTarget>> crashTarget() {
+    return Optional.of(Target.class);
+  }
+
+  @Override
+  protected void assertClean(Path dir) throws IOException {
+    FilesystemStoreConformanceTest.assertNoTemporaryFiles(dir);
+  }
+
+  /** Opens the store for the crash harness. */
+  public static final class Target implements CrashTarget {
+    @Override
+    public KVStore open(Path dir) {
+      return FilesystemStoreV2.open(dir);
+    }
+  }
+}

@@ -394,8 +394,8 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     } catch (IOException e) {
       throw new StoreException(
           "Failed to " + operation + " " + what + " in " + description + ": " + e, e);
-    } catch (StoreException | UnsupportedOperationException e) {
-      throw e;
+    } catch (StoreException | UnsupportedOperationException | IllegalArgumentException e) {
+      throw e; // already says what happened; IllegalArgumentException: a malformed page token
     } catch (RuntimeException e) {
       throw new StoreException(
           "Failed to " + operation + " " + what + " in " + description + ": " + e, e);

@@ -204,7 +204,9 @@ public final class CrashHarness {
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
-                child.destroyForcibly(); // SIGKILL on Unix
+                // SIGKILL through the handle: Process.destroyForcibly() would also close our end
+                // of the pipe and lose acknowledgements the child already wrote to it.
+                child.toHandle().destroyForcibly();
               });
       killer.start();
       String line;

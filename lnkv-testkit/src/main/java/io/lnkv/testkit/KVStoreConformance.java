@@ -483,6 +483,14 @@ public abstract class KVStoreConformance<S extends KVStore> {
   }
 
   @Test
+  void listPaginated_garbageToken_isRejected() {
+    PaginatedKVStore ps = paginated();
+    ps.write(P, "", "k", bytes("v"));
+    assertThatThrownBy(() -> ps.listPaginated(P, "", new PageToken("not a token of any store")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void listPaginated_scopesAreIndependent() {
     PaginatedKVStore ps = paginated();
     ps.write(P, "", "a", bytes("1"));

@@ -1,0 +1,142 @@
+package io.lnkv.testkit;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lnkv.KVStore;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.spi.AbstractKVStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The crash harness catches stores that tear values or lose acknowledged writes. */
+class CrashHarnessSelfTest {
+  @TempDir Path tmp;
+
+  @Test
+  void harness_detectsTornValues() {
+    assertThatThrownBy(() -> new CrashHarness(TearingTarget.class, tmp.resolve("s"), 1).run(40))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("torn or foreign")
+  }
+
+  @Test
+  void harness_detectsLostAcknowledgedWrites() {
+    assertThatThrownBy(() -> new CrashHarness(LyingTarget.class, tmp.resolve("s"), 2).run(40))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("last acknowledged operation left")
+  }
+
+  /** Writes in place, in small slow chunks: a kill mid-write leaves a torn file. */
+  public static final class TearingTarget implements CrashTarget {
+    @Override
+    public KVStore open(Path dir) {
+      return new BrokenStore(dir, false);
+    }
+  }
+
+  /** Acknowledges before writing, then writes later: a kill loses acknowledged writes. */
+  public static final class LyingTarget implements CrashTarget {
+    @Override
+    public KVStore open(Path dir) {
+      return new BrokenStore(dir, true);
+    }
+  }
+
+  private static final class BrokenStore extends AbstractKVStore {
+    private final Path dir;
+    private final boolean lie;
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+
+    BrokenStore(Path dir, boolean lie) {
+      super("BrokenStore", new Settings());
+      this.dir = dir;
+      this.lie = lie;
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    }
+
+    private Path file(ScopedKey key) {
+      return dir.resolve(key.key());
+    }
+
+    @Override
+    protected byte[] doRead(ScopedKey key) throws IOException {
+      try {
+        return Files.readAllBytes(file(key));
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+    }
+
+    @Override
+    protected void doWrite(ScopedKey key, byte[] value) throws IOException {
+      if (lie) {
+        later.schedule(() -> writeInPlace(file(key), value), 200, TimeUnit.MILLISECONDS);
+      } else {
+        writeInPlace(file(key), value);
+      }
+    }
+
+    private static Void writeInPlace(Path file, byte[] value) throws IOException {
+      try (OutputStream out = Files.newOutputStream(file)) {
+        for (int off = 0; off < value.length; off += 2048) {
+          out.write(value, off, Math.min(2048, value.length - off));
+          out.flush();
+          Thread.onSpinWait();
+          try {
+            Thread.sleep(0, 200_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+      return null;
+    }
+
+    @Override
+    protected void doRemove(ScopedKey key, boolean lazy) throws IOException {
+      Files.deleteIfExists(file(key));
+    }
+
+    @Override
+    protected List<String> doList(String primary, String secondary) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    protected Page doListPaginated(String p, String s, PageToken token, int pageSize) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    protected List<ScopedKey> doListAllKeys() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    protected void doClose() {
+      later.shutdownNow();
+    }
+  }
+
+  private static final class Settings extends AbstractKVStore.Builder<Settings> {
+    @Override
+    protected Settings self() {
+      return this;
+    }
+  }
+}

@@ -15,19 +15,19 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Ordering</h2>
  *
- * For one key, the order of <em>calls</em> to {@code write}, {@code remove} and {@code
- * writeBatch} (blocking or asynchronous) is the order in which they take effect. Each call takes a
- * version when it is made, before its future is returned; when an operation runs after a newer one
- * to the same key already took effect, it is stale: it completes successfully and changes nothing.
- * So once the future of the newest call completes, that call's effect is what every later read
- * sees, whatever order the futures complete in. Calls to different keys are not ordered against
- * each other. Reads and listings are not ordered against writes still in flight.
+ * For one key, the order of <em>calls</em> to {@code write}, {@code remove} and {@code writeBatch}
+ * (blocking or asynchronous) is the order in which they take effect. Each call takes a version when
+ * it is made, before its future is returned; when an operation runs after a newer one to the same
+ * key already took effect, it is stale: it completes successfully and changes nothing. So once the
+ * future of the newest call completes, that call's effect is what every later read sees, whatever
+ * order the futures complete in. Calls to different keys are not ordered against each other. Reads
+ * and listings are not ordered against writes still in flight.
  *
  * <h2>Durability</h2>
  *
  * When {@code write} or {@code remove} (not lazy) returns, or its future completes normally, the
- * change survives a crash of the process and of the machine, unless the store's documentation
- * says it is not durable (an in-memory store). A lazy remove may be lost in a crash.
+ * change survives a crash of the process and of the machine, unless the store's documentation says
+ * it is not durable (an in-memory store). A lazy remove may be lost in a crash.
  *
  * <h2>Threads</h2>
  *
@@ -91,19 +91,18 @@ public interface KVStore extends AutoCloseable {
   CompletableFuture<List<String>> listAsync(String primaryNamespace, String secondaryNamespace);
 
   /**
-   * Whether {@link #writeBatch} is supported, that is, applies a batch all-or-nothing. Constant
-   * for the life of the store.
+   * Whether {@link #writeBatch} is supported, that is, applies a batch all-or-nothing. Constant for
+   * the life of the store.
    */
   default boolean supportsAtomicBatch() {
     return false;
   }
 
   /**
-   * Applies writes and removes all-or-nothing: after a failure, and after a crash during the
-   * call, either every operation took effect or none did. When several operations name one key,
-   * the last one wins. Each key takes its version when this method is called and is ordered with
-   * the other calls on it; an operation whose key a newer call already changed is skipped as
-   * stale.
+   * Applies writes and removes all-or-nothing: after a failure, and after a crash during the call,
+   * either every operation took effect or none did. When several operations name one key, the last
+   * one wins. Each key takes its version when this method is called and is ordered with the other
+   * calls on it; an operation whose key a newer call already changed is skipped as stale.
    *
    * @throws UnsupportedOperationException if {@link #supportsAtomicBatch()} is false
    * @throws InvalidKeyException if any operation's key breaks {@link KeyRules}; nothing applied
@@ -124,8 +123,8 @@ public interface KVStore extends AutoCloseable {
   }
 
   /**
-   * Waits for asynchronous operations in flight to finish, then releases the store's resources
-   * and its single-writer lock. Further calls fail with {@link StoreException}. Idempotent.
+   * Waits for asynchronous operations in flight to finish, then releases the store's resources and
+   * its single-writer lock. Further calls fail with {@link StoreException}. Idempotent.
    */
   @Override
   void close();

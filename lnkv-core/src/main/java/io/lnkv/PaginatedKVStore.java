@@ -8,9 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>Order: reverse creation order. Rewriting a key never moves it; removing a key and writing
  *       it again makes it the newest.
- *   <li>A listing started with no token and followed token by token returns every key that
- *       existed throughout exactly once, even while other keys are written or removed between
- *       pages. Keys created meanwhile may or may not appear.
+ *   <li>A listing started with no token and followed token by token returns every key that existed
+ *       throughout exactly once, even while other keys are written or removed between pages. Keys
+ *       created meanwhile may or may not appear.
  *   <li>A token whose key was removed meanwhile still works: the listing resumes at the next
  *       position.
  *   <li>An unknown scope, or a listing past the end, gives an empty page without a token.

@@ -3,8 +3,8 @@ package io.lnkv;
 /**
  * Thrown when opening a store for writing while another process (or another open store in this
  * process) already writes the same state. Two writers of one node's state can lose funds, so the
- * second is refused; the message names the holder and since when it holds the store. Stop the
- * other writer, then open again.
+ * second is refused; the message names the holder and since when it holds the store. Stop the other
+ * writer, then open again.
  */
 public final class StoreLockedException extends StoreException {
   private static final long serialVersionUID = 1L;

@@ -50,15 +50,15 @@ class KeyRulesTest {
     assertThatThrownBy(() -> KeyRules.checkKey("p/q", "", "k"))
         .hasMessageContaining("primary namespace 'p/q'")
         .hasMessageContaining("'/' at index 1");
-    assertThatThrownBy(() -> KeyRules.checkKey("p", "", "k\u00e9"))
-        .hasMessageContaining("U+00E9");
+    assertThatThrownBy(() -> KeyRules.checkKey("p", "", "k\u00e9")).hasMessageContaining("U+00E9");
   }
 
   @Test
   void checkScope_appliesTheScopeRules_withoutAKey() {
     assertThatCode(() -> KeyRules.checkScope("", "")).doesNotThrowAnyException();
     assertThatThrownBy(() -> KeyRules.checkScope("", "s")).isInstanceOf(InvalidKeyException.class);
-    assertThatThrownBy(() -> KeyRules.checkScope("a b", "")).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> KeyRules.checkScope("a b", ""))
+        .isInstanceOf(InvalidKeyException.class);
   }
 
   @Test

@@ -30,14 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Creation order: a new file's mtime is the current time in milliseconds, raised if needed to
  * one millisecond past the newest mtime this store has assigned or found, so that keys created in
  * one millisecond still sort in creation order; a rewrite copies the old file's mtime onto the
- * replacement before it is renamed into place. Pages sort by mtime descending, then key
- * descending, as LDK's v2 does.
+ * replacement before it is renamed into place. Pages sort by mtime descending, then key descending,
+ * as LDK's v2 does.
  */
 abstract class AbstractFilesystemStore extends AbstractKVStore {
   private static final Comparator<KeyFile> NEWEST_FIRST =
-      Comparator.comparingLong(KeyFile::mtimeMillis)
-          .thenComparing(KeyFile::name)
-          .reversed();
+      Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
   private final Path root;
   private final FsFiles files;
@@ -246,9 +244,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   }
 
   /**
-   * Startup recovery, under the lock: deletes temporary files left by a crash mid-write (they
-   * were never renamed into place, so they hold no acknowledged data), and learns the newest
-   * creation time on disk so that new keys sort after every existing one.
+   * Startup recovery, under the lock: deletes temporary files left by a crash mid-write (they were
+   * never renamed into place, so they hold no acknowledged data), and learns the newest creation
+   * time on disk so that new keys sort after every existing one.
    */
   private void recover() throws IOException {
     recover(root, 0);
@@ -285,8 +283,8 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   }
 
   /**
-   * The opening sequence of both stores: create the folder (owner-only), take its lock, check
-   * its layout, construct (which recovers). Any failure releases the lock.
+   * The opening sequence of both stores: create the folder (owner-only), take its lock, check its
+   * layout, construct (which recovers). Any failure releases the lock.
    */
   static <S> S open(Path folder, String kind, LayoutCheck layout, Constructor<S> constructor) {
     Path root = folder.toAbsolutePath().normalize();

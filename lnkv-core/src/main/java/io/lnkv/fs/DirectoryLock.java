@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The OS releases the lock when the holding process dies, even by SIGKILL, so no stale lock
  * outlives its holder. The file is never deleted (deleting a lock file lets two processes lock two
- * different files of the same name). It holds a line naming the holder, which a refused opener
- * puts in its message.
+ * different files of the same name). It holds a line naming the holder, which a refused opener puts
+ * in its message.
  *
  * <p>POSIX locks belong to the process, not the thread or channel, and closing any channel to the
  * file would drop them; so a second open in this process is refused from an in-process registry,

@@ -23,17 +23,17 @@ import org.slf4j.LoggerFactory;
  * <p>For a store folder {@code F}:
  *
  * <ol>
- *   <li>copy every key of the v1 store {@code F} into a new v2 store {@code F_v2_migrating}
- *       (every write durable);
+ *   <li>copy every key of the v1 store {@code F} into a new v2 store {@code F_v2_migrating} (every
+ *       write durable);
  *   <li>rename {@code F} to {@code F_v1_backup}, then {@code F_v2_migrating} to {@code F};
  *   <li>fsync the parent folder.
  * </ol>
  *
- * On the next open after a crash: if {@code F} exists, a leftover {@code F_v2_migrating} is
- * deleted (and the migration starts again if {@code F} is still v1); else if {@code F_v1_backup}
- * exists, {@code F_v2_migrating} is deleted and the backup renamed back to {@code F}, to migrate
- * again; else {@code F_v2_migrating} is complete and is renamed to {@code F}. The v1 data stays in
- * {@code F_v1_backup}; delete it once the node runs well on v2.
+ * On the next open after a crash: if {@code F} exists, a leftover {@code F_v2_migrating} is deleted
+ * (and the migration starts again if {@code F} is still v1); else if {@code F_v1_backup} exists,
+ * {@code F_v2_migrating} is deleted and the backup renamed back to {@code F}, to migrate again;
+ * else {@code F_v2_migrating} is complete and is renamed to {@code F}. The v1 data stays in {@code
+ * F_v1_backup}; delete it once the node runs well on v2.
  *
  * <p>Unlike ldk-node, which writes every key fresh, each key keeps its v1 file's mtime, so pages
  * keep the order in which the v1 keys were last written.
@@ -53,8 +53,8 @@ public final class FilesystemMigration {
    * data.
    *
    * @throws io.lnkv.StoreLockedException if another writer holds the folder
-   * @throws StoreException if a step failed; the folders are left in a state the next call
-   *     recovers from
+   * @throws StoreException if a step failed; the folders are left in a state the next call recovers
+   *     from
    */
   public static FilesystemStoreV2 openOrMigrateToV2(Path folder, MigrationProgress progress) {
     Path dir = folder.toAbsolutePath().normalize();
@@ -76,8 +76,7 @@ public final class FilesystemMigration {
     }
   }
 
-  private static void recoverInterrupted(Path dir, Path migrating, Path backup)
-      throws IOException {
+  private static void recoverInterrupted(Path dir, Path migrating, Path backup) throws IOException {
     if (Files.exists(dir)) {
       deleteTree(migrating);
     } else if (Files.exists(backup)) {

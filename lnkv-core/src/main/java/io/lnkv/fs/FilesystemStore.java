@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A store in a folder, in LDK's FilesystemStore (v1) layout, which LDK and ldk-node read and
- * write: {@code ("", "", k)} at {@code root/k}, {@code (p, "", k)} at {@code root/p/k}, {@code (p,
- * s, k)} at {@code root/p/s/k}.
+ * A store in a folder, in LDK's FilesystemStore (v1) layout, which LDK and ldk-node read and write:
+ * {@code ("", "", k)} at {@code root/k}, {@code (p, "", k)} at {@code root/p/k}, {@code (p, s, k)}
+ * at {@code root/p/s/k}.
  *
  * <h2>Durability</h2>
  *

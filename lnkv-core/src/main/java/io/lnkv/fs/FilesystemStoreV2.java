@@ -10,14 +10,14 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A store in a folder, in LDK's FilesystemStoreV2 layout: every key at {@code root/p/s/k}, where
- * an empty namespace is the folder {@value #EMPTY_NAMESPACE_DIR}. Keys page newest-created first,
- * creation time kept in the file's mtime (a rewrite keeps it), with LDK's page-token format
- * ({@code <16-digit mtime ms>:<key>}).
+ * A store in a folder, in LDK's FilesystemStoreV2 layout: every key at {@code root/p/s/k}, where an
+ * empty namespace is the folder {@value #EMPTY_NAMESPACE_DIR}. Keys page newest-created first,
+ * creation time kept in the file's mtime (a rewrite keeps it), with LDK's page-token format ({@code
+ * <16-digit mtime ms>:<key>}).
  *
- * <p>Opening refuses a folder holding v1 data (a regular file at its top level or in a
- * first-level folder) with {@link IncompatibleStoreException}; {@link FilesystemMigration}
- * migrates it, crash-safely, keeping creation order.
+ * <p>Opening refuses a folder holding v1 data (a regular file at its top level or in a first-level
+ * folder) with {@link IncompatibleStoreException}; {@link FilesystemMigration} migrates it,
+ * crash-safely, keeping creation order.
  *
  * <p>Durability, single writer, recovery and listing are as in {@link FilesystemStore}. New keys
  * take the current time as mtime, raised to one millisecond past the newest mtime the store has

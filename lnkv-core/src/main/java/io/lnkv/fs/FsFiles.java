@@ -41,7 +41,8 @@ final class FsFiles {
   private final boolean posix;
 
   FsFiles(Path anyPathOnTheFileSystem) {
-    this.posix = anyPathOnTheFileSystem.getFileSystem().supportedFileAttributeViews().contains("posix");
+    this.posix =
+        anyPathOnTheFileSystem.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
   static boolean isArtifact(String name) {
@@ -51,8 +52,8 @@ final class FsFiles {
   /**
    * Creates {@code dir} and its missing parents, readable by the owner only, and makes each new
    * directory entry durable by fsyncing the directory that holds it. (LDK does not fsync the
-   * parents it creates, so a crash could lose a freshly created namespace directory together with
-   * a write already acknowledged inside it.)
+   * parents it creates, so a crash could lose a freshly created namespace directory together with a
+   * write already acknowledged inside it.)
    */
   void createDirectories(Path dir) throws IOException {
     Deque<Path> missing = new ArrayDeque<>();
@@ -89,8 +90,8 @@ final class FsFiles {
    * </ol>
    *
    * Any failure before the rename deletes {@code tmp} and leaves {@code dest} as it was. A failed
-   * fsync is never retried: its error is returned (retrying can report success for data the
-   * kernel already dropped).
+   * fsync is never retried: its error is returned (retrying can report success for data the kernel
+   * already dropped).
    */
   void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime) throws IOException {
     boolean renamed = false;
@@ -118,8 +119,8 @@ final class FsFiles {
   }
 
   /**
-   * Removes {@code path} if it is a regular file. Unless {@code lazy}, fsyncs the directory so
-   * that the removal survives a crash.
+   * Removes {@code path} if it is a regular file. Unless {@code lazy}, fsyncs the directory so that
+   * the removal survives a crash.
    */
   static void remove(Path path, boolean lazy) throws IOException {
     BasicFileAttributes attrs = attributesOrNull(path);

@@ -20,9 +20,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * enumeration and atomic batches. Nothing survives the process; use it for tests, caches and
  * ephemeral data.
  *
- * <p>Creation order is a counter: a new key takes the next number, a rewrite keeps it. Page
- * tokens are that number in decimal. An optional capacity bounds the bytes of all values; a write
- * that would exceed it fails (and a batch containing it applies nothing).
+ * <p>Creation order is a counter: a new key takes the next number, a rewrite keeps it. Page tokens
+ * are that number in decimal. An optional capacity bounds the bytes of all values; a write that
+ * would exceed it fails (and a batch containing it applies nothing).
  *
  * <p>Thread-safe. Readers never see half of a batch: a batch is applied under a write lock.
  */

@@ -1,6 +1,5 @@
 package io.lnkv.migrate;
 
-import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.MigratableKVStore;
 import io.lnkv.ScopedKey;
@@ -18,9 +17,9 @@ import java.util.Objects;
  *
  * <p>The source's keys are listed once, then each is read and written in that order. Values are
  * copied byte for byte; creation order is not carried over (the target's order is the copy's
- * order). The source should not change meanwhile: a key removed after the listing is skipped.
- * The first failure stops the copy, leaving the target partially written; the exception says how
- * far it got.
+ * order). The source should not change meanwhile: a key removed after the listing is skipped. The
+ * first failure stops the copy, leaving the target partially written; the exception says how far it
+ * got.
  */
 public final class Migration {
   private final MigratableKVStore source;

@@ -1,7 +1,6 @@
 package io.lnkv.spi;
 
 import io.lnkv.BatchOp;
-import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.KeyRules;
 import io.lnkv.MigratableKVStore;
@@ -35,13 +34,13 @@ import org.slf4j.LoggerFactory;
  * messages of one shape.
  *
  * <p>A subclass implements the {@code do*} methods. They receive validated arguments, run on the
- * calling thread or an I/O thread, and for writes and removes run while holding the key's
- * ordering lock (so two writes to one key never overlap, and a stale one never reaches them). An
- * {@link IOException} they throw becomes a {@link StoreException} naming the operation, the key
- * and the store.
+ * calling thread or an I/O thread, and for writes and removes run while holding the key's ordering
+ * lock (so two writes to one key never overlap, and a stale one never reaches them). An {@link
+ * IOException} they throw becomes a {@link StoreException} naming the operation, the key and the
+ * store.
  *
- * <p>Users may extend this class to give their own store the same contract; the conformance
- * suite in {@code lnkv-testkit} checks the result.
+ * <p>Users may extend this class to give their own store the same contract; the conformance suite
+ * in {@code lnkv-testkit} checks the result.
  */
 public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVStore {
   private static final Logger log = LoggerFactory.getLogger(AbstractKVStore.class);
@@ -94,8 +93,8 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   protected abstract List<ScopedKey> doListAllKeys() throws IOException;
 
   /**
-   * Applies the operations all-or-nothing, at most one per key. Runs holding every key's
-   * ordering lock. Only called when {@link #supportsAtomicBatch()} is true.
+   * Applies the operations all-or-nothing, at most one per key. Runs holding every key's ordering
+   * lock. Only called when {@link #supportsAtomicBatch()} is true.
    */
   protected void doWriteBatch(List<BatchOp> operations) throws IOException {
     throw new UnsupportedOperationException(description + " does not support atomic batches");
@@ -431,9 +430,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
       return self();
     }
 
-    /**
-     * Threads that run the asynchronous methods; 8 by default. They exit when idle for 30 s.
-     */
+    /** Threads that run the asynchronous methods; 8 by default. They exit when idle for 30 s. */
     public B ioThreads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("ioThreads must be at least 1, was " + threads);

@@ -12,12 +12,12 @@ import java.util.function.Consumer;
 
 /**
  * Per-key call ordering for writes and removes (LDK's rule, reference §1.5): a version is taken
- * when the call is made, and when the operation runs after a newer one on the same key already
- * took effect, it is skipped.
+ * when the call is made, and when the operation runs after a newer one on the same key already took
+ * effect, it is skipped.
  *
- * <p>Use: {@link #enter} at call time, before handing the work to another thread; then exactly
- * one of {@link Ticket#apply} or {@link Ticket#abandon} on the returned ticket. {@code apply} runs
- * the operation under the key's lock, so operations on one key never overlap.
+ * <p>Use: {@link #enter} at call time, before handing the work to another thread; then exactly one
+ * of {@link Ticket#apply} or {@link Ticket#abandon} on the returned ticket. {@code apply} runs the
+ * operation under the key's lock, so operations on one key never overlap.
  *
  * <p>Memory: a key has state here only while a ticket for it is outstanding. The last ticket to
  * finish removes the key's slot; the next caller starts a fresh slot, which is safe because its
@@ -50,8 +50,8 @@ public final class WriteOrdering {
   }
 
   /**
-   * Takes the next version for {@code lockKey}. The call order of {@code enter} defines the
-   * order of the operations on one key.
+   * Takes the next version for {@code lockKey}. The call order of {@code enter} defines the order
+   * of the operations on one key.
    *
    * @param lockKey identifies the key; equal strings are the same key
    */

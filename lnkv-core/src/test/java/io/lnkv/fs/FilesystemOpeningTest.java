@@ -80,7 +80,8 @@ class FilesystemOpeningTest {
             .redirectErrorStream(true)
             .start();
     try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
       assertThat(out.readLine()).isEqualTo("READY");
       assertThatThrownBy(() -> FilesystemStoreV2.open(root))
           .isInstanceOf(StoreLockedException.class)
@@ -124,7 +125,8 @@ class FilesystemOpeningTest {
       store.write("monitor_updates", "mon", "1", new byte[] {1});
     }
     Set<PosixFilePermission> dirPerms = PosixFilePermissions.fromString("rwx------");
-    for (Path d : List.of(root, root.resolve("monitor_updates"), root.resolve("monitor_updates/mon"))) {
+    for (Path d :
+        List.of(root, root.resolve("monitor_updates"), root.resolve("monitor_updates/mon"))) {
       assertThat(Files.getPosixFilePermissions(d)).as("%s", d).isEqualTo(dirPerms);
     }
     assertThat(Files.getPosixFilePermissions(root.resolve("monitor_updates/mon/1")))

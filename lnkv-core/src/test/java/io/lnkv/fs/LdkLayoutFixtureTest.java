@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Folders laid out by hand exactly as LDK's FilesystemStore (v1) and FilesystemStoreV2 write them
- * (reference §2.3 and §3), read back through lnkv's stores. The files are made here with plain
- * file calls, never by the store.
+ * (reference §2.3 and §3), read back through lnkv's stores. The files are made here with plain file
+ * calls, never by the store.
  */
 class LdkLayoutFixtureTest {
   private static final String MONITOR =
@@ -73,7 +73,8 @@ class LdkLayoutFixtureTest {
 
       // lnkv writes exactly where LDK does
       store.write("monitor_updates", MONITOR, "3", "update 3".getBytes(StandardCharsets.UTF_8));
-      assertThat(root.resolve("monitor_updates").resolve(MONITOR).resolve("3")).hasContent("update 3");
+      assertThat(root.resolve("monitor_updates").resolve(MONITOR).resolve("3"))
+          .hasContent("update 3");
     }
     assertThat(root.resolve("monitors").resolve(MONITOR + ".7.tmp")).doesNotExist();
     try (var entries = Files.list(root)) {

@@ -7,11 +7,11 @@ import java.util.Random;
 
 /**
  * The process the crash harness kills. It opens the store, then writes and removes forever, one
- * operation at a time, announcing each on stdout before it starts ({@code B <W|R> <key> <seq>})
- * and after it returned ({@code A <seq>}). The parent kills it with SIGKILL at a random moment.
+ * operation at a time, announcing each on stdout before it starts ({@code B <W|R> <key> <seq>}) and
+ * after it returned ({@code A <seq>}). The parent kills it with SIGKILL at a random moment.
  *
- * <p>Arguments: the {@link CrashTarget} class, the store folder, a random seed, the first
- * sequence number.
+ * <p>Arguments: the {@link CrashTarget} class, the store folder, a random seed, the first sequence
+ * number.
  */
 public final class CrashChild {
   private CrashChild() {}

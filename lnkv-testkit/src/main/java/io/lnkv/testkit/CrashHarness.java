@@ -106,7 +106,9 @@ public final class CrashHarness {
                     + describe(actual, key)
                     + " but the last acknowledged operation left "
                     + (state.get(key) == null ? "no value" : "write #" + state.get(key))
-                    + (key.equals(inFlightKey) ? " (in flight: " + String.join(" ", r.pending) + ")" : "")
+                    + (key.equals(inFlightKey)
+                        ? " (in flight: " + String.join(" ", r.pending) + ")"
+                        : "")
                     + "; store folder "
                     + dir);
           }
@@ -181,7 +183,8 @@ public final class CrashHarness {
         new Thread(
             () -> {
               try {
-                stderr.append(new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                stderr.append(
+                    new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
               } catch (IOException ignored) {
                 // the child is gone
               }
@@ -248,7 +251,9 @@ public final class CrashHarness {
       if (parts[0].equals("B") && parts.length == 4) {
         pending = parts;
         next = Long.parseLong(parts[3]) + 1;
-      } else if (parts[0].equals("A") && parts.length == 2 && pending != null
+      } else if (parts[0].equals("A")
+          && parts.length == 2
+          && pending != null
           && pending[3].equals(parts[1])) {
         completed.add(pending);
         pending = null;

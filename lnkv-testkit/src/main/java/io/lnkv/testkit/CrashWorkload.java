@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Random;
 
 /**
- * The values the crash child writes, reproducible by the parent: the value of write number
- * {@code seq} to key {@code k} is determined by (k, seq), so the parent can tell a whole value from
- * a torn or foreign one by regenerating it.
+ * The values the crash child writes, reproducible by the parent: the value of write number {@code
+ * seq} to key {@code k} is determined by (k, seq), so the parent can tell a whole value from a torn
+ * or foreign one by regenerating it.
  */
 final class CrashWorkload {
   static final String PRIMARY = "crash";

@@ -64,11 +64,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * }</pre>
  *
  * It checks LDK's validation rules, not-found and remove semantics, list scoping, paginated
- * listing, exhaustive enumeration, migration, atomic batches, the per-key ordering of
- * asynchronous calls, reopening, the single-writer lock, a model-based property test (jqwik)
- * against {@link ReferenceModel}, and, for a persistent store with a {@link #crashTarget()}, the
- * crash harness. After every test it checks invariants: {@code list} agrees with what reads back,
- * and {@link #assertClean(Path)} holds.
+ * listing, exhaustive enumeration, migration, atomic batches, the per-key ordering of asynchronous
+ * calls, reopening, the single-writer lock, a model-based property test (jqwik) against {@link
+ * ReferenceModel}, and, for a persistent store with a {@link #crashTarget()}, the crash harness.
+ * After every test it checks invariants: {@code list} agrees with what reads back, and {@link
+ * #assertClean(Path)} holds.
  *
  * <p>Capabilities the store lacks (not {@link PaginatedKVStore}, not {@link MigratableKVStore}, no
  * atomic batches, not persistent) make the matching tests report as skipped, never as passed.
@@ -83,8 +83,8 @@ public abstract class KVStoreConformance<S extends KVStore> {
   @TempDir protected Path tempDir;
 
   /**
-   * The store's folder, {@code tempDir/store} (a store may keep files beside its folder, such as
-   * a lock file, so it gets a parent of its own).
+   * The store's folder, {@code tempDir/store} (a store may keep files beside its folder, such as a
+   * lock file, so it gets a parent of its own).
    */
   protected Path dir;
 
@@ -131,7 +131,8 @@ public abstract class KVStoreConformance<S extends KVStore> {
         Map<String, Set<String>> byScope = new HashMap<>();
         for (ScopedKey k : m.listAllKeys()) {
           byScope
-              .computeIfAbsent(k.primaryNamespace() + "/" + k.secondaryNamespace(), x -> new HashSet<>())
+              .computeIfAbsent(
+                  k.primaryNamespace() + "/" + k.secondaryNamespace(), x -> new HashSet<>())
               .add(k.key());
           store.read(k.primaryNamespace(), k.secondaryNamespace(), k.key()); // must not throw
         }
@@ -807,12 +808,21 @@ public abstract class KVStoreConformance<S extends KVStore> {
   public record Step(String op, int scope, int key, byte[] value) {
     @Override
     public String toString() {
-      return op + "(" + SCOPES.get(scope) + "/k" + key + (value == null ? "" : ", " + value.length + "B") + ")";
+      return op
+          + "("
+          + SCOPES.get(scope)
+          + "/k"
+          + key
+          + (value == null ? "" : ", " + value.length + "B")
+          + ")";
     }
   }
 
   private static final List<String[]> SCOPES =
-      List.of(new String[] {"", ""}, new String[] {"ma", ""}, new String[] {"ma", "mb"},
+      List.of(
+          new String[] {"", ""},
+          new String[] {"ma", ""},
+          new String[] {"ma", "mb"},
           new String[] {"mc", "md"});
 
   @Provide

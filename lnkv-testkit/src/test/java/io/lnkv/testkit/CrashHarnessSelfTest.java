@@ -27,14 +27,14 @@ class CrashHarnessSelfTest {
   void harness_detectsTornValues() {
     assertThatThrownBy(() -> new CrashHarness(TearingTarget.class, tmp.resolve("s"), 1).run(40))
         .isInstanceOf(AssertionError.class)
-        .hasMessageContaining("torn or foreign")
+        .hasMessageContaining("torn or foreign");
   }
 
   @Test
   void harness_detectsLostAcknowledgedWrites() {
     assertThatThrownBy(() -> new CrashHarness(LyingTarget.class, tmp.resolve("s"), 2).run(40))
         .isInstanceOf(AssertionError.class)
-        .hasMessageContaining("last acknowledged operation left")
+        .hasMessageContaining("last acknowledged operation left");
   }
 
   /** Writes in place, in small slow chunks: a kill mid-write leaves a torn file. */

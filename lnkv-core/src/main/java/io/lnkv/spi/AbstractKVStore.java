@@ -113,51 +113,38 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   // ---- the contract -------------------------------------------------------------------------
 
+  // Each public method checks, on the calling thread, that the store is open and the arguments
+  // valid, then runs the validated operation, here or on an I/O thread. Work already handed to
+  // an I/O thread when close() starts still runs to completion.
+
   @Override
   public final byte[] read(String primary, String secondary, String key) {
-    ensureOpen();
-    KeyRules.checkKey(primary, secondary, key);
-    ScopedKey k = ScopedKey.of(primary, secondary, key);
-    byte[] value = call("read", k.toString(), () -> doRead(k));
-    if (value == null) {
-      throw new KeyNotFoundException(k, description);
-    }
-    return value;
+    return readChecked(checkedKey(primary, secondary, key));
   }
 
   @Override
   public final void write(String primary, String secondary, String key, byte[] value) {
-    ensureOpen();
-    KeyRules.checkKey(primary, secondary, key);
+    ScopedKey k = checkedKey(primary, secondary, key);
     checkValue(value);
-    ScopedKey k = ScopedKey.of(primary, secondary, key);
-    WriteOrdering.Ticket ticket = ordering.enter(k.toString());
-    applyWrite(ticket, k, value);
+    applyWrite(ordering.enter(k.toString()), k, value);
   }
 
   @Override
   public final void remove(String primary, String secondary, String key, boolean lazy) {
-    ensureOpen();
-    KeyRules.checkKey(primary, secondary, key);
-    ScopedKey k = ScopedKey.of(primary, secondary, key);
+    ScopedKey k = checkedKey(primary, secondary, key);
     applyRemove(ordering.enter(k.toString()), k, lazy);
   }
 
   @Override
   public final List<String> list(String primary, String secondary) {
-    ensureOpen();
-    KeyRules.checkScope(primary, secondary);
-    return call("list", primary + "/" + secondary, () -> doList(primary, secondary));
+    checkedScope(primary, secondary);
+    return listChecked(primary, secondary);
   }
 
   @Override
   public final Page listPaginated(String primary, String secondary, PageToken token) {
-    ensureOpen();
-    KeyRules.checkScope(primary, secondary);
-    return call(
-        "list a page of",
-        primary + "/" + secondary,
-        () -> doListPaginated(primary, secondary, token, pageSize));
+    checkedScope(primary, secondary);
+    return listPaginatedChecked(primary, secondary, token);
   }
 
   @Override
@@ -168,73 +155,80 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   @Override
   public final void writeBatch(List<BatchOp> operations) {
-    ensureOpen();
-    requireBatchSupport();
-    Map<ScopedKey, BatchOp> last = lastOperationPerKey(operations);
-    List<WriteOrdering.Ticket> tickets =
-        ordering.enterAll(last.keySet().stream().map(ScopedKey::toString).toList());
-    applyBatch(tickets, last);
+    Map<ScopedKey, BatchOp> last = checkedBatch(operations);
+    applyBatch(enterAll(last), last);
   }
 
   @Override
   public final CompletableFuture<byte[]> readAsync(String primary, String secondary, String key) {
-    return async(() -> read(primary, secondary, key));
+    ScopedKey k;
+    try {
+      k = checkedKey(primary, secondary, key);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return async(List.of(), () -> readChecked(k));
   }
 
   @Override
   public final CompletableFuture<Void> writeAsync(
       String primary, String secondary, String key, byte[] value) {
+    ScopedKey k;
     try {
-      ensureOpen();
-      KeyRules.checkKey(primary, secondary, key);
+      k = checkedKey(primary, secondary, key);
       checkValue(value);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    ScopedKey k = ScopedKey.of(primary, secondary, key);
     byte[] copy = value.clone();
     WriteOrdering.Ticket ticket = ordering.enter(k.toString());
-    return async(List.of(ticket), () -> applyWrite(ticket, k, copy));
+    return asyncVoid(List.of(ticket), () -> applyWrite(ticket, k, copy));
   }
 
   @Override
   public final CompletableFuture<Void> removeAsync(
       String primary, String secondary, String key, boolean lazy) {
+    ScopedKey k;
     try {
-      ensureOpen();
-      KeyRules.checkKey(primary, secondary, key);
+      k = checkedKey(primary, secondary, key);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    ScopedKey k = ScopedKey.of(primary, secondary, key);
     WriteOrdering.Ticket ticket = ordering.enter(k.toString());
-    return async(List.of(ticket), () -> applyRemove(ticket, k, lazy));
+    return asyncVoid(List.of(ticket), () -> applyRemove(ticket, k, lazy));
   }
 
   @Override
   public final CompletableFuture<List<String>> listAsync(String primary, String secondary) {
-    return async(() -> list(primary, secondary));
+    try {
+      checkedScope(primary, secondary);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return async(List.of(), () -> listChecked(primary, secondary));
   }
 
   @Override
   public final CompletableFuture<Page> listPaginatedAsync(
       String primary, String secondary, PageToken token) {
-    return async(() -> listPaginated(primary, secondary, token));
+    try {
+      checkedScope(primary, secondary);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return async(List.of(), () -> listPaginatedChecked(primary, secondary, token));
   }
 
   @Override
   public final CompletableFuture<Void> writeBatchAsync(List<BatchOp> operations) {
     Map<ScopedKey, BatchOp> last;
     try {
-      ensureOpen();
-      requireBatchSupport();
-      last = lastOperationPerKey(operations);
+      last = checkedBatch(operations);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    List<WriteOrdering.Ticket> tickets =
-        ordering.enterAll(last.keySet().stream().map(ScopedKey::toString).toList());
-    return async(tickets, () -> applyBatch(tickets, last));
+    List<WriteOrdering.Ticket> tickets = enterAll(last);
+    return asyncVoid(tickets, () -> applyBatch(tickets, last));
   }
 
   @Override
@@ -278,6 +272,46 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   }
 
   // ---- mechanics ----------------------------------------------------------------------------
+
+  private ScopedKey checkedKey(String primary, String secondary, String key) {
+    ensureOpen();
+    KeyRules.checkKey(primary, secondary, key);
+    return ScopedKey.of(primary, secondary, key);
+  }
+
+  private void checkedScope(String primary, String secondary) {
+    ensureOpen();
+    KeyRules.checkScope(primary, secondary);
+  }
+
+  private Map<ScopedKey, BatchOp> checkedBatch(List<BatchOp> operations) {
+    ensureOpen();
+    requireBatchSupport();
+    return lastOperationPerKey(operations);
+  }
+
+  private List<WriteOrdering.Ticket> enterAll(Map<ScopedKey, BatchOp> byKey) {
+    return ordering.enterAll(byKey.keySet().stream().map(ScopedKey::toString).toList());
+  }
+
+  private byte[] readChecked(ScopedKey k) {
+    byte[] value = call("read", k.toString(), () -> doRead(k));
+    if (value == null) {
+      throw new KeyNotFoundException(k, description);
+    }
+    return value;
+  }
+
+  private List<String> listChecked(String primary, String secondary) {
+    return call("list", primary + "/" + secondary, () -> doList(primary, secondary));
+  }
+
+  private Page listPaginatedChecked(String primary, String secondary, PageToken token) {
+    return call(
+        "list a page of",
+        primary + "/" + secondary,
+        () -> doListPaginated(primary, secondary, token, pageSize));
+  }
 
   private void applyWrite(WriteOrdering.Ticket ticket, ScopedKey k, byte[] value) {
     ticket.apply(onFailure(), () -> call("write", k.toString(), voidOf(() -> doWrite(k, value))));
@@ -336,11 +370,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     }
   }
 
-  private <T> CompletableFuture<T> async(Supplier<T> work) {
-    return async(List.of(), work);
-  }
-
-  private CompletableFuture<Void> async(List<WriteOrdering.Ticket> tickets, Runnable work) {
+  private CompletableFuture<Void> asyncVoid(List<WriteOrdering.Ticket> tickets, Runnable work) {
     return async(
         tickets,
         () -> {

@@ -767,6 +767,27 @@ public abstract class KVStoreConformance<S extends KVStore> {
   }
 
   @Test
+  void close_letsAsynchronousCallsMadeBeforeItFinish() {
+    store.write(P, "", "r", bytes("read me"));
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      writes.add(store.writeAsync(P, "", "k" + (i % 8), bytes("v" + i)));
+    }
+    CompletableFuture<byte[]> read = store.readAsync(P, "", "r");
+    CompletableFuture<List<String>> list = store.listAsync(P, "");
+    store.close();
+    assertThat(writes).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(read.join()).isEqualTo(bytes("read me"));
+    assertThat(list.join()).contains("r");
+    store = open(dir);
+    if (persistent()) {
+      for (int k = 0; k < 8; k++) {
+        assertThat(store.read(P, "", "k" + k)).isEqualTo(bytes("v" + (56 + k)));
+      }
+    }
+  }
+
+  @Test
   void close_isIdempotent_andLaterCallsFailClearly() {
     store.close();
     store.close();

@@ -1,0 +1,2 @@
+/** {@link io.lnkv.memory.InMemoryStore}: every capability of the contract, nothing durable. */
+package io.lnkv.memory;

@@ -1,0 +1,2 @@
+/** Runnable examples of lnkv's API. */
+package io.lnkv.examples;

@@ -126,6 +126,9 @@ public abstract class KVStoreConformance<S extends KVStore> {
 
   @AfterEach
   void checkInvariantsAndClose() throws IOException {
+    if (store == null) {
+      return; // open failed; that failure is the test's result
+    }
     try {
       if (store instanceof MigratableKVStore m) {
         Map<String, Set<String>> byScope = new HashMap<>();

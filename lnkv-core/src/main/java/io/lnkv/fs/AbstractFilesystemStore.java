@@ -7,6 +7,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   private final Path root;
   private final FsFiles files;
-  private final DirectoryLock lock;
+  private final WriterLock lock;
   private final AtomicLong tmpCounter = new AtomicLong();
   private final AtomicLong lastCreationMillis = new AtomicLong();
 
@@ -47,7 +48,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    * @param root an existing folder, already checked for its layout
    * @param lock the folder's lock, held; closed with the store
    */
-  AbstractFilesystemStore(String kind, Path root, DirectoryLock lock, Builder<?> settings)
+  AbstractFilesystemStore(String kind, Path root, WriterLock lock, Builder<?> settings)
       throws IOException {
     super(kind + " at " + root, settings);
     this.root = root;
@@ -279,7 +280,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   /** Creates the store once the folder exists, is locked and passed its layout check. */
   @FunctionalInterface
   interface Constructor<S> {
-    S create(Path root, DirectoryLock lock) throws IOException;
+    S create(Path root, WriterLock lock) throws IOException;
   }
 
   /**
@@ -290,7 +291,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     Path root = folder.toAbsolutePath().normalize();
     try {
       new FsFiles(root).createDirectories(root);
-      DirectoryLock lock = DirectoryLock.acquire(root, kind);
+      WriterLock lock = WriterLock.acquire(root, kind);
       try {
         layout.check(root);
         return constructor.create(root, lock);

@@ -2,6 +2,7 @@ package io.lnkv.fs;
 
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ import java.util.Objects;
 public final class FilesystemStore extends AbstractFilesystemStore {
   private static final String KIND = "FilesystemStore";
 
-  private FilesystemStore(Path root, DirectoryLock lock, Builder builder) throws IOException {
+  private FilesystemStore(Path root, WriterLock lock, Builder builder) throws IOException {
     super(KIND, root, lock, builder);
   }
 

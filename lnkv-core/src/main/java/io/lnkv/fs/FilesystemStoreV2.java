@@ -2,6 +2,7 @@ package io.lnkv.fs;
 
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
 
   private static final String KIND = "FilesystemStoreV2";
 
-  private FilesystemStoreV2(Path root, DirectoryLock lock, Builder builder) throws IOException {
+  private FilesystemStoreV2(Path root, WriterLock lock, Builder builder) throws IOException {
     super(KIND, root, lock, builder);
   }
 
@@ -51,7 +52,7 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
   }
 
   /** Opens a store on a folder whose lock the caller (the migration) already holds. */
-  static FilesystemStoreV2 openLocked(Path root, DirectoryLock lock, Builder settings)
+  static FilesystemStoreV2 openLocked(Path root, WriterLock lock, Builder settings)
       throws IOException {
     return new FilesystemStoreV2(root, lock, settings);
   }

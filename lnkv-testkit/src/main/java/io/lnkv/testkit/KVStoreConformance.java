@@ -217,6 +217,7 @@ public abstract class KVStoreConformance<S extends KVStore> {
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidKeys")
   void write_invalidKey_isRejectedAndWritesNothing(String why, String p, String s, String k) {
+    Map<Path, String> filesBefore = filesOf(tempDir);
     assertThatThrownBy(() -> store.write(p, s, k, bytes("v")))
         .isInstanceOf(InvalidKeyException.class)
         .hasMessageContaining("Invalid");
@@ -229,15 +230,17 @@ public abstract class KVStoreConformance<S extends KVStore> {
     if (store instanceof MigratableKVStore m) {
       assertThat(m.listAllKeys()).as("nothing written").isEmpty();
     }
-    assertThat(dirContentsWritten()).as("no files written for %s", why).isFalse();
+    assertThat(filesOf(tempDir)).as("no file changed for %s", why).isEqualTo(filesBefore);
   }
 
-  private boolean dirContentsWritten() {
-    if (!Files.exists(dir)) {
-      return false;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.anyMatch(Files::isRegularFile);
+  /** Every file below {@code root} with its size and mtime. */
+  private static Map<Path, String> filesOf(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      Map<Path, String> files = new HashMap<>();
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        files.put(p, Files.size(p) + "@" + Files.getLastModifiedTime(p));
+      }
+      return files;
     } catch (IOException e) {
       throw new RuntimeException(e);
     }

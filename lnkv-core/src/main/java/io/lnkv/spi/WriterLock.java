@@ -1,4 +1,4 @@
-package io.lnkv.fs;
+package io.lnkv.spi;
 
 import io.lnkv.StoreException;
 import io.lnkv.StoreLockedException;
@@ -17,9 +17,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The single-writer lock of a store folder: an OS file lock on {@code .<folder>.lnkv-lock} beside
- * the folder (in its parent), never inside it, because LDK treats every file in a store folder as
- * data (v1 lists root files as keys; v2 refuses a folder with a top-level file).
+ * The single-writer lock of a store kept in files: an OS file lock on {@code .<name>.lnkv-lock}
+ * beside the store's folder or database file (in its parent), never inside a store folder, because
+ * LDK treats every file in a store folder as data (v1 lists root files as keys; v2 refuses a folder
+ * with a top-level file).
  *
  * <p>The OS releases the lock when the holding process dies, even by SIGKILL, so no stale lock
  * outlives its holder. The file is never deleted (deleting a lock file lets two processes lock two
@@ -30,36 +31,38 @@ import java.util.concurrent.ConcurrentHashMap;
  * file would drop them; so a second open in this process is refused from an in-process registry,
  * before the file is touched.
  */
-final class DirectoryLock implements AutoCloseable {
+public final class WriterLock implements AutoCloseable {
   private static final ConcurrentHashMap<Path, String> HELD_IN_THIS_PROCESS =
       new ConcurrentHashMap<>();
 
-  private final Path folder;
+  private final Path guarded;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private DirectoryLock(Path folder, FileChannel channel, FileLock lock) {
-    this.folder = folder;
+  private WriterLock(Path guarded, FileChannel channel, FileLock lock) {
+    this.guarded = guarded;
     this.channel = channel;
     this.lock = lock;
   }
 
-  /** Where the lock of {@code folder} lives. */
-  static Path lockFileOf(Path folder) {
-    Path name = folder.getFileName();
-    if (folder.getParent() == null || name == null) {
-      throw new IllegalArgumentException("A store folder needs a parent folder: " + folder);
+  /** Where the lock of {@code path} (a store folder or database file) lives. */
+  public static Path lockFileOf(Path path) {
+    Path name = path.getFileName();
+    if (path.getParent() == null || name == null) {
+      throw new IllegalArgumentException("A store needs a parent folder: " + path);
     }
-    return folder.getParent().resolve("." + name + ".lnkv-lock");
+    return path.getParent().resolve("." + name + ".lnkv-lock");
   }
 
   /**
-   * Takes the lock of an existing folder.
+   * Takes the lock of an existing store folder or database file, in {@link #lockFileOf}.
    *
+   * @param storeKind names the store in the holder line, e.g. {@code FilesystemStoreV2}
    * @throws StoreLockedException if another process or another store in this process holds it
+   * @throws IOException if the lock file cannot be created or locked
    */
-  static DirectoryLock acquire(Path folder, String storeKind) throws IOException {
-    Path real = folder.toRealPath();
+  public static WriterLock acquire(Path path, String storeKind) throws IOException {
+    Path real = path.toRealPath();
     String holder =
         "pid "
             + ProcessHandle.current().pid()
@@ -106,7 +109,7 @@ final class DirectoryLock implements AutoCloseable {
       ch.truncate(0);
       ch.write(ByteBuffer.wrap(line), 0);
       ch.force(true);
-      return new DirectoryLock(real, ch, lock);
+      return new WriterLock(real, ch, lock);
     } catch (IOException | RuntimeException e) {
       HELD_IN_THIS_PROCESS.remove(real);
       if (ch != null) {
@@ -141,9 +144,9 @@ final class DirectoryLock implements AutoCloseable {
       lock.release();
       channel.close();
     } catch (IOException e) {
-      throw new StoreException("Failed to release the lock of " + folder + ": " + e, e);
+      throw new StoreException("Failed to release the lock of " + guarded + ": " + e, e);
     } finally {
-      HELD_IN_THIS_PROCESS.remove(folder);
+      HELD_IN_THIS_PROCESS.remove(guarded);
     }
   }
 }

@@ -1,0 +1,183 @@
+package io.lnkv.sqlite;
+
+import io.lnkv.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: the one thread that writes to the database. Callers hand it units of work and wait;
+ * it takes every unit waiting in the queue, applies them in one transaction and commits once, so
+ * that with {@code synchronous=FULL} many concurrent writes share one fsync of the WAL. Each caller
+ * returns only after the transaction holding its unit is durable.
+ *
+ * <p>If a group's transaction fails, it is rolled back and each unit is retried in a transaction of
+ * its own, so one bad unit fails alone. Units are therefore written to be re-applicable (upserts,
+ * deletes). A unit is all-or-nothing: an atomic batch is one unit.
+ *
+ * <p>Hazard: the write connection belongs to the committer thread; nothing else may touch it.
+ */
+final class GroupCommitter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
+  private static final int MAX_GROUP = 1024;
+
+  /** Work applied inside the committer's transaction. */
+  @FunctionalInterface
+  interface Unit {
+    void apply(Connection connection) throws SQLException;
+  }
+
+  private record Pending(Unit unit, CompletableFuture<Void> done) {}
+
+  private static final Pending STOP = new Pending(c -> {}, new CompletableFuture<>());
+
+  private final Connection connection;
+  private final String where;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong units = new AtomicLong();
+  private volatile boolean stopped;
+
+  GroupCommitter(Connection connection, String where) {
+    this.connection = connection;
+    this.where = where;
+    this.thread = new Thread(this::run, "lnkv-sqlite-commit");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /**
+   * Applies the unit in a committed transaction, waiting until it is durable.
+   *
+   * @throws SQLException the unit's own failure (nothing of it applied)
+   * @throws StoreException if the committer is stopped, or the wait was interrupted (the unit may
+   *     then still commit)
+   */
+  void submit(Unit unit) throws SQLException {
+    if (stopped) {
+      throw new StoreException(where + " is closed; open the store again to use it");
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    queue.add(new Pending(unit, done));
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(
+          "Interrupted while waiting for a commit in " + where + "; the write may still commit", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof SQLException sql) {
+        throw sql;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new StoreException("Commit failed in " + where + ": " + cause, cause);
+    }
+  }
+
+  /** Transactions committed so far. */
+  long commits() {
+    return commits.get();
+  }
+
+  /** Units committed so far. */
+  long units() {
+    return units.get();
+  }
+
+  private void run() {
+    List<Pending> group = new ArrayList<>();
+    while (true) {
+      try {
+        group.add(queue.take());
+      } catch (InterruptedException e) {
+        continue; // only close() ends the loop, after draining
+      }
+      queue.drainTo(group, MAX_GROUP - 1);
+      boolean stop = group.remove(STOP);
+      if (!group.isEmpty()) {
+        commitGroup(group);
+      }
+      group.clear();
+      if (stop) {
+        List<Pending> late = new ArrayList<>();
+        queue.drainTo(late);
+        if (!late.isEmpty()) {
+          commitGroup(late);
+        }
+        return;
+      }
+    }
+  }
+
+  private void commitGroup(List<Pending> group) {
+    try {
+      inTransaction(group);
+      commits.incrementAndGet();
+      units.addAndGet(group.size());
+      group.forEach(p -> p.done.complete(null));
+      return;
+    } catch (SQLException | RuntimeException e) {
+      if (group.size() == 1) {
+        group.get(0).done.completeExceptionally(e);
+        return;
+      }
+      log.debug("{}: a group of {} failed ({}); retrying one by one", where, group.size(), e);
+    }
+    for (Pending p : group) {
+      try {
+        inTransaction(List.of(p));
+        commits.incrementAndGet();
+        units.incrementAndGet();
+        p.done.complete(null);
+      } catch (SQLException | RuntimeException e) {
+        p.done.completeExceptionally(e);
+      }
+    }
+  }
+
+  private void inTransaction(List<Pending> group) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      for (Pending p : group) {
+        p.unit.apply(connection);
+      }
+      connection.commit(); // with synchronous=FULL: the WAL is fsynced before this returns
+    } catch (SQLException | RuntimeException e) {
+      try {
+        connection.rollback();
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /**
+   * Commits what is queued, stops the thread and closes the write connection. Later submits fail.
+   */
+  @Override
+  public void close() throws SQLException {
+    stopped = true;
+    queue.add(STOP);
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    connection.close();
+  }
+}

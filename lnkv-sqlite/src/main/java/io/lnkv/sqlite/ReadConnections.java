@@ -1,0 +1,76 @@
+package io.lnkv.sqlite;
+
+import io.lnkv.StoreException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.function.BiFunction;
+
+/**
+ * A few read connections, created on demand. In WAL mode they read while the committer writes, and
+ * each statement sees every transaction committed before it started. A JDBC connection to SQLite
+ * serves one thread at a time: a connection is lent for one query.
+ */
+final class ReadConnections implements AutoCloseable {
+  private final Path file;
+  private final Semaphore permits;
+  private final BlockingQueue<Connection> idle;
+  private final List<Connection> all = new ArrayList<>(); // guarded by this
+
+  ReadConnections(Path file, int max) {
+    this.file = file;
+    this.permits = new Semaphore(max, true);
+    this.idle = new ArrayBlockingQueue<>(max);
+  }
+
+  @FunctionalInterface
+  interface Query<T> {
+    T run(PreparedStatement statement) throws SQLException;
+  }
+
+  <T> T query(
+      String sql,
+      Query<T> query,
+      BiFunction<String, SQLException, StoreException> failure,
+      String what) {
+    permits.acquireUninterruptibly();
+    Connection c = null;
+    try {
+      c = idle.poll();
+      if (c == null) {
+        c = SqliteStore.connect(file);
+        synchronized (this) {
+          all.add(c);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        return query.run(ps);
+      }
+    } catch (SQLException e) {
+      throw failure.apply(what, e);
+    } finally {
+      if (c != null) {
+        idle.add(c);
+      }
+      permits.release();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    for (Connection c : all) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // closing; nothing to do about it
+      }
+    }
+    all.clear();
+  }
+}

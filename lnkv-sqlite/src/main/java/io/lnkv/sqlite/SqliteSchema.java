@@ -1,0 +1,161 @@
+package io.lnkv.sqlite;
+
+import io.lnkv.IncompatibleStoreException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ldk-node's SQLite schema and its migrations (reference §6). The version lives in {@code PRAGMA
+ * user_version}; each step runs in one transaction that also sets the new version, so a crash
+ * leaves the database at the old version or the new one.
+ *
+ * <ul>
+ *   <li>1: {@code (namespace, key, value)}, primary key {@code (namespace, key)};
+ *   <li>2: {@code namespace} renamed {@code primary_namespace}, {@code secondary_namespace} added;
+ *   <li>3: {@code sort_order} (creation order, filled from ROWID for existing rows) and the
+ *       paginated index; a table whose primary key is not {@code (primary_namespace,
+ *       secondary_namespace, key)} is rebuilt.
+ * </ul>
+ */
+final class SqliteSchema {
+  private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
+
+  /** The version this code writes. */
+  static final int VERSION = 3;
+
+  private SqliteSchema() {}
+
+  static String createTable(String table) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + table
+        + " (primary_namespace TEXT NOT NULL,"
+        + " secondary_namespace TEXT DEFAULT \"\" NOT NULL,"
+        + " key TEXT NOT NULL CHECK (key <> ''),"
+        + " value BLOB,"
+        + " sort_order INTEGER NOT NULL DEFAULT 0,"
+        + " PRIMARY KEY (primary_namespace, secondary_namespace, key))";
+  }
+
+  static String createIndex(String table) {
+    return "CREATE INDEX IF NOT EXISTS idx_"
+        + table
+        + "_paginated ON "
+        + table
+        + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)";
+  }
+
+  /**
+   * Brings the database to {@link #VERSION}, creating the table in a new database.
+   *
+   * @throws IncompatibleStoreException if the database is newer than this code
+   */
+  static void upgrade(Connection c, String table, String where) throws SQLException {
+    int version = userVersion(c);
+    if (version > VERSION) {
+      throw new IncompatibleStoreException(
+          "Cannot open "
+              + where
+              + ": its schema version is "
+              + version
+              + ", newer than the "
+              + VERSION
+              + " this lnkv knows; use a newer lnkv. The database was not changed");
+    }
+    if (version == 0) {
+      inTransaction(
+          c,
+          s -> {
+            s.execute(createTable(table));
+            s.execute(createIndex(table));
+            s.execute("PRAGMA user_version = " + VERSION);
+          });
+      return;
+    }
+    if (version == 1) {
+      log.info("Migrating {} from schema version 1 to 2", where);
+      inTransaction(
+          c,
+          s -> {
+            s.execute("ALTER TABLE " + table + " RENAME COLUMN namespace TO primary_namespace");
+            s.execute(
+                "ALTER TABLE " + table + " ADD secondary_namespace TEXT DEFAULT \"\" NOT NULL");
+            s.execute("PRAGMA user_version = 2");
+          });
+      version = 2;
+    }
+    if (version == 2) {
+      log.info("Migrating {} from schema version 2 to 3", where);
+      boolean keyed =
+          primaryKey(c, table).equals(List.of("primary_namespace", "secondary_namespace", "key"));
+      inTransaction(
+          c,
+          s -> {
+            if (keyed) {
+              s.execute(
+                  "ALTER TABLE " + table + " ADD COLUMN sort_order INTEGER NOT NULL DEFAULT 0");
+              s.execute("UPDATE " + table + " SET sort_order = ROWID");
+            } else {
+              String old = table + "_v2_old";
+              s.execute("ALTER TABLE " + table + " RENAME TO " + old);
+              s.execute(createTable(table));
+              s.execute(
+                  "INSERT INTO "
+                      + table
+                      + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+                      + " SELECT primary_namespace, secondary_namespace, key, value, ROWID FROM "
+                      + old);
+              s.execute("DROP TABLE " + old);
+            }
+            s.execute(createIndex(table));
+            s.execute("PRAGMA user_version = 3");
+          });
+    }
+  }
+
+  static int userVersion(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA user_version")) {
+      return r.next() ? r.getInt(1) : 0;
+    }
+  }
+
+  /** The primary-key columns in key order. */
+  private static List<String> primaryKey(Connection c, String table) throws SQLException {
+    List<String[]> cols = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (r.next()) {
+        int pk = r.getInt("pk");
+        if (pk > 0) {
+          cols.add(new String[] {Integer.toString(pk), r.getString("name")});
+        }
+      }
+    }
+    cols.sort((a, b) -> Integer.parseInt(a[0]) - Integer.parseInt(b[0]));
+    return cols.stream().map(a -> a[1]).toList();
+  }
+
+  @FunctionalInterface
+  private interface Steps {
+    void run(Statement s) throws SQLException;
+  }
+
+  private static void inTransaction(Connection c, Steps steps) throws SQLException {
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      steps.run(s);
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+}

@@ -1,0 +1,450 @@
+package io.lnkv.sqlite;
+
+import io.lnkv.BatchOp;
+import io.lnkv.CorruptedDataException;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreException;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.WriterLock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.sqlite.SQLiteException;
+
+/**
+ * A store in a SQLite database with ldk-node's schema (user_version 3, {@code sort_order}), so that
+ * ldk-node opens a database lnkv wrote and lnkv opens ldk-node's, migrating versions 1 and 2 as
+ * ldk-node does.
+ *
+ * <h2>Durability and group commit</h2>
+ *
+ * WAL journal with {@code synchronous=FULL}: a transaction is durable when its commit returns. All
+ * writes go through one committer thread that applies every write waiting at that moment in one
+ * transaction: each caller returns once the transaction holding its write is durable, and
+ * concurrent writers share one fsync. Reads use their own connections and see every committed
+ * write.
+ *
+ * <h2>Order and pages</h2>
+ *
+ * A new key takes the next {@code sort_order}; an upsert keeps it, as ldk-node does. Pages are
+ * {@code sort_order DESC, key ASC} from the paginated index, whatever the size of the namespace;
+ * the page token is the decimal {@code sort_order} of the page's last key.
+ *
+ * <h2>Opening</h2>
+ *
+ * A file that is not a SQLite database is refused and left untouched ({@link
+ * CorruptedDataException}); a newer schema is refused ({@link io.lnkv.IncompatibleStoreException});
+ * a second writer is refused ({@link io.lnkv.StoreLockedException}) by a lock file beside the
+ * database ({@code .<file>.lnkv-lock}). New files are readable by their owner only.
+ *
+ * <p>Atomic batches: one transaction. Thread-safe.
+ */
+public final class SqliteStore extends AbstractKVStore {
+  /** ldk-node's database file name (what its Node builder uses). */
+  public static final String LDK_NODE_DB_FILE_NAME = "ldk_node_data.sqlite";
+
+  /** ldk-node's table name (what its Node builder uses). */
+  public static final String LDK_NODE_TABLE_NAME = "ldk_node_data";
+
+  /** The library default file name of ldk-node's SqliteStore. */
+  public static final String DEFAULT_DB_FILE_NAME = "ldk_data.sqlite";
+
+  /** The library default table name of ldk-node's SqliteStore. */
+  public static final String DEFAULT_TABLE_NAME = "ldk_data";
+
+  private static final byte[] SQLITE_HEADER =
+      "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  private static final int CORRUPT = 11;
+  private static final int NOTADB = 26;
+
+  private final Path file;
+  private final String table;
+  private final WriterLock lock;
+  private final GroupCommitter committer;
+  private final ReadConnections reads;
+  private final AtomicLong nextSortOrder;
+  private final String upsert;
+  private final String delete;
+
+  private SqliteStore(Path file, String table, WriterLock lock, Connection writer, Builder b)
+      throws SQLException {
+    super("SqliteStore at " + file + " (table " + table + ")", b);
+    this.file = file;
+    this.table = table;
+    this.lock = lock;
+    try (Statement s = writer.createStatement();
+        ResultSet r = s.executeQuery("SELECT COALESCE(MAX(sort_order), 0) FROM " + table)) {
+      r.next();
+      this.nextSortOrder = new AtomicLong(r.getLong(1) + 1);
+    }
+    this.upsert =
+        "INSERT INTO "
+            + table
+            + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+            + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace, key)"
+            + " DO UPDATE SET value = excluded.value";
+    this.delete =
+        "DELETE FROM "
+            + table
+            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?";
+    this.reads = new ReadConnections(file, b.readConnections);
+    this.committer = new GroupCommitter(writer, description());
+  }
+
+  /** Opens (creating if needed) the database file with the default table ({@code ldk_data}). */
+  public static SqliteStore open(Path file) {
+    return builder(file).build();
+  }
+
+  /** A builder for a store in the database {@code file}. */
+  public static Builder builder(Path file) {
+    return new Builder(file);
+  }
+
+  /** The database file. */
+  public Path file() {
+    return file;
+  }
+
+  /** Transactions committed so far; with concurrent writers, fewer than the writes. */
+  public long commitCount() {
+    return committer.commits();
+  }
+
+  /** Writes, removes and batches committed so far. */
+  public long committedOperations() {
+    return committer.units();
+  }
+
+  @Override
+  public boolean supportsAtomicBatch() {
+    return true;
+  }
+
+  @Override
+  protected byte[] doRead(ScopedKey key) {
+    return reads.query(
+        "SELECT value FROM "
+            + table
+            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?",
+        ps -> {
+          bindKey(ps, key);
+          try (ResultSet r = ps.executeQuery()) {
+            if (!r.next()) {
+              return null;
+            }
+            byte[] v = r.getBytes(1);
+            return v == null ? new byte[0] : v;
+          }
+        },
+        this::failure,
+        "read " + key);
+  }
+
+  @Override
+  protected void doWrite(ScopedKey key, byte[] value) {
+    commit("write " + key, c -> upsert(c, key, value));
+  }
+
+  @Override
+  protected void doRemove(ScopedKey key, boolean lazy) {
+    commit("remove " + key, c -> delete(c, key));
+  }
+
+  @Override
+  protected void doWriteBatch(List<BatchOp> operations) {
+    commit(
+        "apply a batch of " + operations.size() + " operations to",
+        c -> {
+          for (BatchOp op : operations) {
+            if (op instanceof BatchOp.Write w) {
+              upsert(c, w.key(), w.value());
+            } else {
+              delete(c, op.key());
+            }
+          }
+        });
+  }
+
+  private void upsert(Connection c, ScopedKey key, byte[] value) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(upsert)) {
+      bindKey(ps, key);
+      ps.setBytes(4, value);
+      ps.setLong(5, nextSortOrder.getAndIncrement());
+      ps.executeUpdate();
+    }
+  }
+
+  private void delete(Connection c, ScopedKey key) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(delete)) {
+      bindKey(ps, key);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void bindKey(PreparedStatement ps, ScopedKey key) throws SQLException {
+    ps.setString(1, key.primaryNamespace());
+    ps.setString(2, key.secondaryNamespace());
+    ps.setString(3, key.key());
+  }
+
+  private void commit(String what, GroupCommitter.Unit unit) {
+    try {
+      committer.submit(unit);
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  @Override
+  protected List<String> doList(String primary, String secondary) {
+    return reads.query(
+        "SELECT key FROM " + table + " WHERE primary_namespace = ? AND secondary_namespace = ?",
+        ps -> {
+          ps.setString(1, primary);
+          ps.setString(2, secondary);
+          List<String> keys = new ArrayList<>();
+          try (ResultSet r = ps.executeQuery()) {
+            while (r.next()) {
+              keys.add(r.getString(1));
+            }
+          }
+          return keys;
+        },
+        this::failure,
+        "list " + primary + "/" + secondary);
+  }
+
+  @Override
+  protected Page doListPaginated(String primary, String secondary, PageToken token, int size) {
+    long before = token == null ? Long.MAX_VALUE : parseToken(token);
+    return reads.query(
+        "SELECT key, sort_order FROM "
+            + table
+            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND sort_order < ?"
+            + " ORDER BY sort_order DESC, key ASC LIMIT ?",
+        ps -> {
+          ps.setString(1, primary);
+          ps.setString(2, secondary);
+          ps.setLong(3, before);
+          ps.setInt(4, size + 1);
+          List<String> keys = new ArrayList<>();
+          long lastOrder = 0;
+          try (ResultSet r = ps.executeQuery()) {
+            while (r.next()) {
+              if (keys.size() == size) {
+                return new Page(keys, Optional.of(new PageToken(Long.toString(lastOrder))));
+              }
+              keys.add(r.getString(1));
+              lastOrder = r.getLong(2);
+            }
+          }
+          return Page.last(keys);
+        },
+        this::failure,
+        "list a page of " + primary + "/" + secondary);
+  }
+
+  private static long parseToken(PageToken token) {
+    try {
+      return Long.parseLong(token.value());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid page token '" + token + "': not a SqliteStore token (a decimal sort_order)", e);
+    }
+  }
+
+  @Override
+  protected List<ScopedKey> doListAllKeys() {
+    return reads.query(
+        "SELECT primary_namespace, secondary_namespace, key FROM " + table,
+        ps -> {
+          List<ScopedKey> keys = new ArrayList<>();
+          try (ResultSet r = ps.executeQuery()) {
+            while (r.next()) {
+              keys.add(ScopedKey.of(r.getString(1), r.getString(2), r.getString(3)));
+            }
+          }
+          return keys;
+        },
+        this::failure,
+        "list all keys of the store");
+  }
+
+  @Override
+  protected void doClose() throws IOException {
+    try {
+      reads.close();
+      committer.close(); // the last connection: SQLite checkpoints the WAL into the database
+    } catch (SQLException e) {
+      throw new IOException("closing the database: " + e.getMessage(), e);
+    } finally {
+      lock.close();
+    }
+  }
+
+  private StoreException failure(String what, SQLException e) {
+    String message = "Failed to " + what + " in " + description() + ": " + e.getMessage();
+    if (isCorruption(e)) {
+      return new CorruptedDataException(
+          message + ". The database is damaged; restore it from a backup", e);
+    }
+    return new StoreException(message, e);
+  }
+
+  static boolean isCorruption(SQLException e) {
+    return e instanceof SQLiteException s
+        && ((s.getResultCode().code & 0xff) == CORRUPT
+            || (s.getResultCode().code & 0xff) == NOTADB);
+  }
+
+  /** Opens a connection with lnkv's pragmas. */
+  static Connection connect(Path file) throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+      s.execute("PRAGMA synchronous = FULL");
+    }
+    return c;
+  }
+
+  private static void refuseNonDatabase(Path file) throws IOException {
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      return;
+    }
+    byte[] head = new byte[SQLITE_HEADER.length];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    if (n < head.length || !Arrays.equals(head, SQLITE_HEADER)) {
+      throw new CorruptedDataException(
+          "Cannot open "
+              + file
+              + " as a SqliteStore: it is not a SQLite database (its header is not 'SQLite format"
+              + " 3'). It was left untouched; check the path");
+    }
+  }
+
+  /** Settings of a {@link SqliteStore}. */
+  public static final class Builder extends AbstractKVStore.Builder<Builder> {
+    private final Path file;
+    private String table = DEFAULT_TABLE_NAME;
+    private int readConnections = 4;
+
+    private Builder(Path file) {
+      this.file = Objects.requireNonNull(file, "file");
+    }
+
+    /**
+     * The table; {@value #DEFAULT_TABLE_NAME} by default, ldk-node's Node uses {@value
+     * #LDK_NODE_TABLE_NAME}.
+     */
+    public Builder table(String name) {
+      if (name == null || !TABLE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "Invalid table name '" + name + "': use letters, digits and '_', at most 64");
+      }
+      this.table = name;
+      return this;
+    }
+
+    /** Connections kept for reads; 4 by default. */
+    public Builder readConnections(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("readConnections must be at least 1, was " + count);
+      }
+      this.readConnections = count;
+      return this;
+    }
+
+    /**
+     * Opens the store.
+     *
+     * @throws io.lnkv.StoreLockedException if another writer holds the database
+     * @throws io.lnkv.IncompatibleStoreException if the schema is newer than this code
+     * @throws CorruptedDataException if the file is not a SQLite database, or is damaged
+     * @throws StoreException if the database cannot be opened
+     */
+    public SqliteStore build() {
+      Path path = file.toAbsolutePath().normalize();
+      String where = "SqliteStore at " + path;
+      WriterLock lock = null;
+      Connection writer = null;
+      try {
+        Path dir = path.getParent();
+        if (!Files.isDirectory(dir)) {
+          Files.createDirectories(
+              dir,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        refuseNonDatabase(path);
+        if (!Files.exists(path)) {
+          Files.createFile(
+              path,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        lock = WriterLock.acquire(path, "SqliteStore");
+        writer = connect(path);
+        SqliteSchema.userVersion(writer); // reads the header and schema before any change
+        try (Statement s = writer.createStatement()) {
+          s.execute("PRAGMA journal_mode = WAL");
+        }
+        SqliteSchema.upgrade(writer, table, where);
+        return new SqliteStore(path, table, lock, writer, this);
+      } catch (IOException | SQLException | RuntimeException e) {
+        closeQuietly(writer, e);
+        if (lock != null) {
+          lock.close();
+        }
+        if (e instanceof StoreException se) {
+          throw se;
+        }
+        if (e instanceof SQLException sql && isCorruption(sql)) {
+          throw new CorruptedDataException(
+              "Cannot open "
+                  + where
+                  + ": the database is damaged ("
+                  + sql.getMessage()
+                  + "). It was left untouched; restore it from a backup",
+              sql);
+        }
+        throw new StoreException("Failed to open " + where + ": " + e, e);
+      }
+    }
+
+    private static void closeQuietly(Connection c, Exception failure) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (SQLException e) {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+  }
+}

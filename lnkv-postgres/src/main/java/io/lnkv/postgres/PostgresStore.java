@@ -1,0 +1,591 @@
+package io.lnkv.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.lnkv.BatchOp;
+import io.lnkv.IncompatibleStoreException;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreException;
+import io.lnkv.spi.AbstractKVStore;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store in a PostgreSQL table with ldk-node's schema (reference §2.4: the SQLite columns with
+ * {@code value BYTEA}, {@code sort_order} for creation order, the schema version {@value
+ * #SCHEMA_VERSION} in the table's comment), over a HikariCP pool.
+ *
+ * <h2>Single writer</h2>
+ *
+ * Opening takes a lease (see {@code PostgresLease}) that a background task renews; every writing
+ * transaction first checks the lease, so a process that lost it (paused past expiry and taken over)
+ * cannot commit: its writes fail with {@link io.lnkv.ConflictException}, nothing applied. A second
+ * opener is refused with {@link io.lnkv.StoreLockedException} naming the holder and the expiry.
+ * Closing lets the lease expire at once.
+ *
+ * <h2>Failures and restarts</h2>
+ *
+ * An operation that fails because the connection broke or the server is restarting is retried with
+ * backoff for up to the retry window (30 s by default) on a fresh connection, then fails with the
+ * server's error. Retrying is safe: writes are upserts and deletes, applied under the key's
+ * ordering lock, so a retry of a write that did commit changes nothing. A server restart therefore
+ * needs no reopening.
+ *
+ * <p>Durable on return: PostgreSQL commits with its own {@code synchronous_commit} setting (on by
+ * default; do not turn it off for node state). Pages come from the paginated index; the token is
+ * the decimal {@code sort_order}, as ldk-node's. Atomic batches: one transaction. Thread-safe.
+ */
+public final class PostgresStore extends AbstractKVStore {
+  /** ldk-node's default table. */
+  public static final String DEFAULT_TABLE_NAME = "ldk_data";
+
+  /** The schema version this code writes (in the table's comment, as ldk-node keeps it). */
+  public static final int SCHEMA_VERSION = 1;
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+  private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
+
+  private final String table;
+  private final HikariDataSource pool;
+  private final PostgresLease lease;
+  private final ScheduledExecutorService renewer;
+  private final Duration retryWindow;
+  private final AtomicLong nextSortOrder;
+  private volatile String fenced; // why this writer lost its lease; null while it holds it
+
+  private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
+    super("PostgresStore " + b.redactedUrl() + " (table " + b.table + ")", b);
+    this.table = b.table;
+    this.pool = pool;
+    this.lease = lease;
+    this.retryWindow = b.retryWindow;
+    this.nextSortOrder = new AtomicLong(nextSortOrder);
+    this.renewer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "lnkv-pg-lease");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = Math.max(100, b.leaseDuration.toMillis() / 4);
+    renewer.scheduleWithFixedDelay(this::renewLease, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** A builder for a store at {@code jdbcUrl}, e.g. {@code jdbc:postgresql://host/ldk_db}. */
+  public static Builder builder(String jdbcUrl) {
+    return new Builder(jdbcUrl);
+  }
+
+  @Override
+  public boolean supportsAtomicBatch() {
+    return true;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  @Override
+  protected void doWrite(ScopedKey key, byte[] value) {
+    writeTransaction("write " + key, c -> upsert(c, key, value));
+  }
+
+  @Override
+  protected void doRemove(ScopedKey key, boolean lazy) {
+    writeTransaction("remove " + key, c -> delete(c, key));
+  }
+
+  @Override
+  protected void doWriteBatch(List<BatchOp> operations) {
+    writeTransaction(
+        "apply a batch of " + operations.size() + " operations to",
+        c -> {
+          for (BatchOp op : operations) {
+            if (op instanceof BatchOp.Write w) {
+              upsert(c, w.key(), w.value());
+            } else {
+              delete(c, op.key());
+            }
+          }
+        });
+  }
+
+  private void upsert(Connection c, ScopedKey key, byte[] value) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
+                + " key) DO UPDATE SET value = excluded.value")) {
+      bindKey(ps, key);
+      ps.setBytes(4, value);
+      ps.setLong(5, nextSortOrder.getAndIncrement());
+      ps.executeUpdate();
+    }
+  }
+
+  private void delete(Connection c, ScopedKey key) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "DELETE FROM "
+                + table
+                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
+      bindKey(ps, key);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void bindKey(PreparedStatement ps, ScopedKey key) throws SQLException {
+    ps.setString(1, key.primaryNamespace());
+    ps.setString(2, key.secondaryNamespace());
+    ps.setString(3, key.key());
+  }
+
+  @FunctionalInterface
+  private interface Body<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface VoidBody {
+    void run(Connection c) throws SQLException;
+  }
+
+  private void writeTransaction(String what, VoidBody body) {
+    String lost = fenced;
+    if (lost != null) {
+      throw new io.lnkv.ConflictException(
+          "Refusing to " + what + " in " + description() + ": " + lost + ". Nothing was written");
+    }
+    withRetry(
+        what,
+        c -> {
+          c.setAutoCommit(false);
+          try {
+            lease.checkHeld(c, description());
+            body.run(c);
+            c.commit();
+          } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+          }
+          return null;
+        });
+  }
+
+  private static void rollbackQuietly(Connection c, Exception failure) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  @Override
+  protected byte[] doRead(ScopedKey key) {
+    return withRetry(
+        "read " + key,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT value FROM "
+                      + table
+                      + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
+            bindKey(ps, key);
+            try (ResultSet r = ps.executeQuery()) {
+              if (!r.next()) {
+                return null;
+              }
+              byte[] v = r.getBytes(1);
+              return v == null ? new byte[0] : v;
+            }
+          }
+        });
+  }
+
+  @Override
+  protected List<String> doList(String primary, String secondary) {
+    return withRetry(
+        "list " + primary + "/" + secondary,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT key FROM "
+                      + table
+                      + " WHERE primary_namespace = ? AND secondary_namespace = ?")) {
+            ps.setString(1, primary);
+            ps.setString(2, secondary);
+            List<String> keys = new ArrayList<>();
+            try (ResultSet r = ps.executeQuery()) {
+              while (r.next()) {
+                keys.add(r.getString(1));
+              }
+            }
+            return keys;
+          }
+        });
+  }
+
+  @Override
+  protected Page doListPaginated(String primary, String secondary, PageToken token, int size) {
+    long before = token == null ? Long.MAX_VALUE : parseToken(token);
+    return withRetry(
+        "list a page of " + primary + "/" + secondary,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT key, sort_order FROM "
+                      + table
+                      + " WHERE primary_namespace = ? AND secondary_namespace = ?"
+                      + " AND sort_order < ? ORDER BY sort_order DESC, key ASC LIMIT ?")) {
+            ps.setString(1, primary);
+            ps.setString(2, secondary);
+            ps.setLong(3, before);
+            ps.setInt(4, size + 1);
+            List<String> keys = new ArrayList<>();
+            long lastOrder = 0;
+            try (ResultSet r = ps.executeQuery()) {
+              while (r.next()) {
+                if (keys.size() == size) {
+                  return new Page(keys, Optional.of(new PageToken(Long.toString(lastOrder))));
+                }
+                keys.add(r.getString(1));
+                lastOrder = r.getLong(2);
+              }
+            }
+            return Page.last(keys);
+          }
+        });
+  }
+
+  private static long parseToken(PageToken token) {
+    try {
+      return Long.parseLong(token.value());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid page token '" + token + "': not a PostgresStore token (a decimal sort_order)",
+          e);
+    }
+  }
+
+  @Override
+  protected List<ScopedKey> doListAllKeys() {
+    return withRetry(
+        "list all keys of the store",
+        c -> {
+          List<ScopedKey> keys = new ArrayList<>();
+          try (Statement s = c.createStatement();
+              ResultSet r =
+                  s.executeQuery(
+                      "SELECT primary_namespace, secondary_namespace, key FROM " + table)) {
+            while (r.next()) {
+              keys.add(ScopedKey.of(r.getString(1), r.getString(2), r.getString(3)));
+            }
+          }
+          return keys;
+        });
+  }
+
+  // ---- retries, lease, lifecycle ------------------------------------------------------------
+
+  /**
+   * Runs {@code body} on a pooled connection, retrying on a fresh one while the failure is a lost
+   * connection or a server restart and the retry window lasts.
+   */
+  private <T> T withRetry(String what, Body<T> body) {
+    Instant deadline = Instant.now().plus(retryWindow);
+    long backoffMillis = 50;
+    int attempt = 0;
+    while (true) {
+      attempt++;
+      try (Connection c = pool.getConnection()) {
+        return body.run(c);
+      } catch (SQLException e) {
+        if (!isConnectionFailure(e) || Instant.now().isAfter(deadline)) {
+          throw new StoreException(
+              "Failed to "
+                  + what
+                  + " in "
+                  + description()
+                  + " (attempt "
+                  + attempt
+                  + "): "
+                  + e.getMessage()
+                  + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]"),
+              e);
+        }
+        log.debug("{}: {} failed ({}); retrying in {} ms", description(), what, e, backoffMillis);
+        sleep(backoffMillis);
+        backoffMillis = Math.min(backoffMillis * 2, 1000);
+      }
+    }
+  }
+
+  /** Connection lost, server shutting down or starting: worth retrying on a new connection. */
+  static boolean isConnectionFailure(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08")
+            || state.equals("57P01")
+            || state.equals("57P02")
+            || state.equals("57P03")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("Interrupted while waiting to retry", e);
+    }
+  }
+
+  private void renewLease() {
+    if (fenced != null) {
+      return;
+    }
+    try (Connection c = pool.getConnection()) {
+      if (!lease.renew(c)) {
+        fenced = "this writer lost its lease (another writer took it over)";
+        log.error("{}: {}; every further write will be refused", description(), fenced);
+      }
+    } catch (SQLException | RuntimeException e) {
+      log.warn("{}: could not renew the lease ({}); will retry", description(), e.toString());
+    }
+  }
+
+  @Override
+  protected void doClose() {
+    renewer.shutdownNow();
+    try (Connection c = pool.getConnection()) {
+      if (fenced == null) {
+        lease.release(c);
+      }
+    } catch (SQLException e) {
+      log.warn(
+          "{}: could not release the lease ({}); it expires on its own",
+          description(),
+          e.toString());
+    } finally {
+      pool.close();
+    }
+  }
+
+  /** Settings of a {@link PostgresStore}. */
+  public static final class Builder extends AbstractKVStore.Builder<Builder> {
+    private final String jdbcUrl;
+    private String user;
+    private String password;
+    private String table = DEFAULT_TABLE_NAME;
+    private Duration leaseDuration = Duration.ofMinutes(2);
+    private Duration retryWindow = Duration.ofSeconds(30);
+    private int maxConnections = 10;
+
+    private Builder(String jdbcUrl) {
+      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException(
+            "Invalid JDBC URL '" + redactedUrl() + "': expected jdbc:postgresql://host[:port]/db");
+      }
+    }
+
+    /** The user, unless the URL names it. */
+    public Builder user(String name) {
+      this.user = name;
+      return this;
+    }
+
+    /** The password, unless the URL holds it. */
+    public Builder password(String secret) {
+      this.password = secret;
+      return this;
+    }
+
+    /** The table; {@value #DEFAULT_TABLE_NAME} by default. Its lease is {@code <table>_lease}. */
+    public Builder table(String name) {
+      if (name == null || !TABLE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "Invalid table name '" + name + "': use lower-case letters, digits and '_'");
+      }
+      this.table = name;
+      return this;
+    }
+
+    /** How long the lease lasts without renewal; 2 minutes by default, renewed every quarter. */
+    public Builder leaseDuration(Duration duration) {
+      if (duration.toMillis() < 400) {
+        throw new IllegalArgumentException("leaseDuration must be at least 400 ms");
+      }
+      this.leaseDuration = duration;
+      return this;
+    }
+
+    /** How long connection failures are retried; 30 s by default (0 disables retries). */
+    public Builder retryWindow(Duration window) {
+      if (window.isNegative()) {
+        throw new IllegalArgumentException("retryWindow must not be negative");
+      }
+      this.retryWindow = window;
+      return this;
+    }
+
+    /** The most pooled connections; 10 by default. */
+    public Builder maxConnections(int count) {
+      if (count < 2) {
+        throw new IllegalArgumentException("maxConnections must be at least 2, was " + count);
+      }
+      this.maxConnections = count;
+      return this;
+    }
+
+    String redactedUrl() {
+      return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    /**
+     * Connects, takes the lease, creates or checks the schema.
+     *
+     * @throws io.lnkv.StoreLockedException if another writer holds the lease
+     * @throws IncompatibleStoreException if the table's schema version is newer than this code's
+     * @throws StoreException if the server cannot be reached
+     */
+    public PostgresStore build() {
+      String where = "PostgresStore " + redactedUrl() + " (table " + table + ")";
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(jdbcUrl);
+      if (user != null) {
+        config.setUsername(user);
+      }
+      if (password != null) {
+        config.setPassword(password);
+      }
+      config.setMaximumPoolSize(maxConnections);
+      config.setMinimumIdle(1);
+      config.setConnectionTimeout(10_000);
+      config.setInitializationFailTimeout(10_000);
+      config.setPoolName("lnkv-pg-" + table);
+      HikariDataSource pool;
+      try {
+        pool = new HikariDataSource(config);
+      } catch (RuntimeException e) {
+        throw new StoreException("Failed to connect to " + where + ": " + e.getMessage(), e);
+      }
+      PostgresLease lease =
+          new PostgresLease(
+              table + "_lease", UUID.randomUUID().toString(), holderLine(), leaseDuration);
+      try (Connection c = pool.getConnection()) {
+        lease.createTable(c);
+        lease.acquire(c, where);
+        createOrCheckSchema(c, where);
+        long next;
+        try (Statement s = c.createStatement();
+            ResultSet r = s.executeQuery("SELECT COALESCE(MAX(sort_order), 0) FROM " + table)) {
+          r.next();
+          next = r.getLong(1) + 1;
+        }
+        return new PostgresStore(this, pool, lease, next);
+      } catch (SQLException | RuntimeException e) {
+        pool.close();
+        if (e instanceof StoreException se) {
+          throw se;
+        }
+        throw new StoreException("Failed to open " + where + ": " + e.getMessage(), e);
+      }
+    }
+
+    private void createOrCheckSchema(Connection c, String where) throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS "
+                + table
+                + " (primary_namespace TEXT NOT NULL,"
+                + " secondary_namespace TEXT NOT NULL DEFAULT '',"
+                + " key TEXT NOT NULL CHECK (key <> ''),"
+                + " value BYTEA,"
+                + " sort_order BIGSERIAL CHECK (sort_order >= 0),"
+                + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
+        int version = 0;
+        try (ResultSet r =
+            s.executeQuery("SELECT obj_description('" + table + "'::regclass, 'pg_class')")) {
+          if (r.next() && r.getString(1) != null) {
+            try {
+              version = Integer.parseInt(r.getString(1).trim());
+            } catch (NumberFormatException e) {
+              throw new IncompatibleStoreException(
+                  "Cannot open "
+                      + where
+                      + ": the table's comment '"
+                      + r.getString(1)
+                      + "' is not a schema version; is this table ldk-node's?");
+            }
+          }
+        }
+        if (version > SCHEMA_VERSION) {
+          throw new IncompatibleStoreException(
+              "Cannot open "
+                  + where
+                  + ": its schema version is "
+                  + version
+                  + ", newer than the "
+                  + SCHEMA_VERSION
+                  + " this lnkv knows; use a newer lnkv. Nothing was changed");
+        }
+        if (version == 0) {
+          s.execute("COMMENT ON TABLE " + table + " IS '" + SCHEMA_VERSION + "'");
+        }
+        s.execute(
+            "CREATE INDEX IF NOT EXISTS idx_"
+                + table
+                + "_paginated ON "
+                + table
+                + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)");
+      }
+    }
+
+    private static String holderLine() {
+      String host;
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "unknown host";
+      }
+      return "pid " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now();
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+  }
+}

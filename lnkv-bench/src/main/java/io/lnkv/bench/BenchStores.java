@@ -1,0 +1,55 @@
+package io.lnkv.bench;
+
+import io.lnkv.KVStore;
+import io.lnkv.fs.FilesystemStore;
+import io.lnkv.fs.FilesystemStoreV2;
+import io.lnkv.postgres.PostgresStore;
+import io.lnkv.sqlite.SqliteStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/** Opens the stores the benchmarks measure, each in a fresh temporary place. */
+final class BenchStores {
+  private BenchStores() {}
+
+  /** Whether a PostgreSQL server is configured (LNKV_PG_URL). */
+  static boolean postgresAvailable() {
+    String url = System.getenv("LNKV_PG_URL");
+    return url != null && !url.isBlank();
+  }
+
+  static KVStore open(String kind, Path dir, int ioThreads) {
+    return switch (kind) {
+      case "fs" -> FilesystemStore.builder(dir.resolve("fs")).ioThreads(ioThreads).build();
+      case "fs2" -> FilesystemStoreV2.builder(dir.resolve("fs2")).ioThreads(ioThreads).build();
+      case "sqlite" ->
+          SqliteStore.builder(dir.resolve("bench.sqlite")).ioThreads(ioThreads).build();
+      case "postgres" ->
+          PostgresStore.builder(System.getenv("LNKV_PG_URL"))
+              .table("lnkv_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12))
+              .ioThreads(ioThreads)
+              .maxConnections(Math.max(4, ioThreads + 2))
+              .build();
+      default -> throw new IllegalArgumentException("unknown store kind " + kind);
+    };
+  }
+
+  static Path tempDir() throws IOException {
+    return Files.createTempDirectory("lnkv-bench");
+  }
+
+  static void delete(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

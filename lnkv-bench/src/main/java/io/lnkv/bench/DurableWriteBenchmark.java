@@ -29,7 +29,6 @@ public class DurableWriteBenchmark {
 
   private Path dir;
   private KVStore kv;
-  private final byte[] value = new byte[256];
   private final AtomicInteger threadIds = new AtomicInteger();
 
   @Setup(Level.Trial)
@@ -49,6 +48,7 @@ public class DurableWriteBenchmark {
   public static class Keys {
     String prefix;
     int next;
+    final byte[] value = new byte[256];
 
     @Setup(Level.Trial)
     public void setUp(DurableWriteBenchmark b) {
@@ -58,6 +58,12 @@ public class DurableWriteBenchmark {
 
   @Benchmark
   public void write(Keys keys) {
-    kv.write("bench", "", keys.prefix + (keys.next++ % 1000), value);
+    int n = keys.next++;
+    // A different value every time: SQLite skips rewriting a row whose bytes did not change, so
+    // a constant value would measure no I/O at all.
+    keys.value[0] = (byte) n;
+    keys.value[1] = (byte) (n >>> 8);
+    keys.value[2] = (byte) (n >>> 16);
+    kv.write("bench", "", keys.prefix + (n % 1000), keys.value);
   }
 }

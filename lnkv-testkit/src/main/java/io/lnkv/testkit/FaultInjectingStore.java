@@ -208,6 +208,7 @@ public final class FaultInjectingStore extends AbstractKVStore {
 
   private <T> T around(Operation op, boolean changes, Call<T> call) {
     sleep();
+    // Non-short-circuit '|': the countdown counts every operation, whatever the predicate says.
     boolean fail = failWhen.get().test(op) | countdown.getAndUpdate(n -> n > 0 ? n - 1 : n) == 1;
     if (!fail) {
       return call.call();

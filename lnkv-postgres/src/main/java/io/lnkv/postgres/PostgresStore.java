@@ -9,19 +9,17 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.SqlKeyValueTable;
 import java.net.InetAddress;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,7 +64,7 @@ public final class PostgresStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
-  private final String table;
+  private final SqlKeyValueTable rows;
   private final HikariDataSource pool;
   private final PostgresLease lease;
   private final ScheduledExecutorService renewer;
@@ -76,7 +74,7 @@ public final class PostgresStore extends AbstractKVStore {
 
   private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
     super("PostgresStore " + b.redactedUrl() + " (table " + b.table + ")", b);
-    this.table = b.table;
+    this.rows = new SqlKeyValueTable(b.table, "PostgresStore");
     this.pool = pool;
     this.lease = lease;
     this.retryWindow = b.retryWindow;
@@ -106,59 +104,20 @@ public final class PostgresStore extends AbstractKVStore {
 
   @Override
   protected void doWrite(ScopedKey key, byte[] value) {
-    writeTransaction("write " + key, c -> upsert(c, key, value));
+    writeTransaction(
+        "write " + key, c -> rows.upsert(c, key, value, nextSortOrder.getAndIncrement()));
   }
 
   @Override
   protected void doRemove(ScopedKey key, boolean lazy) {
-    writeTransaction("remove " + key, c -> delete(c, key));
+    writeTransaction("remove " + key, c -> rows.delete(c, key));
   }
 
   @Override
   protected void doWriteBatch(List<BatchOp> operations) {
     writeTransaction(
         "apply a batch of " + operations.size() + " operations to",
-        c -> {
-          for (BatchOp op : operations) {
-            if (op instanceof BatchOp.Write w) {
-              upsert(c, w.key(), w.value());
-            } else {
-              delete(c, op.key());
-            }
-          }
-        });
-  }
-
-  private void upsert(Connection c, ScopedKey key, byte[] value) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
-                + table
-                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
-                + " key) DO UPDATE SET value = excluded.value")) {
-      bindKey(ps, key);
-      ps.setBytes(4, value);
-      ps.setLong(5, nextSortOrder.getAndIncrement());
-      ps.executeUpdate();
-    }
-  }
-
-  private void delete(Connection c, ScopedKey key) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "DELETE FROM "
-                + table
-                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
-      bindKey(ps, key);
-      ps.executeUpdate();
-    }
-  }
-
-  private static void bindKey(PreparedStatement ps, ScopedKey key) throws SQLException {
-    ps.setString(1, key.primaryNamespace());
-    ps.setString(2, key.secondaryNamespace());
-    ps.setString(3, key.key());
+        c -> rows.apply(c, operations, nextSortOrder::getAndIncrement));
   }
 
   @FunctionalInterface
@@ -205,107 +164,27 @@ public final class PostgresStore extends AbstractKVStore {
 
   @Override
   protected byte[] doRead(ScopedKey key) {
-    return withRetry(
-        "read " + key,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT value FROM "
-                      + table
-                      + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
-            bindKey(ps, key);
-            try (ResultSet r = ps.executeQuery()) {
-              if (!r.next()) {
-                return null;
-              }
-              byte[] v = r.getBytes(1);
-              return v == null ? new byte[0] : v;
-            }
-          }
-        });
+    return withRetry("read " + key, c -> rows.read(c, key));
   }
 
   @Override
   protected List<String> doList(String primary, String secondary) {
-    return withRetry(
-        "list " + primary + "/" + secondary,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT key FROM "
-                      + table
-                      + " WHERE primary_namespace = ? AND secondary_namespace = ?")) {
-            ps.setString(1, primary);
-            ps.setString(2, secondary);
-            List<String> keys = new ArrayList<>();
-            try (ResultSet r = ps.executeQuery()) {
-              while (r.next()) {
-                keys.add(r.getString(1));
-              }
-            }
-            return keys;
-          }
-        });
+    return withRetry("list " + primary + "/" + secondary, c -> rows.list(c, primary, secondary));
   }
 
   @Override
   protected Page doListPaginated(String primary, String secondary, PageToken token, int size) {
-    long before = token == null ? Long.MAX_VALUE : parseToken(token);
+    if (token != null) {
+      rows.parseToken(token); // a malformed token fails before any I/O
+    }
     return withRetry(
         "list a page of " + primary + "/" + secondary,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT key, sort_order FROM "
-                      + table
-                      + " WHERE primary_namespace = ? AND secondary_namespace = ?"
-                      + " AND sort_order < ? ORDER BY sort_order DESC, key ASC LIMIT ?")) {
-            ps.setString(1, primary);
-            ps.setString(2, secondary);
-            ps.setLong(3, before);
-            ps.setInt(4, size + 1);
-            List<String> keys = new ArrayList<>();
-            long lastOrder = 0;
-            try (ResultSet r = ps.executeQuery()) {
-              while (r.next()) {
-                if (keys.size() == size) {
-                  return new Page(keys, Optional.of(new PageToken(Long.toString(lastOrder))));
-                }
-                keys.add(r.getString(1));
-                lastOrder = r.getLong(2);
-              }
-            }
-            return Page.last(keys);
-          }
-        });
-  }
-
-  private static long parseToken(PageToken token) {
-    try {
-      return Long.parseLong(token.value());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid page token '" + token + "': not a PostgresStore token (a decimal sort_order)",
-          e);
-    }
+        c -> rows.page(c, primary, secondary, token, size));
   }
 
   @Override
   protected List<ScopedKey> doListAllKeys() {
-    return withRetry(
-        "list all keys of the store",
-        c -> {
-          List<ScopedKey> keys = new ArrayList<>();
-          try (Statement s = c.createStatement();
-              ResultSet r =
-                  s.executeQuery(
-                      "SELECT primary_namespace, secondary_namespace, key FROM " + table)) {
-            while (r.next()) {
-              keys.add(ScopedKey.of(r.getString(1), r.getString(2), r.getString(3)));
-            }
-          }
-          return keys;
-        });
+    return withRetry("list all keys of the store", rows::listAll);
   }
 
   // ---- retries, lease, lifecycle ------------------------------------------------------------
@@ -508,12 +387,7 @@ public final class PostgresStore extends AbstractKVStore {
         lease.createTable(c);
         lease.acquire(c, where);
         createOrCheckSchema(c, where);
-        long next;
-        try (Statement s = c.createStatement();
-            ResultSet r = s.executeQuery("SELECT COALESCE(MAX(sort_order), 0) FROM " + table)) {
-          r.next();
-          next = r.getLong(1) + 1;
-        }
+        long next = new SqlKeyValueTable(table, "PostgresStore").nextSortOrder(c);
         return new PostgresStore(this, pool, lease, next);
       } catch (SQLException | RuntimeException e) {
         pool.close();
@@ -559,17 +433,12 @@ public final class PostgresStore extends AbstractKVStore {
                   + version
                   + ", newer than the "
                   + SCHEMA_VERSION
-                  + " this lnkv knows; use a newer lnkv. Nothing was changed");
+                  + " this lnkv knows; use a newer lnkv. The table was not changed");
         }
         if (version == 0) {
           s.execute("COMMENT ON TABLE " + table + " IS '" + SCHEMA_VERSION + "'");
         }
-        s.execute(
-            "CREATE INDEX IF NOT EXISTS idx_"
-                + table
-                + "_paginated ON "
-                + table
-                + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)");
+        s.execute(new SqlKeyValueTable(table, "PostgresStore").createPaginatedIndex());
       }
     }
 

@@ -3,7 +3,6 @@ package io.lnkv.sqlite;
 import io.lnkv.StoreException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,14 +30,11 @@ final class ReadConnections implements AutoCloseable {
 
   @FunctionalInterface
   interface Query<T> {
-    T run(PreparedStatement statement) throws SQLException;
+    T run(Connection connection) throws SQLException;
   }
 
   <T> T query(
-      String sql,
-      Query<T> query,
-      BiFunction<String, SQLException, StoreException> failure,
-      String what) {
+      Query<T> query, BiFunction<String, SQLException, StoreException> failure, String what) {
     permits.acquireUninterruptibly();
     Connection c = null;
     try {
@@ -49,9 +45,7 @@ final class ReadConnections implements AutoCloseable {
           all.add(c);
         }
       }
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        return query.run(ps);
-      }
+      return query.run(c);
     } catch (SQLException e) {
       throw failure.apply(what, e);
     } finally {

@@ -1,6 +1,7 @@
 package io.lnkv.sqlite;
 
 import io.lnkv.IncompatibleStoreException;
+import io.lnkv.spi.SqlKeyValueTable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -43,11 +44,7 @@ final class SqliteSchema {
   }
 
   static String createIndex(String table) {
-    return "CREATE INDEX IF NOT EXISTS idx_"
-        + table
-        + "_paginated ON "
-        + table
-        + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)";
+    return new SqlKeyValueTable(table, "SqliteStore").createPaginatedIndex();
   }
 
   /**

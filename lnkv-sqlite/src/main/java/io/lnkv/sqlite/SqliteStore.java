@@ -7,6 +7,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.SqlKeyValueTable;
 import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,15 +17,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.sqlite.SQLiteException;
@@ -81,9 +78,8 @@ public final class SqliteStore extends AbstractKVStore {
   private final WriterLock lock;
   private final GroupCommitter committer;
   private final ReadConnections reads;
+  private final SqlKeyValueTable rows;
   private final AtomicLong nextSortOrder;
-  private final String upsert;
-  private final String delete;
 
   private SqliteStore(Path file, String table, WriterLock lock, Connection writer, Builder b)
       throws SQLException {
@@ -91,21 +87,8 @@ public final class SqliteStore extends AbstractKVStore {
     this.file = file;
     this.table = table;
     this.lock = lock;
-    try (Statement s = writer.createStatement();
-        ResultSet r = s.executeQuery("SELECT COALESCE(MAX(sort_order), 0) FROM " + table)) {
-      r.next();
-      this.nextSortOrder = new AtomicLong(r.getLong(1) + 1);
-    }
-    this.upsert =
-        "INSERT INTO "
-            + table
-            + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-            + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace, key)"
-            + " DO UPDATE SET value = excluded.value";
-    this.delete =
-        "DELETE FROM "
-            + table
-            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?";
+    this.rows = new SqlKeyValueTable(table, "SqliteStore");
+    this.nextSortOrder = new AtomicLong(rows.nextSortOrder(writer));
     this.reads = new ReadConnections(file, b.readConnections);
     this.committer = new GroupCommitter(writer, description());
   }
@@ -142,69 +125,24 @@ public final class SqliteStore extends AbstractKVStore {
 
   @Override
   protected byte[] doRead(ScopedKey key) {
-    return reads.query(
-        "SELECT value FROM "
-            + table
-            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?",
-        ps -> {
-          bindKey(ps, key);
-          try (ResultSet r = ps.executeQuery()) {
-            if (!r.next()) {
-              return null;
-            }
-            byte[] v = r.getBytes(1);
-            return v == null ? new byte[0] : v;
-          }
-        },
-        this::failure,
-        "read " + key);
+    return reads.query(c -> rows.read(c, key), this::failure, "read " + key);
   }
 
   @Override
   protected void doWrite(ScopedKey key, byte[] value) {
-    commit("write " + key, c -> upsert(c, key, value));
+    commit("write " + key, c -> rows.upsert(c, key, value, nextSortOrder.getAndIncrement()));
   }
 
   @Override
   protected void doRemove(ScopedKey key, boolean lazy) {
-    commit("remove " + key, c -> delete(c, key));
+    commit("remove " + key, c -> rows.delete(c, key));
   }
 
   @Override
   protected void doWriteBatch(List<BatchOp> operations) {
     commit(
         "apply a batch of " + operations.size() + " operations to",
-        c -> {
-          for (BatchOp op : operations) {
-            if (op instanceof BatchOp.Write w) {
-              upsert(c, w.key(), w.value());
-            } else {
-              delete(c, op.key());
-            }
-          }
-        });
-  }
-
-  private void upsert(Connection c, ScopedKey key, byte[] value) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(upsert)) {
-      bindKey(ps, key);
-      ps.setBytes(4, value);
-      ps.setLong(5, nextSortOrder.getAndIncrement());
-      ps.executeUpdate();
-    }
-  }
-
-  private void delete(Connection c, ScopedKey key) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(delete)) {
-      bindKey(ps, key);
-      ps.executeUpdate();
-    }
-  }
-
-  private static void bindKey(PreparedStatement ps, ScopedKey key) throws SQLException {
-    ps.setString(1, key.primaryNamespace());
-    ps.setString(2, key.secondaryNamespace());
-    ps.setString(3, key.key());
+        c -> rows.apply(c, operations, nextSortOrder::getAndIncrement));
   }
 
   private void commit(String what, GroupCommitter.Unit unit) {
@@ -218,76 +156,23 @@ public final class SqliteStore extends AbstractKVStore {
   @Override
   protected List<String> doList(String primary, String secondary) {
     return reads.query(
-        "SELECT key FROM " + table + " WHERE primary_namespace = ? AND secondary_namespace = ?",
-        ps -> {
-          ps.setString(1, primary);
-          ps.setString(2, secondary);
-          List<String> keys = new ArrayList<>();
-          try (ResultSet r = ps.executeQuery()) {
-            while (r.next()) {
-              keys.add(r.getString(1));
-            }
-          }
-          return keys;
-        },
-        this::failure,
-        "list " + primary + "/" + secondary);
+        c -> rows.list(c, primary, secondary), this::failure, "list " + primary + "/" + secondary);
   }
 
   @Override
   protected Page doListPaginated(String primary, String secondary, PageToken token, int size) {
-    long before = token == null ? Long.MAX_VALUE : parseToken(token);
+    if (token != null) {
+      rows.parseToken(token); // a malformed token fails before any I/O
+    }
     return reads.query(
-        "SELECT key, sort_order FROM "
-            + table
-            + " WHERE primary_namespace = ? AND secondary_namespace = ? AND sort_order < ?"
-            + " ORDER BY sort_order DESC, key ASC LIMIT ?",
-        ps -> {
-          ps.setString(1, primary);
-          ps.setString(2, secondary);
-          ps.setLong(3, before);
-          ps.setInt(4, size + 1);
-          List<String> keys = new ArrayList<>();
-          long lastOrder = 0;
-          try (ResultSet r = ps.executeQuery()) {
-            while (r.next()) {
-              if (keys.size() == size) {
-                return new Page(keys, Optional.of(new PageToken(Long.toString(lastOrder))));
-              }
-              keys.add(r.getString(1));
-              lastOrder = r.getLong(2);
-            }
-          }
-          return Page.last(keys);
-        },
+        c -> rows.page(c, primary, secondary, token, size),
         this::failure,
         "list a page of " + primary + "/" + secondary);
   }
 
-  private static long parseToken(PageToken token) {
-    try {
-      return Long.parseLong(token.value());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid page token '" + token + "': not a SqliteStore token (a decimal sort_order)", e);
-    }
-  }
-
   @Override
   protected List<ScopedKey> doListAllKeys() {
-    return reads.query(
-        "SELECT primary_namespace, secondary_namespace, key FROM " + table,
-        ps -> {
-          List<ScopedKey> keys = new ArrayList<>();
-          try (ResultSet r = ps.executeQuery()) {
-            while (r.next()) {
-              keys.add(ScopedKey.of(r.getString(1), r.getString(2), r.getString(3)));
-            }
-          }
-          return keys;
-        },
-        this::failure,
-        "list all keys of the store");
+    return reads.query(rows::listAll, this::failure, "list all keys of the store");
   }
 
   @Override

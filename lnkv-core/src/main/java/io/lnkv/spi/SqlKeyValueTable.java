@@ -1,0 +1,211 @@
+package io.lnkv.spi;
+
+import io.lnkv.BatchOp;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The statements of ldk-node's key-value table, shared by the SQLite and PostgreSQL stores (both
+ * dialects accept them): columns {@code primary_namespace, secondary_namespace, key, value,
+ * sort_order}, primary key on the first three, pages {@code sort_order DESC, key ASC} from the
+ * index {@code idx_<table>_paginated}, page token the decimal {@code sort_order} of a page's last
+ * key.
+ *
+ * <p>Every method runs on the connection it is given, inside whatever transaction is open there.
+ * Stateless apart from the table name; thread-safe. The table name is put into SQL text, so the
+ * caller must have checked it is a plain identifier.
+ */
+public final class SqlKeyValueTable {
+  private final String table;
+  private final String storeKind;
+
+  /**
+   * @param table a plain SQL identifier, already checked
+   * @param storeKind names the store in the message of a malformed page token
+   */
+  public SqlKeyValueTable(String table, String storeKind) {
+    this.table = table;
+    this.storeKind = storeKind;
+  }
+
+  /** The table's name. */
+  public String name() {
+    return table;
+  }
+
+  /** DDL of the paginated index. */
+  public String createPaginatedIndex() {
+    return "CREATE INDEX IF NOT EXISTS idx_"
+        + table
+        + "_paginated ON "
+        + table
+        + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)";
+  }
+
+  /**
+   * Creates or replaces a value. A new row takes {@code sortOrder}; an existing row keeps its own
+   * (creation order), as ldk-node's upsert does.
+   */
+  public void upsert(Connection c, ScopedKey key, byte[] value, long sortOrder)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
+                + " key) DO UPDATE SET value = excluded.value")) {
+      bindKey(ps, key);
+      ps.setBytes(4, value);
+      ps.setLong(5, sortOrder);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Deletes a row if present. */
+  public void delete(Connection c, ScopedKey key) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "DELETE FROM "
+                + table
+                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
+      bindKey(ps, key);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Applies a batch's operations in order; new rows take numbers from {@code sortOrders}. */
+  public void apply(Connection c, List<BatchOp> operations, LongSupplier sortOrders)
+      throws SQLException {
+    for (BatchOp op : operations) {
+      if (op instanceof BatchOp.Write w) {
+        upsert(c, w.key(), w.value(), sortOrders.getAsLong());
+      } else {
+        delete(c, op.key());
+      }
+    }
+  }
+
+  /** The value, or null if there is no row (a NULL value reads as empty). */
+  public byte[] read(Connection c, ScopedKey key) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT value FROM "
+                + table
+                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
+      bindKey(ps, key);
+      try (ResultSet r = ps.executeQuery()) {
+        if (!r.next()) {
+          return null;
+        }
+        byte[] v = r.getBytes(1);
+        return v == null ? new byte[0] : v;
+      }
+    }
+  }
+
+  /** The keys of a scope. */
+  public List<String> list(Connection c, String primary, String secondary) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT key FROM "
+                + table
+                + " WHERE primary_namespace = ? AND secondary_namespace = ?")) {
+      ps.setString(1, primary);
+      ps.setString(2, secondary);
+      List<String> keys = new ArrayList<>();
+      try (ResultSet r = ps.executeQuery()) {
+        while (r.next()) {
+          keys.add(r.getString(1));
+        }
+      }
+      return keys;
+    }
+  }
+
+  /**
+   * One page, from the index: {@code size + 1} rows are read to know whether another page follows.
+   *
+   * @throws IllegalArgumentException if the token is not a decimal sort_order
+   */
+  public Page page(Connection c, String primary, String secondary, PageToken token, int size)
+      throws SQLException {
+    long before = token == null ? Long.MAX_VALUE : parseToken(token);
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT key, sort_order FROM "
+                + table
+                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND sort_order < ?"
+                + " ORDER BY sort_order DESC, key ASC LIMIT ?")) {
+      ps.setString(1, primary);
+      ps.setString(2, secondary);
+      ps.setLong(3, before);
+      ps.setInt(4, size + 1);
+      List<String> keys = new ArrayList<>();
+      long lastOrder = 0;
+      try (ResultSet r = ps.executeQuery()) {
+        while (r.next()) {
+          if (keys.size() == size) {
+            return new Page(keys, Optional.of(new PageToken(Long.toString(lastOrder))));
+          }
+          keys.add(r.getString(1));
+          lastOrder = r.getLong(2);
+        }
+      }
+      return Page.last(keys);
+    }
+  }
+
+  /** Parses a page token before any I/O. */
+  public long parseToken(PageToken token) {
+    try {
+      return Long.parseLong(token.value());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid page token '"
+              + token
+              + "': not a "
+              + storeKind
+              + " token (a decimal sort_order)",
+          e);
+    }
+  }
+
+  /** Every key in the table. */
+  public List<ScopedKey> listAll(Connection c) throws SQLException {
+    List<ScopedKey> keys = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery("SELECT primary_namespace, secondary_namespace, key FROM " + table)) {
+      while (r.next()) {
+        keys.add(ScopedKey.of(r.getString(1), r.getString(2), r.getString(3)));
+      }
+    }
+    return keys;
+  }
+
+  /** The next free sort_order: one past the largest in the table. */
+  public long nextSortOrder(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT COALESCE(MAX(sort_order), 0) FROM " + table)) {
+      r.next();
+      return r.getLong(1) + 1;
+    }
+  }
+
+  private static void bindKey(PreparedStatement ps, ScopedKey key) throws SQLException {
+    ps.setString(1, key.primaryNamespace());
+    ps.setString(2, key.secondaryNamespace());
+    ps.setString(3, key.key());
+  }
+}

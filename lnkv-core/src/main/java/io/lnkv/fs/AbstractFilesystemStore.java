@@ -1,5 +1,6 @@
 package io.lnkv.fs;
 
+import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
 import io.lnkv.KeyRules;
 import io.lnkv.Page;
@@ -14,13 +15,19 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What {@link FilesystemStore} (LDK's v1 layout) and {@link FilesystemStoreV2} share: the write,
@@ -35,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * as LDK's v2 does.
  */
 abstract class AbstractFilesystemStore extends AbstractKVStore {
+  private static final Logger log = LoggerFactory.getLogger(AbstractFilesystemStore.class);
   private static final Comparator<KeyFile> NEWEST_FIRST =
       Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
@@ -43,6 +51,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private final WriterLock lock;
   private final AtomicLong tmpCounter = new AtomicLong();
   private final AtomicLong lastCreationMillis = new AtomicLong();
+  private final CommitJournal journal;
+  // Batches take it exclusively, everything else shared: no reader sees half of a batch.
+  private final ReentrantReadWriteLock batchLock = new ReentrantReadWriteLock();
+  private volatile String interruptedBatch; // why the store must be reopened; null if it need not
 
   /**
    * @param root an existing folder, already checked for its layout
@@ -54,6 +66,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     this.root = root;
     this.files = new FsFiles(root);
     this.lock = lock;
+    this.journal = new CommitJournal(root);
     recover();
   }
 
@@ -75,29 +88,68 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     return scopeDir(key.primaryNamespace(), key.secondaryNamespace()).resolve(key.key());
   }
 
+  @FunctionalInterface
+  private interface IoWork<T> {
+    T run() throws IOException;
+  }
+
+  /** Runs work that must not overlap a batch (reads, listings, single writes). */
+  private <T> T shared(IoWork<T> work) throws IOException {
+    batchLock.readLock().lock();
+    try {
+      checkNoInterruptedBatch();
+      return work.run();
+    } finally {
+      batchLock.readLock().unlock();
+    }
+  }
+
+  private void checkNoInterruptedBatch() {
+    String why = interruptedBatch;
+    if (why != null) {
+      throw new StoreException(
+          description() + " must be reopened: " + why + ". Reopening completes the batch");
+    }
+  }
+
   @Override
   protected final byte[] doRead(ScopedKey key) throws IOException {
-    return FsFiles.readOrNull(fileOf(key));
+    return shared(() -> FsFiles.readOrNull(fileOf(key)));
   }
 
   @Override
   protected final void doWrite(ScopedKey key, byte[] value) throws IOException {
-    Path dest = fileOf(key);
-    BasicFileAttributes existing = FsFiles.attributesOrNull(dest);
-    FileTime created =
-        existing != null && existing.isRegularFile()
-            ? existing.lastModifiedTime()
-            : FileTime.fromMillis(nextCreationMillis());
-    writeFile(dest, value, created);
+    shared(
+        () -> {
+          put(key, value);
+          return null;
+        });
   }
 
-  /** Writes {@code dest} durably with the given creation time (for migration, which keeps it). */
-  final void writeFile(Path dest, byte[] value, FileTime created) throws IOException {
+  /** Writes a key's file durably, keeping the creation time of the file it replaces. */
+  private void put(ScopedKey key, byte[] value) throws IOException {
+    Path dest = fileOf(key);
+    writeFile(dest, value, creationTimeFor(dest), true);
+  }
+
+  /** The mtime a write to {@code dest} gets: the replaced file's, or a new creation time. */
+  private FileTime creationTimeFor(Path dest) throws IOException {
+    BasicFileAttributes existing = FsFiles.attributesOrNull(dest);
+    if (existing != null && existing.isDirectory()) {
+      throw new IOException("a folder is in the way: " + dest);
+    }
+    return existing != null && existing.isRegularFile()
+        ? existing.lastModifiedTime()
+        : FileTime.fromMillis(nextCreationMillis());
+  }
+
+  /**
+   * Writes {@code dest} with the given creation time (migration passes the source's), durably
+   * unless {@code sync} is false.
+   */
+  final void writeFile(Path dest, byte[] value, FileTime created, boolean sync) throws IOException {
     files.createDirectories(dest.getParent());
-    Path tmp =
-        dest.resolveSibling(
-            dest.getFileName() + "." + tmpCounter.getAndIncrement() + FsFiles.TMP_SUFFIX);
-    files.writeAtomically(dest, tmp, value, created);
+    files.writeAtomically(dest, tempFileFor(dest), value, created, sync);
     lastCreationMillis.accumulateAndGet(created.toMillis(), Math::max);
   }
 
@@ -106,21 +158,153 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     return lastCreationMillis.updateAndGet(last -> Math.max(now, last + 1));
   }
 
+  private Path tempFileFor(Path dest) {
+    return dest.resolveSibling(
+        dest.getFileName() + "." + tmpCounter.getAndIncrement() + FsFiles.TMP_SUFFIX);
+  }
+
+  @Override
+  public final boolean supportsAtomicBatch() {
+    return true;
+  }
+
+  /**
+   * Atomic through the {@link CommitJournal}:
+   *
+   * <ol>
+   *   <li>prepare: every new value goes to a temporary file beside its destination (no sync); a
+   *       failure here (disk full, a folder in the way) deletes them and leaves the store as it
+   *       was;
+   *   <li>record the batch in the journal (durable from here: a crash now means the next open
+   *       completes it);
+   *   <li>rename the temporary files into place and unlink the removed keys, then fsync every
+   *       touched file and folder once;
+   *   <li>delete the journal.
+   * </ol>
+   *
+   * If step 3 fails, the store refuses further calls until it is reopened, and reopening completes
+   * the batch, so no reader ever sees half of it.
+   */
+  @Override
+  protected final void doWriteBatch(List<BatchOp> operations) throws IOException {
+    batchLock.writeLock().lock();
+    try {
+      checkNoInterruptedBatch();
+      List<Prepared> prepared = prepare(operations);
+      try {
+        journal.record(operations);
+      } catch (IOException | RuntimeException e) {
+        discard(prepared, e);
+        throw e;
+      }
+      try {
+        apply(prepared);
+        journal.clear();
+      } catch (IOException | RuntimeException e) {
+        interruptedBatch =
+            "a batch of "
+                + operations.size()
+                + " operations failed after it was recorded ("
+                + e
+                + ")";
+        throw new StoreException(
+            "Failed to apply a batch of "
+                + operations.size()
+                + " operations to "
+                + description()
+                + " after recording it in "
+                + journal.path()
+                + ": "
+                + e
+                + ". The batch is durable and is completed when the store is reopened; until"
+                + " then the store refuses calls",
+            e);
+      }
+    } finally {
+      batchLock.writeLock().unlock();
+    }
+  }
+
+  /** One operation of a batch, ready to apply: a write's temporary file, or a remove (tmp null). */
+  private record Prepared(Path dest, Path tmp) {}
+
+  private List<Prepared> prepare(List<BatchOp> operations) throws IOException {
+    List<Prepared> prepared = new ArrayList<>(operations.size());
+    try {
+      for (BatchOp op : operations) {
+        Path dest = fileOf(op.key());
+        if (op instanceof BatchOp.Write w) {
+          FileTime created = creationTimeFor(dest);
+          files.createDirectories(dest.getParent());
+          Path tmp = tempFileFor(dest);
+          files.writeTemp(tmp, w.value(), created, false);
+          prepared.add(new Prepared(dest, tmp));
+        } else {
+          prepared.add(new Prepared(dest, null));
+        }
+      }
+      return prepared;
+    } catch (IOException | RuntimeException e) {
+      discard(prepared, e);
+      throw e;
+    }
+  }
+
+  private static void discard(List<Prepared> prepared, Exception failure) {
+    for (Prepared p : prepared) {
+      if (p.tmp() != null) {
+        try {
+          Files.deleteIfExists(p.tmp());
+        } catch (IOException e) {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+  }
+
+  private void apply(List<Prepared> prepared) throws IOException {
+    Set<Path> touchedFiles = new LinkedHashSet<>();
+    Set<Path> touchedDirs = new LinkedHashSet<>();
+    for (Prepared p : prepared) {
+      if (p.tmp() != null) {
+        Files.move(
+            p.tmp(), p.dest(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        touchedFiles.add(p.dest());
+      } else {
+        FsFiles.remove(p.dest(), true);
+        touchedFiles.remove(p.dest());
+      }
+      touchedDirs.add(p.dest().getParent());
+    }
+    for (Path f : touchedFiles) {
+      FsFiles.fsyncFile(f);
+    }
+    for (Path d : touchedDirs) {
+      if (Files.isDirectory(d)) {
+        FsFiles.fsyncDirectory(d);
+      }
+    }
+  }
+
   @Override
   protected final void doRemove(ScopedKey key, boolean lazy) throws IOException {
-    FsFiles.remove(fileOf(key), lazy);
+    shared(
+        () -> {
+          FsFiles.remove(fileOf(key), lazy);
+          return null;
+        });
   }
 
   @Override
   protected final List<String> doList(String primary, String secondary) throws IOException {
-    return scan(scopeDir(primary, secondary)).stream().map(KeyFile::name).toList();
+    return shared(() -> scan(scopeDir(primary, secondary)).stream().map(KeyFile::name).toList());
   }
 
   @Override
   protected final Page doListPaginated(
       String primary, String secondary, PageToken token, int pageSize) throws IOException {
     KeyFile after = token == null ? null : parseToken(token);
-    List<KeyFile> entries = new ArrayList<>(scan(scopeDir(primary, secondary)));
+    List<KeyFile> entries = new ArrayList<>(shared(() -> scan(scopeDir(primary, secondary))));
     entries.sort(NEWEST_FIRST);
     List<String> page = new ArrayList<>(pageSize);
     KeyFile last = null;
@@ -158,9 +342,12 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   @Override
   protected final List<ScopedKey> doListAllKeys() throws IOException {
-    List<ScopedKey> all = new ArrayList<>();
-    walk(root, 0, "", "", all);
-    return all;
+    return shared(
+        () -> {
+          List<ScopedKey> all = new ArrayList<>();
+          walk(root, 0, "", "", all);
+          return all;
+        });
   }
 
   private void walk(Path dir, int depth, String primary, String secondary, List<ScopedKey> out)
@@ -251,6 +438,34 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    */
   private void recover() throws IOException {
     recover(root, 0);
+    Optional<List<BatchOp>> batch = journal.pending();
+    if (batch.isPresent()) {
+      completeInterruptedBatch(batch.get());
+    }
+  }
+
+  private void completeInterruptedBatch(List<BatchOp> batch) {
+    log.info(
+        "{}: completing a batch of {} operations interrupted by a crash",
+        description(),
+        batch.size());
+    try {
+      apply(prepare(batch));
+      journal.clear();
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptedDataException(
+          "Cannot open "
+              + description()
+              + ": a batch of "
+              + batch.size()
+              + " operations recorded in "
+              + journal.path()
+              + " before a crash cannot be completed ("
+              + e
+              + "). Fix the cause and open again; or, to give that batch up, move the journal"
+              + " away",
+          e);
+    }
   }
 
   private void recover(Path dir, int depth) throws IOException {

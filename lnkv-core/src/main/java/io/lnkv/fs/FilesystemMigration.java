@@ -105,7 +105,7 @@ public final class FilesystemMigration {
           FileTime created = Files.getLastModifiedTime(source);
           byte[] value = FsFiles.readOrNull(source);
           if (value != null) {
-            v2.writeFile(v2.fileOf(key), value, created);
+            v2.writeFile(v2.fileOf(key), value, created, true);
           }
           progress.onProgress(++copied, keys.size());
         }

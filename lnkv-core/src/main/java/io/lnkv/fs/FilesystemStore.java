@@ -32,8 +32,12 @@ import java.util.Objects;
  *
  * <p>Listing skips temporary files and namespace folders; a file removed while a listing runs is
  * left out of it. An entry that is neither a key file nor a namespace folder, or whose name is not
- * a valid key, fails the listing with {@link io.lnkv.CorruptedDataException}. No atomic batches
- * (see {@code QueuedStore}). Thread-safe.
+ * a valid key, fails the listing with {@link io.lnkv.CorruptedDataException}.
+ *
+ * <p>Atomic batches, which LDK's filesystem store cannot give, through a commit journal beside the
+ * folder ({@code .<folder>.lnkv-journal}; see {@code CommitJournal}): a batch is recorded durably,
+ * then applied; opening completes a recorded batch interrupted by a crash. Readers never see half a
+ * batch. Thread-safe.
  */
 public final class FilesystemStore extends AbstractFilesystemStore {
   private static final String KIND = "FilesystemStore";

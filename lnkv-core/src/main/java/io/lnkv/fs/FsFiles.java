@@ -92,27 +92,46 @@ final class FsFiles {
    * Any failure before the rename deletes {@code tmp} and leaves {@code dest} as it was. A failed
    * fsync is never retried: its error is returned (retrying can report success for data the kernel
    * already dropped).
+   *
+   * <p>With {@code sync} false, steps 3 and 5 are left out: a batch under a commit journal syncs
+   * every file and folder it touched once at the end (see {@link CommitJournal}).
    */
-  void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime) throws IOException {
-    boolean renamed = false;
+  void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime, boolean sync)
+      throws IOException {
+    writeTemp(tmp, value, mtime, sync);
     try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-              posix ? OWNER_FILE : NONE)) {
-        ByteBuffer buf = ByteBuffer.wrap(value);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        Files.setLastModifiedTime(tmp, mtime);
+      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    if (sync) {
+      fsyncDirectory(dest.getParent());
+    }
+  }
+
+  /**
+   * Steps 1 to 3 of {@link #writeAtomically}: a new file {@code tmp} holding {@code value}, with
+   * the mtime set, fsynced if {@code sync}. Deleted again if anything fails.
+   */
+  void writeTemp(Path tmp, byte[] value, FileTime mtime, boolean sync) throws IOException {
+    boolean written = false;
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            posix ? OWNER_FILE : NONE)) {
+      ByteBuffer buf = ByteBuffer.wrap(value);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      Files.setLastModifiedTime(tmp, mtime);
+      if (sync) {
         ch.force(true);
       }
-      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      renamed = true;
-      fsyncDirectory(dest.getParent());
+      written = true;
     } finally {
-      if (!renamed) {
+      if (!written) {
         Files.deleteIfExists(tmp);
       }
     }
@@ -148,6 +167,13 @@ final class FsFiles {
       return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       return null;
+    }
+  }
+
+  /** Makes a file's content and metadata durable. */
+  static void fsyncFile(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(true);
     }
   }
 

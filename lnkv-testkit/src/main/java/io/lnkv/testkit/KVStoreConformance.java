@@ -115,6 +115,9 @@ public abstract class KVStoreConformance<S extends KVStore> {
     return Optional.empty();
   }
 
+  /** Undoes whatever {@link #operationThatFailsInBatch()} set up to make its operation fail. */
+  protected void afterFailingBatch() {}
+
   /** Checks the store's folder after each test, e.g. that no temporary file is left behind. */
   protected void assertClean(Path dir) throws IOException {}
 
@@ -644,6 +647,7 @@ public abstract class KVStoreConformance<S extends KVStore> {
     ops.add(failing.get());
     ops.add(BatchOp.write(P, "", "z", bytes("z")));
     assertThatThrownBy(() -> store.writeBatch(ops)).isInstanceOf(StoreException.class);
+    afterFailingBatch();
     assertThat(store.read(P, "", "a")).isEqualTo(bytes("before"));
     assertThat(store.read(P, "", "gone")).isEqualTo(bytes("stays"));
     assertThat(store.list(P, S2)).isEmpty();

@@ -1,8 +1,11 @@
 package io.lnkv.testkit;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.fs.FilesystemStoreV2;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -10,6 +13,30 @@ class FilesystemStoreV2ConformanceTest extends KVStoreConformance<FilesystemStor
   @Override
   protected FilesystemStoreV2 open(Path dir) {
     return FilesystemStoreV2.open(dir);
+  }
+
+  /** A folder where the key's file would go: found while the batch is prepared. */
+  @Override
+  protected Optional<BatchOp> operationThatFailsInBatch() {
+    try {
+      Files.createDirectories(blocked());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Optional.of(BatchOp.write("conf_primary", "", "blocked", new byte[] {1}));
+  }
+
+  @Override
+  protected void afterFailingBatch() {
+    try {
+      Files.delete(blocked());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path blocked() {
+    return dir.resolve("conf_primary").resolve("[empty]").resolve("blocked");
   }
 
   @Override

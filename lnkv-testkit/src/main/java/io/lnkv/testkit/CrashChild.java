@@ -1,17 +1,19 @@
 package io.lnkv.testkit;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Random;
+import java.util.List;
 
 /**
- * The process the crash harness kills. It opens the store, then writes and removes forever, one
- * operation at a time, announcing each on stdout before it starts ({@code B <W|R> <key> <seq>}) and
- * after it returned ({@code A <seq>}). The parent kills it with SIGKILL at a random moment.
+ * The process the crash harness kills. It opens the store, then runs steps forever, announcing each
+ * on stdout before it starts ({@code B <step>}) and after it returned ({@code A <step>}). A step is
+ * one write or remove, or in batch mode one atomic batch ({@link CrashWorkload}). The parent kills
+ * it with SIGKILL at a random moment.
  *
- * <p>Arguments: the {@link CrashTarget} class, the store folder, a random seed, the first sequence
- * number.
+ * <p>Arguments: the {@link CrashTarget} class, the store folder, the mode, the run's seed, the
+ * first step number.
  */
 public final class CrashChild {
   private CrashChild() {}
@@ -21,26 +23,27 @@ public final class CrashChild {
     CrashTarget target =
         (CrashTarget) Class.forName(args[0]).getDeclaredConstructor().newInstance();
     Path dir = Path.of(args[1]);
-    Random random = new Random(Long.parseLong(args[2]));
-    long seq = Long.parseLong(args[3]);
+    CrashWorkload.Mode mode = CrashWorkload.Mode.valueOf(args[2]);
+    long seed = Long.parseLong(args[3]);
+    long step = Long.parseLong(args[4]);
     PrintStream out = System.out;
     KVStore store = target.open(dir);
     out.println("READY");
     out.flush();
     while (true) {
-      String key = CrashWorkload.key(random.nextInt(CrashWorkload.KEYS));
-      boolean remove = random.nextInt(8) == 0;
-      out.println("B " + (remove ? "R" : "W") + " " + key + " " + seq);
+      List<BatchOp> ops = CrashWorkload.step(mode, seed, step);
+      out.println("B " + step);
       out.flush();
-      if (remove) {
-        store.remove(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, key, false);
+      if (mode == CrashWorkload.Mode.BATCH) {
+        target.commitBatch(store, ops);
+      } else if (ops.get(0) instanceof BatchOp.Write w) {
+        store.write(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, w.key().key(), w.value());
       } else {
-        store.write(
-            CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, key, CrashWorkload.value(key, seq));
+        store.remove(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, ops.get(0).key().key(), false);
       }
-      out.println("A " + seq);
+      out.println("A " + step);
       out.flush();
-      seq++;
+      step++;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.lnkv.testkit;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.ScopedKey;
@@ -19,13 +20,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Kills a writing process with SIGKILL at random moments and checks, after each kill, that the
- * store reopens with every acknowledged write present and every value whole.
+ * store reopens with every acknowledged step present, every value whole and, in batch mode, every
+ * batch fully present or fully absent.
  *
- * <p>Each round starts a child JVM ({@link CrashChild}) on the same folder, lets it write for a
+ * <p>Each round starts a child JVM ({@link CrashChild}) on the same folder, lets it work for a
  * random time, kills it, reads everything it printed (an acknowledgement in the pipe counts), then
- * opens the store here and checks every key: it must hold the effect of its last acknowledged
- * operation, or of the operation in flight at the kill, byte for byte. State carries over from
- * round to round, so each round also recovers from the previous kill.
+ * opens the store here and reads every key of the workload. The whole store must equal the state
+ * after the last acknowledged step, or the state after the step in flight at the kill, byte for
+ * byte: anything else is a lost write, a torn value or a torn batch. State carries over from round
+ * to round, so each round also recovers from the previous kill.
  *
  * <p>The number of kills in the default test run comes from the system property or environment
  * variable {@value #KILLS_PROPERTY} / {@code LNKV_CRASH_KILLS}; see {@link #configuredKills}.
@@ -37,9 +40,12 @@ public final class CrashHarness {
   private final Class<? extends CrashTarget> target;
   private final Path dir;
   private final Random random;
+  private final long seed;
+  private CrashWorkload.Mode mode = CrashWorkload.Mode.SINGLE;
 
   /** What a run did. */
-  public record Report(int kills, long acknowledgedOperations, long inFlightAtKill) {}
+  public record Report(
+      int kills, long acknowledgedSteps, long inFlightAtKill, long inFlightApplied) {}
 
   /**
    * @param target opens the store, in the child and here
@@ -49,7 +55,14 @@ public final class CrashHarness {
   public CrashHarness(Class<? extends CrashTarget> target, Path dir, long seed) {
     this.target = target;
     this.dir = dir;
+    this.seed = seed;
     this.random = new Random(seed);
+  }
+
+  /** Each step commits an atomic batch of 1 to 200 operations instead of one operation. */
+  public CrashHarness batches() {
+    this.mode = CrashWorkload.Mode.BATCH;
+    return this;
   }
 
   /** The kills per store for this run: {@value #KILLS_PROPERTY}, else LNKV_CRASH_KILLS, else 50. */
@@ -64,82 +77,101 @@ public final class CrashHarness {
   /**
    * Runs {@code kills} rounds.
    *
-   * @throws AssertionError describing the first lost or torn value
+   * @throws AssertionError describing the first lost write, torn value or torn batch
    */
   public Report run(int kills) throws IOException, InterruptedException {
-    Map<String, Long> state = new HashMap<>(); // key -> seq of its value, absent = no value
-    long seq = 1;
+    Map<String, Long> state = new HashMap<>(); // key -> step whose value it holds
+    long step = 1;
     long acknowledged = 0;
     long inFlight = 0;
+    long inFlightApplied = 0;
     CrashTarget opener = newTarget();
     for (int round = 1; round <= kills; round++) {
-      Round r = runChild(seq, round);
-      acknowledged += r.acks;
-      for (String[] op : r.completed) {
-        apply(state, op);
+      Round r = runChild(step, round);
+      acknowledged += r.acknowledged.size();
+      for (long done : r.acknowledged) {
+        apply(state, done);
       }
-      Map<String, Long> alternative = null;
-      String inFlightKey = null;
-      if (r.pending != null) {
+      Map<String, Long> after = null;
+      if (r.pending >= 0) {
         inFlight++;
-        inFlightKey = r.pending[2];
-        alternative = new HashMap<>(state);
-        apply(alternative, r.pending);
+        after = new HashMap<>(state);
+        apply(after, r.pending);
       }
-      seq = r.nextSeq;
+      step = r.nextStep;
+      Map<String, byte[]> actual = new HashMap<>();
       try (KVStore store = opener.open(dir)) {
-        for (int i = 0; i < CrashWorkload.KEYS; i++) {
+        for (int i = 0; i < mode.keys; i++) {
           String key = CrashWorkload.key(i);
-          byte[] actual = readOrNull(store, key);
-          boolean ok = matches(actual, key, state.get(key));
-          if (!ok && key.equals(inFlightKey) && matches(actual, key, alternative.get(key))) {
-            ok = true;
-            apply(state, r.pending); // the in-flight operation took effect
-          }
-          if (!ok) {
-            throw new AssertionError(
-                "After kill "
-                    + round
-                    + ", "
-                    + ScopedKey.of(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, key)
-                    + " holds "
-                    + describe(actual, key)
-                    + " but the last acknowledged operation left "
-                    + (state.get(key) == null ? "no value" : "write #" + state.get(key))
-                    + (key.equals(inFlightKey)
-                        ? " (in flight: " + String.join(" ", r.pending) + ")"
-                        : "")
-                    + "; store folder "
-                    + dir);
+          byte[] value = readOrNull(store, key);
+          if (value != null) {
+            actual.put(key, value);
           }
         }
       }
+      String before = difference(actual, state);
+      if (before == null) {
+        continue;
+      }
+      if (after != null && difference(actual, after) == null) {
+        state = after; // the step in flight took effect, whole
+        inFlightApplied++;
+        continue;
+      }
+      throw new AssertionError(
+          "After kill "
+              + round
+              + " the store matches neither the last acknowledged step nor the step in flight ("
+              + (r.pending >= 0 ? "step " + r.pending : "none")
+              + "): "
+              + before
+              + (after == null ? "" : "; against the step in flight: " + difference(actual, after))
+              + ". Store folder "
+              + dir);
     }
-    return new Report(kills, acknowledged, inFlight);
+    return new Report(kills, acknowledged, inFlight, inFlightApplied);
   }
 
-  private static void apply(Map<String, Long> state, String[] op) {
-    if (op[1].equals("W")) {
-      state.put(op[2], Long.parseLong(op[3]));
-    } else {
-      state.remove(op[2]);
+  private void apply(Map<String, Long> state, long step) {
+    for (BatchOp op : CrashWorkload.step(mode, seed, step)) {
+      if (op instanceof BatchOp.Write) {
+        state.put(op.key().key(), step);
+      } else {
+        state.remove(op.key().key());
+      }
     }
   }
 
-  private static boolean matches(byte[] actual, String key, Long seq) {
-    if (seq == null) {
-      return actual == null;
+  /** The first key where the store differs from {@code expected}, described; null if none. */
+  private String difference(Map<String, byte[]> actual, Map<String, Long> expected) {
+    for (int i = 0; i < mode.keys; i++) {
+      String key = CrashWorkload.key(i);
+      Long step = expected.get(key);
+      byte[] value = actual.get(key);
+      boolean ok =
+          step == null ? value == null : Arrays.equals(value, CrashWorkload.value(mode, key, step));
+      if (!ok) {
+        return ScopedKey.of(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, key)
+            + " holds "
+            + describe(value, key)
+            + " where "
+            + (step == null ? "no value" : "step " + step + "'s value")
+            + " was expected";
+      }
     }
-    return actual != null && Arrays.equals(actual, CrashWorkload.value(key, seq));
+    return null;
   }
 
-  private static String describe(byte[] actual, String key) {
+  private String describe(byte[] actual, String key) {
     if (actual == null) {
       return "no value";
     }
     long seq = actual.length >= 8 ? ByteBuffer.wrap(actual).getLong() : -1;
-    boolean whole = seq > 0 && Arrays.equals(actual, CrashWorkload.value(key, seq));
-    return actual.length + " bytes (" + (whole ? "write #" + seq : "torn or foreign") + ")";
+    boolean whole = seq > 0 && Arrays.equals(actual, CrashWorkload.value(mode, key, seq));
+    return actual.length
+        + " bytes ("
+        + (whole ? "step " + seq + "'s value" : "torn or foreign")
+        + ")";
   }
 
   private static byte[] readOrNull(KVStore store, String key) {
@@ -159,9 +191,9 @@ public final class CrashHarness {
     }
   }
 
-  private record Round(List<String[]> completed, String[] pending, long acks, long nextSeq) {}
+  private record Round(List<Long> acknowledged, long pending, long nextStep) {}
 
-  private Round runChild(long firstSeq, int round) throws IOException, InterruptedException {
+  private Round runChild(long firstStep, int round) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         List.of(
@@ -174,8 +206,9 @@ public final class CrashHarness {
             CrashChild.class.getName(),
             target.getName(),
             dir.toString(),
-            Long.toString(random.nextLong()),
-            Long.toString(firstSeq));
+            mode.name(),
+            Long.toString(seed),
+            Long.toString(firstStep));
     Process child = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     List<String> lines = new ArrayList<>();
     StringBuilder stderr = new StringBuilder();
@@ -190,7 +223,7 @@ public final class CrashHarness {
               }
             });
     errReader.start();
-    long killAfterMillis = 10 + random.nextInt(250);
+    long killAfterMillis = 10 + random.nextInt(mode.maxKillDelayMillis);
     try (InputStream out = new BufferedInputStream(child.getInputStream())) {
       String first = readLine(out);
       if (!"READY".equals(first)) {
@@ -225,7 +258,7 @@ public final class CrashHarness {
     if (stderr.toString().contains("Exception")) {
       throw new AssertionError("Crash child of round " + round + " failed: " + stderr);
     }
-    return parse(lines, firstSeq);
+    return parse(lines, firstStep);
   }
 
   /** The next whole line, or null at the end; a last line cut by the kill is dropped. */
@@ -241,26 +274,24 @@ public final class CrashHarness {
     return null;
   }
 
-  private static Round parse(List<String> lines, long firstSeq) {
-    List<String[]> completed = new ArrayList<>();
-    String[] pending = null;
-    long acks = 0;
-    long next = firstSeq;
+  private static Round parse(List<String> lines, long firstStep) {
+    List<Long> acknowledged = new ArrayList<>();
+    long pending = -1;
+    long next = firstStep;
     for (String line : lines) {
       String[] parts = line.split(" ");
-      if (parts[0].equals("B") && parts.length == 4) {
-        pending = parts;
-        next = Long.parseLong(parts[3]) + 1;
-      } else if (parts[0].equals("A")
-          && parts.length == 2
-          && pending != null
-          && pending[3].equals(parts[1])) {
-        completed.add(pending);
-        pending = null;
-        acks++;
+      if (parts.length != 2) {
+        continue;
       }
-      // anything else is a line cut by the kill
+      long step = Long.parseLong(parts[1]);
+      if (parts[0].equals("B")) {
+        pending = step;
+        next = step + 1;
+      } else if (parts[0].equals("A") && step == pending) {
+        acknowledged.add(step);
+        pending = -1;
+      }
     }
-    return new Round(completed, pending, acks, next);
+    return new Round(acknowledged, pending, next);
   }
 }

@@ -1,7 +1,9 @@
 package io.lnkv.testkit;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * How the crash harness opens the store under test, in the child process it kills and in the parent
@@ -11,4 +13,12 @@ import java.nio.file.Path;
 public interface CrashTarget {
   /** Opens (creating if needed) the store kept in {@code dir}. */
   KVStore open(Path dir);
+
+  /**
+   * How the child commits a batch in the harness's batch mode: {@link KVStore#writeBatch} unless
+   * overridden (a queueing store queues the operations and commits them).
+   */
+  default void commitBatch(KVStore store, List<BatchOp> operations) {
+    store.writeBatch(operations);
+  }
 }

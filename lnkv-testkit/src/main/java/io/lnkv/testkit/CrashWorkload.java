@@ -1,18 +1,39 @@
 package io.lnkv.testkit;
 
+import io.lnkv.BatchOp;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
- * The values the crash child writes, reproducible by the parent: the value of write number {@code
- * seq} to key {@code k} is determined by (k, seq), so the parent can tell a whole value from a torn
- * or foreign one by regenerating it.
+ * What the crash child does, reproducible by the parent: step {@code n} of a run with seed {@code
+ * s} is always the same operations, and the value a step writes to a key is determined by (key,
+ * step), so the parent can tell a whole value from a torn or foreign one by regenerating it.
  */
 final class CrashWorkload {
   static final String PRIMARY = "crash";
   static final String SECONDARY = "kill";
-  static final int KEYS = 24;
-  private static final int MAX_VALUE = 48 * 1024;
+
+  /** What one step is. */
+  enum Mode {
+    /** One write or remove. */
+    SINGLE(24, 1, 48 * 1024, 250),
+    /** An atomic batch of 1 to 200 writes and removes. */
+    BATCH(300, 200, 4 * 1024, 1000);
+
+    final int keys;
+    final int maxOps;
+    final int maxValue;
+    final int maxKillDelayMillis;
+
+    Mode(int keys, int maxOps, int maxValue, int maxKillDelayMillis) {
+      this.keys = keys;
+      this.maxOps = maxOps;
+      this.maxValue = maxValue;
+      this.maxKillDelayMillis = maxKillDelayMillis;
+    }
+  }
 
   private CrashWorkload() {}
 
@@ -20,12 +41,27 @@ final class CrashWorkload {
     return "key" + index;
   }
 
-  static byte[] value(String key, long seq) {
-    Random r = new Random(seq * 31 + key.hashCode());
-    int length = 16 + r.nextInt(MAX_VALUE);
+  /** The operations of step {@code step}. */
+  static List<BatchOp> step(Mode mode, long seed, long step) {
+    Random r = new Random(seed * 1_000_003L + step);
+    int count = 1 + r.nextInt(mode.maxOps);
+    List<BatchOp> ops = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String key = key(r.nextInt(mode.keys));
+      ops.add(
+          r.nextInt(8) == 0
+              ? BatchOp.remove(PRIMARY, SECONDARY, key)
+              : BatchOp.write(PRIMARY, SECONDARY, key, value(mode, key, step)));
+    }
+    return ops;
+  }
+
+  static byte[] value(Mode mode, String key, long step) {
+    Random r = new Random(step * 31 + key.hashCode());
+    int length = 16 + r.nextInt(mode.maxValue);
     byte[] value = new byte[length];
     r.nextBytes(value);
-    ByteBuffer.wrap(value).putLong(seq).putInt(key.hashCode());
+    ByteBuffer.wrap(value).putLong(step).putInt(key.hashCode());
     return value;
   }
 }

@@ -799,22 +799,39 @@ public abstract class KVStoreConformance<S extends KVStore> {
 
   @Test
   void crash_killedWriter_losesNoAcknowledgedWrite_andTearsNoValue() throws Exception {
+    runCrashHarness(false);
+  }
+
+  @Test
+  void crash_killedBatchCommitter_leavesEveryBatchWholeOrAbsent() throws Exception {
+    assumeTrue(store.supportsAtomicBatch(), "the store does not support atomic batches");
+    runCrashHarness(true);
+  }
+
+  private void runCrashHarness(boolean batches) throws Exception {
     assumeTrue(persistent(), "the store is not persistent");
     Optional<Class<? extends CrashTarget>> target = crashTarget();
     assumeTrue(target.isPresent(), "no crashTarget() for this store");
     store.close();
-    Path crashDir = tempDir.resolve("crash");
+    Path crashDir = tempDir.resolve(batches ? "crash-batches" : "crash");
     int kills = CrashHarness.configuredKills();
-    CrashHarness.Report report = new CrashHarness(target.get(), crashDir, 20261125L).run(kills);
+    CrashHarness harness = new CrashHarness(target.get(), crashDir, 20261125L);
+    if (batches) {
+      harness.batches();
+    }
+    CrashHarness.Report report = harness.run(kills);
     org.slf4j.LoggerFactory.getLogger(getClass())
         .info(
-            "Crash harness on {}: {} kills, {} acknowledged operations, {} in flight at a kill",
+            "Crash harness ({}) on {}: {} kills, {} acknowledged steps, {} in flight at a kill,"
+                + " {} of those took effect",
+            batches ? "batches" : "single writes",
             getClass().getSimpleName(),
             report.kills(),
-            report.acknowledgedOperations(),
-            report.inFlightAtKill());
+            report.acknowledgedSteps(),
+            report.inFlightAtKill(),
+            report.inFlightApplied());
     assertThat(report.kills()).isEqualTo(kills);
-    assertThat(report.acknowledgedOperations()).isPositive();
+    assertThat(report.acknowledgedSteps()).isPositive();
     store = open(dir);
   }
 

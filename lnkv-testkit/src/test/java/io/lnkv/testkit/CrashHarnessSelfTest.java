@@ -2,6 +2,7 @@ package io.lnkv.testkit;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
@@ -34,7 +35,40 @@ class CrashHarnessSelfTest {
   void harness_detectsLostAcknowledgedWrites() {
     assertThatThrownBy(() -> new CrashHarness(LyingTarget.class, tmp.resolve("s"), 2).run(40))
         .isInstanceOf(AssertionError.class)
-        .hasMessageContaining("last acknowledged operation left");
+        .hasMessageContaining("matches neither")
+        .hasMessageContaining("holds no value where step");
+  }
+
+  @Test
+  void harness_detectsTornBatches() {
+    assertThatThrownBy(
+            () -> new CrashHarness(TearingBatchTarget.class, tmp.resolve("s"), 3).batches().run(40))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("matches neither");
+  }
+
+  /** Claims atomic batches but applies them one write at a time: a kill tears a batch. */
+  public static final class TearingBatchTarget implements CrashTarget {
+    @Override
+    public KVStore open(Path dir) {
+      return new BrokenStore(dir, false);
+    }
+
+    @Override
+    public void commitBatch(KVStore store, List<BatchOp> operations) {
+      for (BatchOp op : operations) {
+        if (op instanceof BatchOp.Write w) {
+          store.write(
+              op.key().primaryNamespace(),
+              op.key().secondaryNamespace(),
+              op.key().key(),
+              w.value());
+        } else {
+          store.remove(
+              op.key().primaryNamespace(), op.key().secondaryNamespace(), op.key().key(), false);
+        }
+      }
+    }
   }
 
   /** Writes in place, in small slow chunks: a kill mid-write leaves a torn file. */

@@ -100,13 +100,17 @@ public interface KVStore extends AutoCloseable {
 
   /**
    * Applies writes and removes all-or-nothing: after a failure, and after a crash during the call,
-   * either every operation took effect or none did. When several operations name one key, the last
-   * one wins. Each key takes its version when this method is called and is ordered with the other
-   * calls on it; an operation whose key a newer call already changed is skipped as stale.
+   * either every operation took effect or none did. Operations apply in the given order: when
+   * several name one key, the last decides its value, and a remove followed by a write makes the
+   * key new (the newest created). Each key takes its version when this method is called and is
+   * ordered with the other calls on it; the operations on a key that a newer call already changed
+   * are skipped as stale.
    *
    * @throws UnsupportedOperationException if {@link #supportsAtomicBatch()} is false
    * @throws InvalidKeyException if any operation's key breaks {@link KeyRules}; nothing applied
-   * @throws StoreException if the batch failed; nothing of it was applied
+   * @throws StoreException if the batch failed: nothing of it was applied, unless the message says
+   *     the batch was recorded and completes when the store is reopened (a filesystem store whose
+   *     disk failed after the batch was made durable)
    */
   default void writeBatch(List<BatchOp> operations) {
     throw new UnsupportedOperationException(

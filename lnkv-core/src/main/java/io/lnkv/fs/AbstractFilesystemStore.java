@@ -20,6 +20,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -230,17 +231,22 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   private List<Prepared> prepare(List<BatchOp> operations) throws IOException {
     List<Prepared> prepared = new ArrayList<>(operations.size());
+    Set<Path> removedEarlier = new HashSet<>(); // a write after them makes the key new
     try {
       for (BatchOp op : operations) {
         Path dest = fileOf(op.key());
         if (op instanceof BatchOp.Write w) {
-          FileTime created = creationTimeFor(dest);
+          FileTime created =
+              removedEarlier.remove(dest)
+                  ? FileTime.fromMillis(nextCreationMillis())
+                  : creationTimeFor(dest);
           files.createDirectories(dest.getParent());
           Path tmp = tempFileFor(dest);
           files.writeTemp(tmp, w.value(), created, false);
           prepared.add(new Prepared(dest, tmp));
         } else {
           prepared.add(new Prepared(dest, null));
+          removedEarlier.add(dest);
         }
       }
       return prepared;

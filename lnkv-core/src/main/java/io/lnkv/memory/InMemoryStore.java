@@ -79,13 +79,14 @@ public final class InMemoryStore extends AbstractKVStore {
   protected void doWriteBatch(List<BatchOp> operations) {
     lock.writeLock().lock();
     try {
-      long needed = usedBytes;
+      Map<ScopedKey, Integer> finalSizes = new HashMap<>();
       for (BatchOp op : operations) {
-        Entry old = entry(op.key());
-        needed -= old == null ? 0 : old.value.length;
-        if (op instanceof BatchOp.Write w) {
-          needed += w.value().length;
-        }
+        finalSizes.put(op.key(), op instanceof BatchOp.Write w ? w.value().length : 0);
+      }
+      long needed = usedBytes;
+      for (Map.Entry<ScopedKey, Integer> e : finalSizes.entrySet()) {
+        Entry old = entry(e.getKey());
+        needed += e.getValue() - (old == null ? 0 : old.value.length);
       }
       if (needed > capacityBytes) {
         throw new StoreException(

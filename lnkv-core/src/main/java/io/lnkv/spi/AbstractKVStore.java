@@ -11,9 +11,9 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -155,8 +155,8 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   @Override
   public final void writeBatch(List<BatchOp> operations) {
-    Map<ScopedKey, BatchOp> last = checkedBatch(operations);
-    applyBatch(enterAll(last), last);
+    List<BatchOp> ops = checkedBatch(operations);
+    applyBatch(enterAll(ops), ops);
   }
 
   @Override
@@ -221,14 +221,14 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   @Override
   public final CompletableFuture<Void> writeBatchAsync(List<BatchOp> operations) {
-    Map<ScopedKey, BatchOp> last;
+    List<BatchOp> ops;
     try {
-      last = checkedBatch(operations);
+      ops = checkedBatch(operations);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    List<WriteOrdering.Ticket> tickets = enterAll(last);
-    return asyncVoid(tickets, () -> applyBatch(tickets, last));
+    List<WriteOrdering.Ticket> tickets = enterAll(ops);
+    return asyncVoid(tickets, () -> applyBatch(tickets, ops));
   }
 
   @Override
@@ -284,14 +284,18 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     KeyRules.checkScope(primary, secondary);
   }
 
-  private Map<ScopedKey, BatchOp> checkedBatch(List<BatchOp> operations) {
+  private List<BatchOp> checkedBatch(List<BatchOp> operations) {
     ensureOpen();
     requireBatchSupport();
-    return lastOperationPerKey(operations);
+    List<BatchOp> ops = List.copyOf(operations);
+    for (BatchOp op : ops) {
+      op.key().validate();
+    }
+    return ops;
   }
 
-  private List<WriteOrdering.Ticket> enterAll(Map<ScopedKey, BatchOp> byKey) {
-    return ordering.enterAll(byKey.keySet().stream().map(ScopedKey::toString).toList());
+  private List<WriteOrdering.Ticket> enterAll(List<BatchOp> ops) {
+    return ordering.enterAll(ops.stream().map(op -> op.key().toString()).toList());
   }
 
   private byte[] readChecked(ScopedKey k) {
@@ -321,16 +325,19 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     ticket.apply(onFailure(), () -> call("remove", k.toString(), voidOf(() -> doRemove(k, lazy))));
   }
 
-  private void applyBatch(List<WriteOrdering.Ticket> tickets, Map<ScopedKey, BatchOp> byKey) {
-    Map<String, BatchOp> byLockKey = new LinkedHashMap<>();
-    byKey.forEach((k, op) -> byLockKey.put(k.toString(), op));
+  /** Applies, in the given order, the operations whose key is not stale. */
+  private void applyBatch(List<WriteOrdering.Ticket> tickets, List<BatchOp> all) {
     ordering.applyAll(
         tickets,
         onFailure(),
         current -> {
-          List<BatchOp> ops = new ArrayList<>(current.size());
-          for (WriteOrdering.Ticket t : current) {
-            ops.add(byLockKey.get(t.lockKey()));
+          Set<String> currentKeys = new HashSet<>();
+          current.forEach(t -> currentKeys.add(t.lockKey()));
+          List<BatchOp> ops = new ArrayList<>(all.size());
+          for (BatchOp op : all) {
+            if (currentKeys.contains(op.key().toString())) {
+              ops.add(op);
+            }
           }
           call(
               "apply a batch of " + ops.size() + " operations to",
@@ -346,16 +353,6 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
               + " does not support atomic batches; check supportsAtomicBatch() first, or apply"
               + " the operations one by one");
     }
-  }
-
-  private static Map<ScopedKey, BatchOp> lastOperationPerKey(List<BatchOp> operations) {
-    Map<ScopedKey, BatchOp> last = new LinkedHashMap<>();
-    for (BatchOp op : operations) {
-      op.key().validate();
-      last.remove(op.key()); // keep the order of each key's last operation
-      last.put(op.key(), op);
-    }
-    return last;
   }
 
   private void checkValue(byte[] value) {

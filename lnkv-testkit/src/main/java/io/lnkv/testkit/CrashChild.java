@@ -41,6 +41,7 @@ public final class CrashChild {
       } else {
         store.remove(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, ops.get(0).key().key(), false);
       }
+      target.afterStep(store);
       out.println("A " + step);
       out.flush();
       step++;

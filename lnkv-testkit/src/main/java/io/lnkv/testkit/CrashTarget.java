@@ -21,4 +21,7 @@ public interface CrashTarget {
   default void commitBatch(KVStore store, List<BatchOp> operations) {
     store.writeBatch(operations);
   }
+
+  /** Runs after each step, before the child acknowledges it (a queueing store commits here). */
+  default void afterStep(KVStore store) {}
 }

@@ -115,6 +115,14 @@ public abstract class KVStoreConformance<S extends KVStore> {
     return Optional.empty();
   }
 
+  /**
+   * Whether every page but the last holds exactly the page size. A store that merges sources may
+   * return longer pages (a queue's first page carries the keys created in the queue).
+   */
+  protected boolean exactPageSizes() {
+    return true;
+  }
+
   /** Undoes whatever {@link #operationThatFailsInBatch()} set up to make its operation fail. */
   protected void afterFailingBatch() {}
 
@@ -402,7 +410,11 @@ public abstract class KVStoreConformance<S extends KVStore> {
       created.add(k);
     }
     Page first = ps.listPaginated(P, S2, null);
-    assertThat(first.keys()).hasSize(PaginatedKVStore.DEFAULT_PAGE_SIZE);
+    if (exactPageSizes()) {
+      assertThat(first.keys()).hasSize(PaginatedKVStore.DEFAULT_PAGE_SIZE);
+    } else {
+      assertThat(first.keys()).hasSizeGreaterThanOrEqualTo(PaginatedKVStore.DEFAULT_PAGE_SIZE);
+    }
     assertThat(first.nextPageToken()).isPresent();
     List<String> expected = new ArrayList<>(created);
     java.util.Collections.reverse(expected);
@@ -459,7 +471,7 @@ public abstract class KVStoreConformance<S extends KVStore> {
     String lastOnPage = first.keys().get(first.keys().size() - 1);
     ps.remove(P, "", lastOnPage, false);
     Page second = ps.listPaginated(P, "", first.nextPageToken().orElseThrow());
-    assertThat(second.keys()).first().isEqualTo(String.format("k%03d", 119 - 50));
+    assertThat(second.keys()).first().isEqualTo(String.format("k%03d", 119 - first.keys().size()));
     assertThat(second.keys()).doesNotContainAnyElementsOf(first.keys());
   }
 
@@ -613,6 +625,23 @@ public abstract class KVStoreConformance<S extends KVStore> {
     assertThat(store.read(P, S2, "deep")).isEqualTo(bytes("d"));
     store.writeBatchAsync(List.of(BatchOp.remove(P, "", "new"))).join();
     assertThat(readOrNull(P, "", "new")).isNull();
+  }
+
+  @Test
+  void writeBatch_removeThenWriteOfAKey_makesItTheNewest() {
+    assumeTrue(store.supportsAtomicBatch(), "the store does not support atomic batches");
+    PaginatedKVStore ps = paginated();
+    for (String k : List.of("a", "b", "c")) {
+      ps.write(P, "", k, bytes(k));
+    }
+    ps.writeBatch(
+        List.of(
+            BatchOp.remove(P, "", "a"),
+            BatchOp.write(P, "", "a", bytes("new a")),
+            BatchOp.write(P, "", "b", bytes("b2")),
+            BatchOp.write(P, "", "d", bytes("d"))));
+    assertThat(allPages(ps, P, "")).containsExactly("d", "a", "c", "b");
+    assertThat(ps.read(P, "", "a")).isEqualTo(bytes("new a"));
   }
 
   @Test

@@ -20,7 +20,7 @@ final class CrashWorkload {
     /** One write or remove. */
     SINGLE(24, 1, 48 * 1024, 250),
     /** An atomic batch of 1 to 200 writes and removes. */
-    BATCH(300, 200, 4 * 1024, 1000);
+    BATCH(300, 200, 4 * 1024, 600);
 
     final int keys;
     final int maxOps;

@@ -69,6 +69,7 @@ public final class FaultInjectingStore extends AbstractKVStore {
   private final AtomicReference<Predicate<Operation>> failWhen = new AtomicReference<>(op -> false);
   private volatile boolean afterApplying;
   private volatile Duration latency = Duration.ZERO;
+  private volatile boolean hideAtomicBatches;
   private final AtomicLong injected = new AtomicLong();
 
   private <S extends PaginatedKVStore & MigratableKVStore> FaultInjectingStore(
@@ -111,6 +112,15 @@ public final class FaultInjectingStore extends AbstractKVStore {
     return this;
   }
 
+  /**
+   * Reports no atomic batches whatever the wrapped store can do, to test what callers do with a
+   * store that has none.
+   */
+  public FaultInjectingStore withoutAtomicBatches() {
+    this.hideAtomicBatches = true;
+    return this;
+  }
+
   /** Sleeps this long before every operation. */
   public FaultInjectingStore latency(Duration delay) {
     this.latency = Objects.requireNonNull(delay, "delay");
@@ -132,7 +142,7 @@ public final class FaultInjectingStore extends AbstractKVStore {
 
   @Override
   public boolean supportsAtomicBatch() {
-    return delegate.supportsAtomicBatch();
+    return !hideAtomicBatches && delegate.supportsAtomicBatch();
   }
 
   @Override

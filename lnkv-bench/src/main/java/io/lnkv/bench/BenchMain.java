@@ -42,6 +42,11 @@ public final class BenchMain {
                 .threads(8));
     Collection<RunResult> batch =
         run(opts(BatchBenchmark.class).param("store", sql.toArray(String[]::new)).threads(1));
+    Collection<RunResult> queued =
+        run(
+            opts(QueuedCommitBenchmark.class)
+                .param("store", durable.toArray(String[]::new))
+                .threads(1));
     Collection<RunResult> pages =
         run(opts(FirstPageBenchmark.class).param("store", sql.toArray(String[]::new)).threads(1));
 

@@ -38,6 +38,16 @@ final class BenchStores {
     };
   }
 
+  /**
+   * Makes {@code value} differ from the last one written: SQLite skips rewriting a row whose bytes
+   * did not change, so a constant value would measure no I/O at all.
+   */
+  static void stamp(byte[] value, int n) {
+    value[0] = (byte) n;
+    value[1] = (byte) (n >>> 8);
+    value[2] = (byte) (n >>> 16);
+  }
+
   static Path tempDir() throws IOException {
     return Files.createTempDirectory("lnkv-bench");
   }

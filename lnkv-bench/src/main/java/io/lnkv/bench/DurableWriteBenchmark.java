@@ -59,11 +59,7 @@ public class DurableWriteBenchmark {
   @Benchmark
   public void write(Keys keys) {
     int n = keys.next++;
-    // A different value every time: SQLite skips rewriting a row whose bytes did not change, so
-    // a constant value would measure no I/O at all.
-    keys.value[0] = (byte) n;
-    keys.value[1] = (byte) (n >>> 8);
-    keys.value[2] = (byte) (n >>> 16);
+    BenchStores.stamp(keys.value, n);
     kv.write("bench", "", keys.prefix + (n % 1000), keys.value);
   }
 }

@@ -50,16 +50,9 @@ public class QueuedCommitBenchmark {
     BenchStores.delete(dir);
   }
 
-  private void nextValue() {
-    round++;
-    value[0] = (byte) round;
-    value[1] = (byte) (round >>> 8);
-    value[2] = (byte) (round >>> 16);
-  }
-
   @Benchmark
   public void commitOf1000Queued() {
-    nextValue();
+    BenchStores.stamp(value, ++round);
     for (int i = 0; i < 1000; i++) {
       queued.write("bench", "", "k" + i, value);
     }
@@ -68,7 +61,7 @@ public class QueuedCommitBenchmark {
 
   @Benchmark
   public void singles1000() {
-    nextValue();
+    BenchStores.stamp(value, ++round);
     for (int i = 0; i < 1000; i++) {
       kv.write("bench", "", "k" + i, value);
     }

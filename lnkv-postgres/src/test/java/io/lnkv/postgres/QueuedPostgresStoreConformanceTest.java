@@ -1,27 +1,18 @@
 package io.lnkv.postgres;
 
-import io.lnkv.queue.QueuedStore;
 import io.lnkv.testkit.CrashTarget;
-import io.lnkv.testkit.KVStoreConformance;
 import io.lnkv.testkit.QueuedCrashTarget;
+import io.lnkv.testkit.QueuedStoreConformance;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * QueuedStore over PostgresStore passes the conformance suite, committing automatically after 1 to
- * 7 operations (varying from test to test); its commits are single transactions.
+ * QueuedStore over PostgresStore passes the conformance suite; its commits are single transactions.
  */
-class QueuedPostgresStoreConformanceTest extends KVStoreConformance<QueuedStore> {
+class QueuedPostgresStoreConformanceTest extends QueuedStoreConformance<PostgresStore> {
   @Override
-  protected QueuedStore open(Path dir) {
-    return QueuedStore.builder(PgTestServer.builder(PgTestServer.tableFor(dir)).build())
-        .autoCommitOps(1 + Math.floorMod(dir.toString().hashCode(), 7))
-        .build();
-  }
-
-  @Override
-  protected boolean exactPageSizes() {
-    return false;
+  protected PostgresStore backend(Path dir) {
+    return PgTestServer.builder(PgTestServer.tableFor(dir)).build();
   }
 
   @Override

@@ -1,27 +1,18 @@
 package io.lnkv.sqlite;
 
-import io.lnkv.queue.QueuedStore;
 import io.lnkv.testkit.CrashTarget;
-import io.lnkv.testkit.KVStoreConformance;
 import io.lnkv.testkit.QueuedCrashTarget;
+import io.lnkv.testkit.QueuedStoreConformance;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * QueuedStore over SqliteStore passes the conformance suite, committing automatically after 1 to 7
- * operations (varying from test to test); its commits are single transactions.
+ * QueuedStore over SqliteStore passes the conformance suite; its commits are single transactions.
  */
-class QueuedSqliteStoreConformanceTest extends KVStoreConformance<QueuedStore> {
+class QueuedSqliteStoreConformanceTest extends QueuedStoreConformance<SqliteStore> {
   @Override
-  protected QueuedStore open(Path dir) {
-    return QueuedStore.builder(SqliteStore.open(dir.resolve("queued.sqlite")))
-        .autoCommitOps(1 + Math.floorMod(dir.toString().hashCode(), 7))
-        .build();
-  }
-
-  @Override
-  protected boolean exactPageSizes() {
-    return false;
+  protected SqliteStore backend(Path dir) {
+    return SqliteStore.open(dir.resolve("queued.sqlite"));
   }
 
   @Override

@@ -96,6 +96,19 @@ public final class BenchMain {
     out.println();
     out.printf(
         Locale.ROOT,
+        "%-10s %18s %16s %10s%n",
+        "store",
+        "commit 1000 queued",
+        "1000 singles",
+        "speed-up");
+    for (String s : durable) {
+      double c = score(queued, "commitOf1000Queued", "store", s);
+      double n = score(queued, "singles1000", "store", s);
+      out.printf(Locale.ROOT, "%-10s %15.2f ms %13.2f ms %9.1fx%n", s, c, n, n / c);
+    }
+    out.println();
+    out.printf(
+        Locale.ROOT,
         "%-10s %18s %18s %10s%n",
         "store",
         "first page @1k",

@@ -282,14 +282,13 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       }
       touchedDirs.add(p.dest().getParent());
     }
-    for (Path f : touchedFiles) {
-      FsFiles.fsyncFile(f);
-    }
+    List<Path> toSync = new ArrayList<>(touchedFiles);
     for (Path d : touchedDirs) {
       if (Files.isDirectory(d)) {
-        FsFiles.fsyncDirectory(d);
+        toSync.add(d);
       }
     }
+    FsFiles.fsyncAll(toSync);
   }
 
   @Override

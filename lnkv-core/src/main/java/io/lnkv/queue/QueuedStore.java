@@ -369,9 +369,14 @@ public final class QueuedStore extends AbstractKVStore {
     Set<String> removed = new HashSet<>();
     List<Map.Entry<ScopedKey, Pending>> created = new ArrayList<>();
     for (Map.Entry<ScopedKey, Pending> e : queued.entrySet()) {
-      if (e.getValue().op() instanceof BatchOp.Remove) {
+      Pending p = e.getValue();
+      if (p.op() instanceof BatchOp.Remove || p.recreate()) {
+        // Gone from its place in the store: removed, or re-created (then it leads the first page).
         removed.add(e.getKey().key());
-      } else if (token == null && (e.getValue().recreate() || readDelegate(e.getKey()) == null)) {
+      }
+      if (token == null
+          && p.op() instanceof BatchOp.Write
+          && (p.recreate() || readDelegate(e.getKey()) == null)) {
         created.add(e); // new in the queue: newer than everything in the store
       }
     }

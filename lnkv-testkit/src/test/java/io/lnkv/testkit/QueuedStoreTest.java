@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lnkv.KeyNotFoundException;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.memory.InMemoryStore;
@@ -12,6 +14,8 @@ import io.lnkv.queue.CommitResult;
 import io.lnkv.queue.QueuedStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,6 +42,43 @@ class QueuedStoreTest {
       assertThat(r).isEqualTo(new CommitResult(2, 0, true));
       assertThat(inner.read("p", "", "a")).containsExactly(2);
       assertThat(q.commit()).isEqualTo(new CommitResult(0, 0, true));
+    }
+  }
+
+  @Test
+  void pages_showQueuedKeysOnce_newOnesFirst() {
+    try (QueuedStore q = QueuedStore.builder(inner).build()) {
+      for (int i = 0; i < 120; i++) {
+        inner.write("p", "", String.format("k%03d", i), b(i));
+      }
+      q.remove("p", "", "k050", false);
+      q.write("p", "", "k050", b(1)); // re-created: the newest now
+      q.write("p", "", "k010", b(2)); // rewritten: keeps its place
+      q.remove("p", "", "k100", false);
+      q.write("p", "", "fresh", b(3));
+      List<String> all = new ArrayList<>();
+      PageToken token = null;
+      do {
+        Page page = q.listPaginated("p", "", token);
+        all.addAll(page.keys());
+        token = page.nextPageToken().orElse(null);
+      } while (token != null);
+      List<String> expected = new ArrayList<>(List.of("fresh", "k050"));
+      for (int i = 119; i >= 0; i--) {
+        if (i != 50 && i != 100) {
+          expected.add(String.format("k%03d", i));
+        }
+      }
+      assertThat(all).isEqualTo(expected);
+      q.commit();
+      List<String> committed = new ArrayList<>();
+      token = null;
+      do {
+        Page page = inner.listPaginated("p", "", token);
+        committed.addAll(page.keys());
+        token = page.nextPageToken().orElse(null);
+      } while (token != null);
+      assertThat(committed).isEqualTo(expected);
     }
   }
 

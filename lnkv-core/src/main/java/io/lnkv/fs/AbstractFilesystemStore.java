@@ -21,10 +21,10 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  */
 abstract class AbstractFilesystemStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(AbstractFilesystemStore.class);
+  // A checkpoint (an fsync of everything the logged batches touched) is due past either limit.
+  static final long CHECKPOINT_JOURNAL_BYTES = 64L << 20;
+  static final int CHECKPOINT_KEYS = 100_000;
   private static final Comparator<KeyFile> NEWEST_FIRST =
       Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
@@ -53,6 +56,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private final AtomicLong tmpCounter = new AtomicLong();
   private final AtomicLong lastCreationMillis = new AtomicLong();
   private final CommitJournal journal;
+  // Keys and folders changed by batches since the last checkpoint: the journal, not an fsync, makes
+  // them durable until then. Changed only with the batch lock held exclusively.
+  private final Set<Path> unsynced = ConcurrentHashMap.newKeySet();
+  private final Set<Path> unsyncedDirs = new HashSet<>();
   // Batches take it exclusively, everything else shared: no reader sees half of a batch.
   private final ReentrantReadWriteLock batchLock = new ReentrantReadWriteLock();
   private volatile String interruptedBatch; // why the store must be reopened; null if it need not
@@ -94,12 +101,36 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     T run() throws IOException;
   }
 
-  /** Runs work that must not overlap a batch (reads, listings, single writes). */
+  /** Runs work that must not overlap a batch (reads, listings). */
   private <T> T shared(IoWork<T> work) throws IOException {
     batchLock.readLock().lock();
     try {
       checkNoInterruptedBatch();
       return work.run();
+    } finally {
+      batchLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Runs a single write or remove of {@code file}, which must not overlap a batch. If a batch still
+   * in the journal touched the file, the store checkpoints first: otherwise a crash would replay
+   * that batch over this newer operation.
+   */
+  private void sharedChange(Path file, IoWork<Void> work) throws IOException {
+    while (true) {
+      if (unsynced.contains(file)) {
+        checkpointExclusively();
+      }
+      batchLock.readLock().lock();
+      if (!unsynced.contains(file)) {
+        break; // a batch cannot touch it again while the read lock is held
+      }
+      batchLock.readLock().unlock();
+    }
+    try {
+      checkNoInterruptedBatch();
+      work.run();
     } finally {
       batchLock.readLock().unlock();
     }
@@ -120,7 +151,8 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   @Override
   protected final void doWrite(ScopedKey key, byte[] value) throws IOException {
-    shared(
+    sharedChange(
+        fileOf(key),
         () -> {
           put(key, value);
           return null;
@@ -170,20 +202,22 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   }
 
   /**
-   * Atomic through the {@link CommitJournal}:
+   * Atomic through the {@link CommitJournal}, with one fdatasync per batch:
    *
    * <ol>
+   *   <li>checkpoint first if the journal has grown past its limits;
+   *   <li>stamp: every write gets its creation time (the replaced file's, or a new one);
    *   <li>prepare: every new value goes to a temporary file beside its destination (no sync); a
    *       failure here (disk full, a folder in the way) deletes them and leaves the store as it
    *       was;
-   *   <li>record the batch in the journal (durable from here: a crash now means the next open
-   *       completes it);
-   *   <li>rename the temporary files into place and unlink the removed keys, then fsync every
-   *       touched file and folder once;
-   *   <li>delete the journal.
+   *   <li>append the batch to the journal and fdatasync it: the batch is durable and acknowledged
+   *       from here (a crash now means the next open replays it);
+   *   <li>rename the temporary files into place and unlink the removed keys, without syncing: the
+   *       files and folders touched are synced at the next checkpoint, which then empties the
+   *       journal.
    * </ol>
    *
-   * If step 3 fails, the store refuses further calls until it is reopened, and reopening completes
+   * If step 5 fails, the store refuses further calls until it is reopened, and reopening replays
    * the batch, so no reader ever sees half of it.
    */
   @Override
@@ -191,16 +225,27 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     batchLock.writeLock().lock();
     try {
       checkNoInterruptedBatch();
-      List<Prepared> prepared = prepare(operations);
+      if (journal.size() > CHECKPOINT_JOURNAL_BYTES || unsynced.size() > CHECKPOINT_KEYS) {
+        checkpoint();
+      }
+      List<CommitJournal.Entry> batch = stamp(operations);
+      List<Prepared> prepared = prepare(batch);
       try {
-        journal.record(operations);
+        journal.append(batch);
       } catch (IOException | RuntimeException e) {
         discard(prepared, e);
+        if (journal.broken()) {
+          interruptedBatch =
+              "a batch failed while it was appended to "
+                  + journal.path()
+                  + " and could not be cut off again ("
+                  + e
+                  + "); reopening may complete it";
+        }
         throw e;
       }
       try {
         apply(prepared);
-        journal.clear();
       } catch (IOException | RuntimeException e) {
         interruptedBatch =
             "a batch of "
@@ -226,27 +271,40 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
   }
 
+  /** Gives each write of a batch its creation time, in batch order. */
+  private List<CommitJournal.Entry> stamp(List<BatchOp> operations) throws IOException {
+    List<CommitJournal.Entry> batch = new ArrayList<>(operations.size());
+    Set<Path> removedEarlier = new HashSet<>(); // a write after them makes the key new
+    for (BatchOp op : operations) {
+      Path dest = fileOf(op.key());
+      long created = 0;
+      if (op instanceof BatchOp.Write) {
+        created =
+            removedEarlier.remove(dest) ? nextCreationMillis() : creationTimeFor(dest).toMillis();
+      } else {
+        removedEarlier.add(dest);
+      }
+      batch.add(CommitJournal.entry(op, created));
+    }
+    return batch;
+  }
+
   /** One operation of a batch, ready to apply: a write's temporary file, or a remove (tmp null). */
   private record Prepared(Path dest, Path tmp) {}
 
-  private List<Prepared> prepare(List<BatchOp> operations) throws IOException {
-    List<Prepared> prepared = new ArrayList<>(operations.size());
-    Set<Path> removedEarlier = new HashSet<>(); // a write after them makes the key new
+  private List<Prepared> prepare(List<CommitJournal.Entry> batch) throws IOException {
+    List<Prepared> prepared = new ArrayList<>(batch.size());
     try {
-      for (BatchOp op : operations) {
-        Path dest = fileOf(op.key());
-        if (op instanceof BatchOp.Write w) {
-          FileTime created =
-              removedEarlier.remove(dest)
-                  ? FileTime.fromMillis(nextCreationMillis())
-                  : creationTimeFor(dest);
+      for (CommitJournal.Entry e : batch) {
+        Path dest = fileOf(e.key());
+        if (e.isWrite()) {
           files.createDirectories(dest.getParent());
           Path tmp = tempFileFor(dest);
-          files.writeTemp(tmp, w.value(), created, false);
+          files.writeTemp(tmp, e.value(), FileTime.fromMillis(e.createdMillis()), false);
+          lastCreationMillis.accumulateAndGet(e.createdMillis(), Math::max);
           prepared.add(new Prepared(dest, tmp));
         } else {
           prepared.add(new Prepared(dest, null));
-          removedEarlier.add(dest);
         }
       }
       return prepared;
@@ -268,32 +326,68 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
   }
 
+  /** Puts a prepared batch in place, unsynced; its keys and folders wait for the checkpoint. */
   private void apply(List<Prepared> prepared) throws IOException {
-    Set<Path> touchedFiles = new LinkedHashSet<>();
-    Set<Path> touchedDirs = new LinkedHashSet<>();
     for (Prepared p : prepared) {
+      unsynced.add(p.dest());
+      unsyncedDirs.add(p.dest().getParent());
       if (p.tmp() != null) {
         Files.move(
             p.tmp(), p.dest(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        touchedFiles.add(p.dest());
       } else {
         FsFiles.remove(p.dest(), true);
-        touchedFiles.remove(p.dest());
       }
-      touchedDirs.add(p.dest().getParent());
     }
-    List<Path> toSync = new ArrayList<>(touchedFiles);
-    for (Path d : touchedDirs) {
+  }
+
+  /**
+   * fsyncs every file and folder the logged batches touched, then empties the journal. Called with
+   * the batch lock held exclusively. A failed fsync leaves the journal as it is (so a reopen
+   * replays every logged batch) and the store refusing calls until then: after a failed fsync the
+   * kernel may have dropped the unsynced pages, and only the journal still has them.
+   */
+  private void checkpoint() throws IOException {
+    if (!journal.hasRecords() && unsynced.isEmpty()) {
+      return;
+    }
+    List<Path> toSync = new ArrayList<>(unsynced.size() + unsyncedDirs.size());
+    for (Path p : unsynced) {
+      if (Files.isRegularFile(p)) {
+        toSync.add(p);
+      }
+    }
+    for (Path d : unsyncedDirs) {
       if (Files.isDirectory(d)) {
         toSync.add(d);
       }
     }
-    FsFiles.fsyncAll(toSync);
+    try {
+      FsFiles.fsyncAll(toSync);
+      journal.reset();
+    } catch (IOException | RuntimeException e) {
+      interruptedBatch =
+          "syncing the batches logged in " + journal.path() + " into the folder failed (" + e + ")";
+      throw e;
+    }
+    unsynced.clear();
+    unsyncedDirs.clear();
+  }
+
+  /** Takes the batch lock exclusively to checkpoint, so a single operation can follow safely. */
+  private void checkpointExclusively() throws IOException {
+    batchLock.writeLock().lock();
+    try {
+      checkNoInterruptedBatch();
+      checkpoint();
+    } finally {
+      batchLock.writeLock().unlock();
+    }
   }
 
   @Override
   protected final void doRemove(ScopedKey key, boolean lazy) throws IOException {
-    shared(
+    sharedChange(
+        fileOf(key),
         () -> {
           FsFiles.remove(fileOf(key), lazy);
           return null;
@@ -443,32 +537,32 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    */
   private void recover() throws IOException {
     recover(root, 0);
-    Optional<List<BatchOp>> batch = journal.pending();
-    if (batch.isPresent()) {
-      completeInterruptedBatch(batch.get());
+    List<List<CommitJournal.Entry>> batches = journal.recover();
+    if (batches.isEmpty()) {
+      return;
     }
-  }
-
-  private void completeInterruptedBatch(List<BatchOp> batch) {
     log.info(
-        "{}: completing a batch of {} operations interrupted by a crash",
+        "{}: replaying {} batches from {} (written before the last stop, not yet synced in)",
         description(),
-        batch.size());
+        batches.size(),
+        journal.path());
     try {
-      apply(prepare(batch));
-      journal.clear();
+      for (List<CommitJournal.Entry> batch : batches) {
+        apply(prepare(batch));
+      }
+      checkpoint();
     } catch (IOException | RuntimeException e) {
       throw new CorruptedDataException(
           "Cannot open "
               + description()
-              + ": a batch of "
-              + batch.size()
-              + " operations recorded in "
+              + ": "
+              + batches.size()
+              + " batches recorded in "
               + journal.path()
-              + " before a crash cannot be completed ("
+              + " cannot be replayed ("
               + e
-              + "). Fix the cause and open again; or, to give that batch up, move the journal"
-              + " away",
+              + "). Fix the cause and open again; the journal is kept, and moving it away would"
+              + " lose acknowledged writes",
           e);
     }
   }
@@ -524,9 +618,32 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
   }
 
+  /**
+   * Checkpoints and deletes the journal, then releases the folder. If the checkpoint fails, the
+   * journal stays and the next open replays it.
+   */
   @Override
   protected final void doClose() {
-    lock.close();
+    batchLock.writeLock().lock();
+    try {
+      if (interruptedBatch == null) {
+        checkpoint();
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "{}: could not sync the batches logged in {} at close ({}); the next open replays them",
+          description(),
+          journal.path(),
+          e.toString());
+    }
+    try {
+      journal.close();
+    } catch (IOException e) {
+      log.warn("{}: could not close {}: {}", description(), journal.path(), e.toString());
+    } finally {
+      batchLock.writeLock().unlock();
+      lock.close();
+    }
   }
 
   /** A key file and its mtime in milliseconds (its creation time). */

@@ -34,7 +34,7 @@ public final class CrashChild {
       List<BatchOp> ops = CrashWorkload.step(mode, seed, step);
       out.println("B " + step);
       out.flush();
-      if (mode == CrashWorkload.Mode.BATCH) {
+      if (!CrashWorkload.singleOperation(mode, step)) {
         target.commitBatch(store, ops);
       } else if (ops.get(0) instanceof BatchOp.Write w) {
         store.write(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, w.key().key(), w.value());

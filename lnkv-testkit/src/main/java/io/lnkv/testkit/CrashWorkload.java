@@ -19,7 +19,10 @@ final class CrashWorkload {
   enum Mode {
     /** One write or remove. */
     SINGLE(24, 1, 48 * 1024, 250),
-    /** An atomic batch of 1 to 200 writes and removes. */
+    /**
+     * An atomic batch of 1 to 200 writes and removes; every fourth step is one write or remove of
+     * the same keys instead, so that batches and single operations interleave on each key.
+     */
     BATCH(300, 200, 4 * 1024, 600);
 
     final int keys;
@@ -41,10 +44,15 @@ final class CrashWorkload {
     return "key" + index;
   }
 
+  /** Whether step {@code step} is one write or remove rather than a batch. */
+  static boolean singleOperation(Mode mode, long step) {
+    return mode == Mode.SINGLE || step % 4 == 0;
+  }
+
   /** The operations of step {@code step}. */
   static List<BatchOp> step(Mode mode, long seed, long step) {
     Random r = new Random(seed * 1_000_003L + step);
-    int count = 1 + r.nextInt(mode.maxOps);
+    int count = singleOperation(mode, step) ? 1 : 1 + r.nextInt(mode.maxOps);
     List<BatchOp> ops = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       String key = key(r.nextInt(mode.keys));

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -47,6 +46,8 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   // A checkpoint (an fsync of everything the logged batches touched) is due past either limit.
   static final long CHECKPOINT_JOURNAL_BYTES = 64L << 20;
   static final int CHECKPOINT_KEYS = 100_000;
+  // A batch leaves at least this much of the disk free, for single writes and the checkpoint.
+  private static final long MIN_FREE_BYTES = 16L << 20;
   private static final Comparator<KeyFile> NEWEST_FIRST =
       Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
@@ -206,19 +207,20 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    *
    * <ol>
    *   <li>checkpoint first if the journal has grown past its limits;
-   *   <li>stamp: every write gets its creation time (the replaced file's, or a new one);
-   *   <li>prepare: every new value goes to a temporary file beside its destination (no sync); a
-   *       failure here (disk full, a folder in the way) deletes them and leaves the store as it
-   *       was;
+   *   <li>check: every write gets its creation time (the replaced file's, or a new one), missing
+   *       namespace folders are created, a folder in the way or too little free space fails the
+   *       batch here, with the store unchanged;
    *   <li>append the batch to the journal and fdatasync it: the batch is durable and acknowledged
    *       from here (a crash now means the next open replays it);
-   *   <li>rename the temporary files into place and unlink the removed keys, without syncing: the
+   *   <li>write each value into its file in place and unlink the removed keys, without syncing: the
    *       files and folders touched are synced at the next checkpoint, which then empties the
-   *       journal.
+   *       journal. Other threads wait for the batch lock, so none sees a half-written file.
    * </ol>
    *
-   * If step 5 fails, the store refuses further calls until it is reopened, and reopening replays
-   * the batch, so no reader ever sees half of it.
+   * If step 4 fails, the store refuses further calls until it is reopened, and reopening replays
+   * the batch, so no reader ever sees half of it. Another process reading the folder during step 4
+   * can see a half-written file; LDK's layout has no way to prevent that except a file per value,
+   * which costs more than the fsyncs this design saves.
    */
   @Override
   protected final void doWriteBatch(List<BatchOp> operations) throws IOException {
@@ -229,11 +231,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         checkpoint();
       }
       List<CommitJournal.Entry> batch = stamp(operations);
-      List<Prepared> prepared = prepare(batch);
       try {
         journal.append(batch);
       } catch (IOException | RuntimeException e) {
-        discard(prepared, e);
         if (journal.broken()) {
           interruptedBatch =
               "a batch failed while it was appended to "
@@ -245,7 +245,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         throw e;
       }
       try {
-        apply(prepared);
+        apply(batch);
       } catch (IOException | RuntimeException e) {
         interruptedBatch =
             "a batch of "
@@ -271,71 +271,58 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
   }
 
-  /** Gives each write of a batch its creation time, in batch order. */
+  /**
+   * Gives each write of a batch its creation time, in batch order, and prepares the folders: every
+   * check that can fail for an ordinary reason runs here, before the batch is recorded.
+   */
   private List<CommitJournal.Entry> stamp(List<BatchOp> operations) throws IOException {
     List<CommitJournal.Entry> batch = new ArrayList<>(operations.size());
     Set<Path> removedEarlier = new HashSet<>(); // a write after them makes the key new
+    Set<Path> folders = new HashSet<>();
+    long bytes = 0;
     for (BatchOp op : operations) {
       Path dest = fileOf(op.key());
       long created = 0;
-      if (op instanceof BatchOp.Write) {
+      if (op instanceof BatchOp.Write w) {
         created =
             removedEarlier.remove(dest) ? nextCreationMillis() : creationTimeFor(dest).toMillis();
+        if (folders.add(dest.getParent())) {
+          files.createDirectories(dest.getParent());
+        }
+        bytes += w.value().length;
       } else {
         removedEarlier.add(dest);
       }
-      batch.add(CommitJournal.entry(op, created));
+      batch.add(CommitJournal.Entry.of(op, created));
+    }
+    long usable = Files.getFileStore(root).getUsableSpace();
+    if (usable < 2 * bytes + MIN_FREE_BYTES) {
+      throw new IOException(
+          "not enough free space for a batch of "
+              + bytes
+              + " bytes: "
+              + usable
+              + " bytes usable on the disk of "
+              + root
+              + " (the journal and the files each need a copy); free some space");
     }
     return batch;
   }
 
-  /** One operation of a batch, ready to apply: a write's temporary file, or a remove (tmp null). */
-  private record Prepared(Path dest, Path tmp) {}
-
-  private List<Prepared> prepare(List<CommitJournal.Entry> batch) throws IOException {
-    List<Prepared> prepared = new ArrayList<>(batch.size());
-    try {
-      for (CommitJournal.Entry e : batch) {
-        Path dest = fileOf(e.key());
-        if (e.isWrite()) {
-          files.createDirectories(dest.getParent());
-          Path tmp = tempFileFor(dest);
-          files.writeTemp(tmp, e.value(), FileTime.fromMillis(e.createdMillis()), false);
-          lastCreationMillis.accumulateAndGet(e.createdMillis(), Math::max);
-          prepared.add(new Prepared(dest, tmp));
-        } else {
-          prepared.add(new Prepared(dest, null));
+  /** Writes a recorded batch into place, unsynced; its keys and folders wait for the checkpoint. */
+  private void apply(List<CommitJournal.Entry> batch) throws IOException {
+    for (CommitJournal.Entry e : batch) {
+      Path dest = fileOf(e.key());
+      unsynced.add(dest);
+      boolean newFolder = unsyncedDirs.add(dest.getParent());
+      if (e.isWrite()) {
+        if (newFolder) {
+          files.createDirectories(dest.getParent()); // stamp() did, unless this is a replay
         }
-      }
-      return prepared;
-    } catch (IOException | RuntimeException e) {
-      discard(prepared, e);
-      throw e;
-    }
-  }
-
-  private static void discard(List<Prepared> prepared, Exception failure) {
-    for (Prepared p : prepared) {
-      if (p.tmp() != null) {
-        try {
-          Files.deleteIfExists(p.tmp());
-        } catch (IOException e) {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-  }
-
-  /** Puts a prepared batch in place, unsynced; its keys and folders wait for the checkpoint. */
-  private void apply(List<Prepared> prepared) throws IOException {
-    for (Prepared p : prepared) {
-      unsynced.add(p.dest());
-      unsyncedDirs.add(p.dest().getParent());
-      if (p.tmp() != null) {
-        Files.move(
-            p.tmp(), p.dest(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        files.overwrite(dest, e.value(), FileTime.fromMillis(e.createdMillis()));
+        lastCreationMillis.accumulateAndGet(e.createdMillis(), Math::max);
       } else {
-        FsFiles.remove(p.dest(), true);
+        FsFiles.remove(dest, true);
       }
     }
   }
@@ -548,7 +535,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         journal.path());
     try {
       for (List<CommitJournal.Entry> batch : batches) {
-        apply(prepare(batch));
+        apply(batch);
       }
       checkpoint();
     } catch (IOException | RuntimeException e) {

@@ -128,6 +128,32 @@ public final class WriteOrdering {
     }
   }
 
+  /**
+   * Runs {@code operation} holding the key's lock, without taking a place in its order: for
+   * maintenance that copies a key's current state elsewhere (a backfill, a resilver). It neither
+   * makes pending operations stale nor is skipped; it only never overlaps one.
+   */
+  public void runLocked(String lockKey, Operation operation) {
+    Slot slot =
+        slots.compute(
+            lockKey,
+            (k, existing) -> {
+              Slot s = existing == null ? new Slot() : existing;
+              s.holders++;
+              return s;
+            });
+    try {
+      slot.lock.lock();
+      try {
+        operation.run();
+      } finally {
+        slot.lock.unlock();
+      }
+    } finally {
+      release(lockKey);
+    }
+  }
+
   /** The number of keys with outstanding tickets; for tests and metrics. */
   public int trackedKeys() {
     return slots.size();

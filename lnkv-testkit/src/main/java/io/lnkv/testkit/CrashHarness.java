@@ -255,7 +255,7 @@ public final class CrashHarness {
       throw new AssertionError("Crash child of round " + round + " did not die");
     }
     errReader.join();
-    if (stderr.toString().contains("Exception")) {
+    if (stderr.toString().contains("Exception in thread")) { // an uncaught failure, not a log line
       throw new AssertionError("Crash child of round " + round + " failed: " + stderr);
     }
     return parse(lines, firstStep);

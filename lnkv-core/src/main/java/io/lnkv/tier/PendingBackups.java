@@ -1,0 +1,157 @@
+package io.lnkv.tier;
+
+import io.lnkv.ScopedKey;
+import io.lnkv.spi.RecordLog;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The keys whose backup copy may differ from the primary's: the backup must be brought level with
+ * the primary's current value of each. Keys, not operations, are kept: bringing a key level copies
+ * whatever the primary holds then, so operations superseded by newer ones are skipped by
+ * construction, and a key whose operation failed on the primary is still brought level.
+ *
+ * <p>In {@code SEMI_SYNC} mode this is the retry journal: a key is recorded ({@code M},
+ * fdatasynced) before the operation touches any tier, and cleared ({@code C}, not synced: losing a
+ * clear only makes the next open bring an already level key level again) once the backup took it.
+ * {@link #recover} rebuilds the set after a restart or a crash, so an operation a crash interrupted
+ * halfway is repaired too. Past 1 MiB the log is reset when the set is empty, or rewritten with
+ * just the set. In {@code ASYNC} mode the set lives in memory only.
+ *
+ * <p>Thread-safe: every method is synchronized.
+ */
+final class PendingBackups implements AutoCloseable {
+  private static final long COMPACT_ABOVE_BYTES = 1L << 20;
+
+  private final RecordLog journal; // null: in memory only
+  private final Map<ScopedKey, Long> pending = new LinkedHashMap<>(); // key -> marked at (millis)
+
+  PendingBackups(RecordLog journal) {
+    this.journal = journal;
+  }
+
+  /** Whether the set survives a restart. */
+  boolean durable() {
+    return journal != null;
+  }
+
+  /** Rebuilds the set from the journal a previous run left. */
+  synchronized void recover() throws IOException {
+    if (journal == null) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    for (byte[] record : journal.recover()) {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
+      int count = in.readInt();
+      for (int i = 0; i < count; i++) {
+        boolean mark = in.readUnsignedByte() == 'M';
+        ScopedKey key = ScopedKey.of(in.readUTF(), in.readUTF(), in.readUTF());
+        if (mark) {
+          pending.putIfAbsent(key, now);
+        } else {
+          pending.remove(key);
+        }
+      }
+    }
+    if (pending.isEmpty()) {
+      journal.reset();
+    }
+  }
+
+  /** Records that the keys' backup copies may be about to differ; durably in SEMI_SYNC mode. */
+  synchronized void mark(Collection<ScopedKey> keys) throws IOException {
+    List<ScopedKey> fresh = new ArrayList<>(keys.size());
+    for (ScopedKey k : keys) {
+      if (!pending.containsKey(k)) {
+        fresh.add(k);
+      }
+    }
+    if (fresh.isEmpty()) {
+      return; // already recorded: nothing to make durable
+    }
+    if (journal != null) {
+      journal.append(encode('M', fresh));
+    }
+    long now = System.currentTimeMillis();
+    for (ScopedKey k : fresh) {
+      pending.put(k, now);
+    }
+  }
+
+  /** Records that the keys' backup copies are level with the primary. */
+  synchronized void clear(Collection<ScopedKey> keys) throws IOException {
+    List<ScopedKey> present = new ArrayList<>(keys.size());
+    for (ScopedKey k : keys) {
+      if (pending.remove(k) != null) {
+        present.add(k);
+      }
+    }
+    if (journal == null || present.isEmpty()) {
+      return;
+    }
+    journal.append(encode('C', present), false);
+    if (journal.size() > COMPACT_ABOVE_BYTES) {
+      if (pending.isEmpty()) {
+        journal.reset();
+      } else if (journal.size() > 200L * pending.size()) {
+        journal.rewrite(List.of(encode('M', pending.keySet())));
+      }
+    }
+  }
+
+  synchronized boolean contains(ScopedKey key) {
+    return pending.containsKey(key);
+  }
+
+  /** The keys, oldest mark first. */
+  synchronized List<ScopedKey> snapshot() {
+    return new ArrayList<>(pending.keySet());
+  }
+
+  synchronized int size() {
+    return pending.size();
+  }
+
+  /** When the oldest key was marked (epoch millis), or -1 when none is. */
+  synchronized long oldestMarkedAtMillis() {
+    return pending.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (journal != null) {
+      if (pending.isEmpty()) {
+        journal.reset(); // so that close() deletes it
+      }
+      journal.close();
+    }
+  }
+
+  private static byte[] encode(char tag, Collection<ScopedKey> keys) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(keys.size());
+      for (ScopedKey k : keys) {
+        out.writeByte(tag);
+        out.writeUTF(k.primaryNamespace());
+        out.writeUTF(k.secondaryNamespace());
+        out.writeUTF(k.key());
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory cannot fail", e);
+    }
+  }
+}

@@ -1,0 +1,536 @@
+package io.lnkv.tier;
+
+import io.lnkv.BatchOp;
+import io.lnkv.MigratableKVStore;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.PaginatedKVStore;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreException;
+import io.lnkv.migrate.MigrationProgress;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.RecordLog;
+import io.lnkv.spi.WriteOrdering;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * A primary store, an optional backup and an optional ephemeral store behind one store.
+ *
+ * <ul>
+ *   <li><b>Routing.</b> A {@link RoutingPolicy} says which keys are ephemeral (rebuildable; by
+ *       default LDK's network graph, scorer and external scores cache). Ephemeral keys go to the
+ *       ephemeral tier when there is one, else to the primary, and never to the backup. Durable
+ *       keys go to the primary and, as the {@link BackupMode} says, to the backup.
+ *   <li><b>Reads and listings</b> never consult the backup. {@code list} merges the primary's
+ *       durable keys with the ephemeral tier's ephemeral keys (a stale primary copy of an ephemeral
+ *       key is hidden). {@code listPaginated} returns the primary's pages (at the primary's page
+ *       size, newest created first, the primary's tokens) and adds the ephemeral tier's keys of the
+ *       scope, newest first, to the last page.
+ *   <li><b>Order.</b> Calls on one key take effect in call order in every tier: a failed operation
+ *       still counts as applied ({@link WriteOrdering.OnFailure#RECORD_VERSION}), so an older one
+ *       never runs after it, and the backup receives operations on a key in order in every mode.
+ *   <li><b>Atomic batches</b> are supported when every configured tier supports them. A batch is
+ *       split by routing; each tier applies its part all-or-nothing. The primary's part and the
+ *       backup's part follow the backup mode (in parallel; in {@code SEMI_SYNC} the backup's part
+ *       may be journaled and then reach the backup key by key; in {@code ASYNC} it reaches the
+ *       backup key by key). The ephemeral part is applied after the primary's: if it fails, the
+ *       durable part stays applied and the error says so. Across tiers, a batch is not atomic.
+ *   <li><b>Maintenance.</b> {@link #backfill}, {@link #resilver} and {@link #verify} work on a
+ *       running store; {@link Restore} copies a backup into an empty primary.
+ * </ul>
+ *
+ * <p>Thread-safe. Closing the TierStore stops its backup worker, closes the retry journal and,
+ * unless the builder said otherwise, closes every tier.
+ */
+public final class TierStore extends AbstractKVStore {
+  private final Tier primary;
+  private final Tier backup; // null: none
+  private final Tier ephemeral; // null: none
+  private final RoutingPolicy routing;
+  private final BackupMode mode;
+  private final BackupReplicator replicator; // null without backup
+  private final PendingBackups pending;
+  private final TierMetrics metrics;
+  private final boolean closeTiers;
+
+  private TierStore(Builder b, PendingBackups pending) {
+    super(
+        "TierStore("
+            + b.name
+            + ": primary "
+            + b.primary
+            + (b.backup == null ? "" : ", backup " + b.backup)
+            + ")",
+        b);
+    this.primary = b.primary;
+    this.backup = b.backup;
+    this.ephemeral = b.ephemeral;
+    this.routing = b.routing;
+    this.mode = b.mode;
+    this.pending = pending;
+    this.metrics = new TierMetrics(b.registry, b.name, pending);
+    this.closeTiers = b.closeTiers;
+    this.replicator =
+        backup == null
+            ? null
+            : new BackupReplicator(
+                description(),
+                primary,
+                backup,
+                mode,
+                pending,
+                metrics,
+                (key, work) -> ordering().runLocked(key.toString(), work::run),
+                b.initialBackoff,
+                b.maxBackoff);
+  }
+
+  /**
+   * A builder for a TierStore over {@code primary}.
+   *
+   * @param <S> a store that pages and lists all its keys (every lnkv store does)
+   */
+  public static <S extends PaginatedKVStore & MigratableKVStore> Builder builder(S primary) {
+    return new Builder(new Tier("primary", Objects.requireNonNull(primary, "primary")));
+  }
+
+  @Override
+  protected WriteOrdering.OnFailure onFailure() {
+    return WriteOrdering.OnFailure.RECORD_VERSION;
+  }
+
+  private Tier tierFor(ScopedKey k) {
+    return ephemeral != null && routing.isEphemeral(k) ? ephemeral : primary;
+  }
+
+  private boolean backedUp(ScopedKey k) {
+    return backup != null && !routing.isEphemeral(k);
+  }
+
+  @Override
+  protected byte[] doRead(ScopedKey key) {
+    return tierFor(key).readOrNull(key);
+  }
+
+  @Override
+  protected void doWrite(ScopedKey key, byte[] value) {
+    put(key, value, false);
+  }
+
+  @Override
+  protected void doRemove(ScopedKey key, boolean lazy) {
+    put(key, null, lazy);
+  }
+
+  private void put(ScopedKey key, byte[] valueOrNull, boolean lazy) {
+    if (backedUp(key)) {
+      replicator.apply(
+          Collections.singletonMap(key, valueOrNull),
+          lazy,
+          false,
+          () -> primary.put(key, valueOrNull, lazy));
+    } else {
+      tierFor(key).put(key, valueOrNull, lazy);
+    }
+  }
+
+  @Override
+  public boolean supportsAtomicBatch() {
+    return primary.store().supportsAtomicBatch()
+        && (backup == null || backup.store().supportsAtomicBatch())
+        && (ephemeral == null || ephemeral.store().supportsAtomicBatch());
+  }
+
+  @Override
+  protected void doWriteBatch(List<BatchOp> operations) {
+    List<BatchOp> toPrimary = new ArrayList<>();
+    List<BatchOp> toEphemeral = new ArrayList<>();
+    Map<ScopedKey, byte[]> toBackup = new LinkedHashMap<>();
+    for (BatchOp op : operations) {
+      (tierFor(op.key()) == primary ? toPrimary : toEphemeral).add(op);
+      if (backedUp(op.key())) {
+        toBackup.put(op.key(), op instanceof BatchOp.Write w ? w.value() : null);
+      }
+    }
+    if (!toBackup.isEmpty()) {
+      replicator.apply(toBackup, false, true, () -> primary.store().writeBatch(toPrimary));
+    } else if (!toPrimary.isEmpty()) {
+      primary.store().writeBatch(toPrimary);
+    }
+    if (!toEphemeral.isEmpty()) {
+      try {
+        ephemeral.store().writeBatch(toEphemeral);
+      } catch (RuntimeException e) {
+        throw new StoreException(
+            "The ephemeral tier "
+                + ephemeral
+                + " failed to apply its "
+                + toEphemeral.size()
+                + " operations of a batch whose "
+                + toPrimary.size()
+                + " durable operations were applied: "
+                + e.getMessage()
+                + ". The ephemeral data can be rebuilt; write it again",
+            e);
+      }
+    }
+  }
+
+  @Override
+  protected List<String> doList(String p, String s) {
+    if (ephemeral == null || !routing.mayBeEphemeral(p, s)) {
+      return primary.store().list(p, s);
+    }
+    List<String> out = new ArrayList<>();
+    for (String k : primary.store().list(p, s)) {
+      if (!routing.isEphemeral(ScopedKey.of(p, s, k))) {
+        out.add(k);
+      }
+    }
+    for (String k : ephemeral.store().list(p, s)) {
+      if (routing.isEphemeral(ScopedKey.of(p, s, k))) {
+        out.add(k);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  protected Page doListPaginated(String p, String s, PageToken token, int pageSize) {
+    Page page = primary.store().listPaginated(p, s, token);
+    if (ephemeral == null || !routing.mayBeEphemeral(p, s)) {
+      return page;
+    }
+    List<String> keys = new ArrayList<>();
+    for (String k : page.keys()) {
+      if (!routing.isEphemeral(ScopedKey.of(p, s, k))) {
+        keys.add(k); // a stale primary copy of an ephemeral key is hidden
+      }
+    }
+    if (page.nextPageToken().isPresent()) {
+      return new Page(keys, page.nextPageToken());
+    }
+    PageToken next = null;
+    do {
+      Page e = ephemeral.store().listPaginated(p, s, next);
+      for (String k : e.keys()) {
+        if (routing.isEphemeral(ScopedKey.of(p, s, k))) {
+          keys.add(k);
+        }
+      }
+      next = e.nextPageToken().orElse(null);
+    } while (next != null);
+    return Page.last(keys);
+  }
+
+  @Override
+  protected List<ScopedKey> doListAllKeys() {
+    List<ScopedKey> out = new ArrayList<>();
+    for (ScopedKey k : primary.all().listAllKeys()) {
+      if (ephemeral == null || !routing.isEphemeral(k)) {
+        out.add(k);
+      }
+    }
+    if (ephemeral != null) {
+      for (ScopedKey k : ephemeral.all().listAllKeys()) {
+        if (routing.isEphemeral(k)) {
+          out.add(k);
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------
+
+  /** What {@link #backfill} or {@link #resilver} changed in the backup. */
+  public record RepairResult(long compared, long copied, long removed) {}
+
+  /**
+   * Fills a new backup with the primary's durable keys: every durable key the backup lacks is
+   * copied. Keys the backup already holds are not read or rewritten, so after an interruption a
+   * second run resumes where the first stopped. Runs alongside normal use: each key is copied
+   * holding its lock, with the primary's value of that moment. Use {@link #resilver} for a backup
+   * that may be stale.
+   *
+   * @throws IllegalStateException if the store has no backup
+   */
+  public RepairResult backfill(MigrationProgress progress) {
+    requireBackup("backfill");
+    Predicate<ScopedKey> durable = k -> !routing.isEphemeral(k);
+    TreeSet<ScopedKey> inPrimary = Reconciler.keys(primary, durable);
+    Set<ScopedKey> inBackup = Reconciler.keys(backup, durable);
+    long done = 0;
+    long copied = 0;
+    for (ScopedKey k : inPrimary) {
+      if (!inBackup.contains(k) && replicator.level(k, false)) {
+        copied++;
+      }
+      progress.onProgress(++done, inPrimary.size());
+    }
+    return new RepairResult(inPrimary.size(), copied, 0);
+  }
+
+  /**
+   * Brings a stale backup level with the primary, copying only what differs: durable keys the
+   * backup lacks or holds with another value are copied, and durable keys only the backup has are
+   * removed. Like {@link #backfill}, runs alongside normal use, key by key under the key's lock.
+   *
+   * @throws IllegalStateException if the store has no backup
+   */
+  public RepairResult resilver(MigrationProgress progress) {
+    requireBackup("resilver");
+    DriftReport drift =
+        Reconciler.compare(
+            primary, backup, k -> !routing.isEphemeral(k), true, progress, pending.size());
+    long copied = 0;
+    long removed = 0;
+    List<ScopedKey> fix = new ArrayList<>(drift.missing());
+    fix.addAll(drift.different());
+    for (ScopedKey k : fix) {
+      if (replicator.level(k, true)) {
+        copied++;
+      }
+    }
+    for (ScopedKey k : drift.extra()) {
+      if (replicator.level(k, true)) {
+        removed++;
+      }
+    }
+    return new RepairResult(drift.compared(), copied, removed);
+  }
+
+  /**
+   * Compares the backup with the primary over the durable keys and reports what differs. Counts the
+   * drift in the {@code lnkv.tier.divergences} meter. Keys still on their way to the backup show as
+   * drift; {@link DriftReport#pending()} says how many there were.
+   *
+   * @throws IllegalStateException if the store has no backup
+   */
+  public DriftReport verify(MigrationProgress progress) {
+    requireBackup("verify");
+    DriftReport report =
+        Reconciler.compare(
+            primary, backup, k -> !routing.isEphemeral(k), true, progress, pending.size());
+    metrics.divergencesFound(report.driftCount());
+    return report;
+  }
+
+  private void requireBackup(String what) {
+    if (backup == null) {
+      throw new IllegalStateException(
+          "Cannot " + what + " " + description() + ": it has no backup tier; configure one");
+    }
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  /**
+   * The backup's state at this moment.
+   *
+   * @param mode the backup mode, empty without a backup
+   * @param pending keys whose backup copy may not be level with the primary yet
+   * @param oldestPendingSince when the oldest of them was marked
+   * @param lastSuccess the last successful write to the backup in this run
+   * @param failures failed writes to the backup in this run
+   */
+  public record BackupStatus(
+      Optional<BackupMode> mode,
+      int pending,
+      Optional<Instant> oldestPendingSince,
+      Optional<Instant> lastSuccess,
+      long failures) {}
+
+  /** The backup's state; see {@link BackupStatus}. */
+  public BackupStatus backupStatus() {
+    long oldest = pending.oldestMarkedAtMillis();
+    long last = metrics.lastSuccessMillis();
+    return new BackupStatus(
+        Optional.ofNullable(backup == null ? null : mode),
+        pending.size(),
+        oldest < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest)),
+        last == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(last)),
+        metrics.failures());
+  }
+
+  /**
+   * Waits until every operation has reached the backup.
+   *
+   * @return false if {@code timeout} passed first (the backup may be down)
+   */
+  public boolean awaitBackup(Duration timeout) throws InterruptedException {
+    return replicator == null || replicator.awaitLevel(timeout);
+  }
+
+  @Override
+  protected void doClose() throws IOException {
+    IOException failure = null;
+    try {
+      if (replicator != null) {
+        replicator.close();
+      } else {
+        pending.close();
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+    metrics.close();
+    if (closeTiers) {
+      for (Tier t : new Tier[] {primary, backup, ephemeral}) {
+        if (t == null) {
+          continue;
+        }
+        try {
+          t.store().close();
+        } catch (Exception e) {
+          if (failure == null) {
+            failure = new IOException("closing the " + t + " failed: " + e, e);
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Settings of a {@link TierStore}. */
+  public static final class Builder extends AbstractKVStore.Builder<Builder> {
+    private final Tier primary;
+    private Tier backup;
+    private BackupMode mode;
+    private Path retryJournal;
+    private Tier ephemeral;
+    private RoutingPolicy routing = RoutingPolicy.ldkDefault();
+    private MeterRegistry registry;
+    private String name = "tier";
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(30);
+    private boolean closeTiers = true;
+
+    private Builder(Tier primary) {
+      this.primary = primary;
+    }
+
+    /**
+     * Adds a backup tier written as {@code mode} says. {@code SEMI_SYNC} also needs a {@link
+     * #retryJournal}.
+     */
+    public <S extends PaginatedKVStore & MigratableKVStore> Builder backup(
+        S store, BackupMode mode) {
+      this.backup = new Tier("backup", Objects.requireNonNull(store, "backup"));
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * The file of the retry journal ({@code SEMI_SYNC}): operations the backup did not take, kept
+     * until it does. Put it on the primary's disk; it is created when first needed, replayed on
+     * open and deleted when empty at close.
+     */
+    public Builder retryJournal(Path file) {
+      this.retryJournal = Objects.requireNonNull(file, "file").toAbsolutePath();
+      return this;
+    }
+
+    /** Adds a tier for the keys the routing policy calls ephemeral. */
+    public <S extends PaginatedKVStore & MigratableKVStore> Builder ephemeral(S store) {
+      this.ephemeral = new Tier("ephemeral", Objects.requireNonNull(store, "ephemeral"));
+      return this;
+    }
+
+    /** Which keys are ephemeral; {@link RoutingPolicy#ldkDefault()} unless set. */
+    public Builder routing(RoutingPolicy policy) {
+      this.routing = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Where the meters go (see {@link TierMetrics}); a private registry unless set. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** The name in log lines, errors and the meters' {@code store} tag; "tier" unless set. */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** The backup worker's first and longest wait between retries (100 ms and 30 s unless set). */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException(
+            "retryBackoff needs 0 < initial <= max, got " + initial + " and " + max);
+      }
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** Whether closing the TierStore closes its tiers (true unless set). */
+    public Builder closeTiers(boolean close) {
+      this.closeTiers = close;
+      return this;
+    }
+
+    /**
+     * Opens the TierStore. In {@code SEMI_SYNC} mode, reads the retry journal and starts replaying
+     * it to the backup.
+     *
+     * @throws IllegalStateException if {@code SEMI_SYNC} has no retry journal
+     * @throws StoreException if the retry journal cannot be read
+     * @throws io.lnkv.CorruptedDataException if the retry journal is damaged
+     */
+    public TierStore build() {
+      if (mode == BackupMode.SEMI_SYNC && retryJournal == null) {
+        throw new IllegalStateException(
+            "SEMI_SYNC needs a retry journal: call retryJournal(path) with a file on the"
+                + " primary's disk");
+      }
+      if (registry == null) {
+        registry = new SimpleMeterRegistry();
+      }
+      RecordLog log =
+          mode == BackupMode.SEMI_SYNC
+              ? new RecordLog(
+                  retryJournal, "LNKVRTJ1", "operations the backup " + backup + " has not received")
+              : null;
+      PendingBackups pending = new PendingBackups(log);
+      try {
+        if (log != null) {
+          Files.createDirectories(retryJournal.getParent());
+        }
+        pending.recover();
+      } catch (IOException e) {
+        throw new StoreException(
+            "Failed to read the retry journal " + retryJournal + " of TierStore " + name + ": " + e,
+            e);
+      }
+      return new TierStore(this, pending);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+  }
+}

@@ -47,6 +47,7 @@ public final class BenchMain {
             opts(QueuedCommitBenchmark.class)
                 .param("store", durable.toArray(String[]::new))
                 .threads(1));
+    Collection<RunResult> tiers = run(opts(TierBenchmark.class).threads(1));
     Collection<RunResult> pages =
         run(opts(FirstPageBenchmark.class).param("store", sql.toArray(String[]::new)).threads(1));
 
@@ -89,6 +90,17 @@ public final class BenchMain {
         "commitOf1000Queued",
         "1000 singles",
         "singles1000");
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "TierStore write, primary %d ms + backup %d ms injected (ratio against primary alone)%n",
+        TierBenchmark.PRIMARY_LATENCY.toMillis(),
+        TierBenchmark.BACKUP_LATENCY.toMillis());
+    double alone = score(tiers, "write", "setup", "primary");
+    for (String setup : List.of("primary", "sync", "semi_sync", "sequential")) {
+      double ms = score(tiers, "write", "setup", setup);
+      out.printf(Locale.ROOT, "%-10s %10.2f ms %9.2fx%n", setup, ms, ms / alone);
+    }
     out.println();
     out.printf(
         Locale.ROOT,

@@ -1,6 +1,9 @@
 package io.lnkv.tier;
 
+import io.lnkv.MigratableKVStore;
+import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
+import io.lnkv.migrate.MigrationProgress;
 import java.util.List;
 
 /**
@@ -24,6 +27,19 @@ public record DriftReport(
     missing = List.copyOf(missing);
     extra = List.copyOf(extra);
     different = List.copyOf(different);
+  }
+
+  /**
+   * Compares every key and value of {@code copy} with {@code source}: for two stores that should
+   * hold the same data (after a migration, or a backup made outside a TierStore). Reads both stores
+   * once; run it while neither changes.
+   */
+  public static <
+          A extends PaginatedKVStore & MigratableKVStore,
+          B extends PaginatedKVStore & MigratableKVStore>
+      DriftReport compare(A source, B copy, MigrationProgress progress) {
+    return Reconciler.compare(
+        new Tier("source", source), new Tier("copy", copy), k -> true, true, progress, 0);
   }
 
   /** Whether the copy holds exactly the source's keys and values. */

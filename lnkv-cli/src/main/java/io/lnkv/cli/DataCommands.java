@@ -1,0 +1,307 @@
+package io.lnkv.cli;
+
+import io.lnkv.KVStore;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.postgres.PostgresStore;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.sqlite.SqliteStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The commands that read and change single keys and scopes. */
+final class DataCommands {
+  private DataCommands() {}
+
+  private static final Comparator<ScopedKey> BY_ADDRESS = Comparator.comparing(Address::of);
+
+  @Command(name = "ls", description = "List the keys of one scope, sorted.")
+  static final class Ls extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "SCOPE",
+        description = "primary[/secondary]; the root if left out")
+    String scope;
+
+    @Override
+    public Integer call() {
+      String[] s = Address.scope(scope);
+      try (KVStore kv = existing(store)) {
+        List<String> keys = new ArrayList<>(kv.list(s[0], s[1]));
+        keys.sort(null);
+        output().result(Map.of("keys", keys), String.join("\n", keys));
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "get", description = "Print a value (raw bytes), or write it to a file.")
+  static final class Get extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(index = "1", paramLabel = "KEY")
+    String key;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "Write the value here.")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+      ScopedKey k = Address.key(key);
+      byte[] value;
+      try (KVStore kv = existing(store)) {
+        value = kv.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
+      }
+      if (output().json()) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("key", Address.of(k));
+        data.put("size", value.length);
+        data.put("base64", Base64.getEncoder().encodeToString(value));
+        output().result(data, "");
+      } else if (file != null) {
+        Files.write(file, value);
+      } else {
+        System.out.write(value);
+        System.out.flush();
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  /** Where {@code put} takes the value from: exactly one. */
+  static final class ValueSource {
+    @Option(names = "--value", paramLabel = "TEXT", description = "The value, as UTF-8 text.")
+    String text;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "Read the value from a file.")
+    Path file;
+
+    @Option(names = "--stdin", description = "Read the value from standard input.")
+    boolean stdin;
+
+    byte[] read() throws IOException {
+      if (text != null) {
+        return text.getBytes(StandardCharsets.UTF_8);
+      }
+      if (file != null) {
+        return Files.readAllBytes(file);
+      }
+      InputStream in = System.in;
+      return in.readAllBytes();
+    }
+  }
+
+  @Command(name = "put", description = "Write a value (creates the store if needed).")
+  static final class Put extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(index = "1", paramLabel = "KEY")
+    String key;
+
+    @ArgGroup(multiplicity = "1")
+    ValueSource source;
+
+    @Override
+    public Integer call() throws IOException {
+      ScopedKey k = Address.key(key);
+      byte[] value = source.read();
+      try (KVStore kv = createIfMissing(store)) {
+        kv.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), value);
+      }
+      output()
+          .result(
+              Map.of("key", Address.of(k), "size", value.length),
+              "wrote " + Address.of(k) + " (" + value.length + " bytes)");
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "rm", description = "Remove a key (nothing to do if it is absent).")
+  static final class Rm extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(index = "1", paramLabel = "KEY")
+    String key;
+
+    @Option(names = "--lazy", description = "Allow the store to defer the removal.")
+    boolean lazy;
+
+    @Override
+    public Integer call() {
+      ScopedKey k = Address.key(key);
+      try (KVStore kv = existing(store)) {
+        kv.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), lazy);
+      }
+      output().result(Map.of("removed", Address.of(k)), "removed " + Address.of(k));
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "page", description = "List a scope page by page, newest created first.")
+  static final class PageCommand extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "SCOPE",
+        description = "primary[/secondary]; the root if left out")
+    String scope;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Continue after this page.")
+    String token;
+
+    @Option(names = "--all", description = "Every page, one after the other.")
+    boolean all;
+
+    @Override
+    public Integer call() {
+      String[] s = Address.scope(scope);
+      List<Map<String, Object>> pages = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      try (AbstractKVStore kv = existing(store)) {
+        PageToken next = token == null ? null : new PageToken(token);
+        do {
+          Page page = kv.listPaginated(s[0], s[1], next);
+          next = page.nextPageToken().orElse(null);
+          Map<String, Object> p = new LinkedHashMap<>();
+          p.put("keys", page.keys());
+          p.put("next", next == null ? null : next.value());
+          pages.add(p);
+          text.append("# page ")
+              .append(pages.size())
+              .append(", ")
+              .append(page.keys().size())
+              .append(" keys\n");
+          page.keys().forEach(k -> text.append(k).append('\n'));
+          if (next != null && !all) {
+            text.append("# next: ").append(next.value()).append('\n');
+          }
+        } while (all && next != null);
+      }
+      output().result(all ? Map.of("pages", pages) : pages.get(0), text.toString().stripTrailing());
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "keys", description = "Every key of the store, as [primary/[secondary/]]key.")
+  static final class Keys extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Override
+    public Integer call() {
+      List<ScopedKey> keys;
+      try (AbstractKVStore kv = existing(store)) {
+        keys = new ArrayList<>(kv.listAllKeys());
+      }
+      keys.sort(BY_ADDRESS);
+      List<String> addresses = keys.stream().map(Address::of).toList();
+      output().result(Map.of("keys", addresses), String.join("\n", addresses));
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(
+      name = "stat",
+      description = "The store's kind, schema, and keys and bytes per namespace.")
+  static final class Stat extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Override
+    public Integer call() {
+      StoreUri uri = StoreUri.parse(store);
+      Map<String, long[]> perNamespace = new TreeMap<>();
+      long keys = 0;
+      long bytes = 0;
+      String schema;
+      String description;
+      try (AbstractKVStore kv = existing(store)) {
+        description = kv.toString();
+        schema = schemaOf(uri, kv);
+        for (ScopedKey k : kv.listAllKeys()) {
+          int size = kv.read(k.primaryNamespace(), k.secondaryNamespace(), k.key()).length;
+          long[] n = perNamespace.computeIfAbsent(k.primaryNamespace(), x -> new long[2]);
+          n[0]++;
+          n[1] += size;
+          keys++;
+          bytes += size;
+        }
+      }
+      List<Map<String, Object>> namespaces = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
+      text.append("store    ").append(description).append('\n');
+      text.append("schema   ").append(schema).append('\n');
+      text.append(String.format("%-40s %10s %14s%n", "namespace", "keys", "bytes"));
+      perNamespace.forEach(
+          (ns, n) -> {
+            namespaces.add(Map.of("namespace", ns, "keys", n[0], "bytes", n[1]));
+            text.append(
+                String.format("%-40s %10d %14d%n", ns.isEmpty() ? "(root)" : ns, n[0], n[1]));
+          });
+      text.append(String.format("%-40s %10d %14d", "total", keys, bytes));
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("store", description);
+      data.put("kind", uri.kind().name().toLowerCase(java.util.Locale.ROOT));
+      data.put("schema", schema);
+      data.put("keys", keys);
+      data.put("bytes", bytes);
+      data.put("namespaces", namespaces);
+      output().result(data, text.toString());
+      return ExitCode.OK;
+    }
+
+    private static String schemaOf(StoreUri uri, AbstractKVStore kv) {
+      return switch (uri.kind()) {
+        case MEM -> "in memory";
+        case FS -> "LDK FilesystemStore v1 layout";
+        case FS2 -> "LDK FilesystemStoreV2 layout";
+        case SQLITE ->
+            "ldk-node SQLite, user_version " + sqliteUserVersion(((SqliteStore) kv).file());
+        case POSTGRES -> "ldk-node PostgreSQL, schema version " + PostgresStore.SCHEMA_VERSION;
+      };
+    }
+
+    private static String sqliteUserVersion(Path file) {
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+          Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("PRAGMA user_version")) {
+        return r.next() ? Integer.toString(r.getInt(1)) : "?";
+      } catch (SQLException e) {
+        return "unreadable (" + e.getMessage() + ")";
+      }
+    }
+  }
+}

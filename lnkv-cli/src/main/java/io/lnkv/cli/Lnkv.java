@@ -1,0 +1,132 @@
+package io.lnkv.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code lnkv}: inspect, migrate, verify, back up and restore a Lightning node's state in any lnkv
+ * store, run the demo and the benchmarks. Errors print one line ({@code lnkv: ...}) and exit with a
+ * code from {@link ExitCode}; {@code --verbose} adds the stack trace.
+ */
+@Command(
+    name = "lnkv",
+    mixinStandardHelpOptions = true,
+    version = "lnkv 0.1.0",
+    description = "Inspect, migrate, verify, back up and restore Lightning node state.",
+    footer = {
+      "",
+      "Stores: " + StoreUri.FORMS + ".",
+      "Keys: key, primary/key or primary/secondary/key (as 'lnkv keys' prints them).",
+      ExitCode.HELP
+    },
+    subcommands = {
+      DataCommands.Ls.class,
+      DataCommands.Get.class,
+      DataCommands.Put.class,
+      DataCommands.Rm.class,
+      DataCommands.PageCommand.class,
+      DataCommands.Keys.class,
+      DataCommands.Stat.class,
+      CopyCommands.Migrate.class,
+      CopyCommands.Verify.class,
+      CopyCommands.Backfill.class,
+      CopyCommands.RestoreCommand.class,
+      BenchCommand.class,
+      DemoCommand.class
+    })
+public final class Lnkv {
+  @Option(
+      names = "--json",
+      scope = ScopeType.INHERIT,
+      description = "Print results as JSON, for scripts.")
+  boolean json;
+
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace of an error, and log more.")
+  boolean verbose;
+
+  @Option(
+      names = "--table",
+      scope = ScopeType.INHERIT,
+      paramLabel = "NAME",
+      description =
+          "The table of sqlite: and postgres: stores (default: the SQLite file's ldk_node_data or"
+              + " ldk_data table; ldk_data for PostgreSQL).")
+  String table;
+
+  private Output output;
+  private boolean interactive;
+
+  Output output() {
+    if (output == null) {
+      throw new IllegalStateException("no output");
+    }
+    return output;
+  }
+
+  /** Runs the command with the JVM's streams and exits with its code. */
+  public static void main(String[] args) {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+    }
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(out, err, System.console() != null, args));
+  }
+
+  /**
+   * Runs {@code lnkv args}, printing to {@code out} and {@code err}.
+   *
+   * @param interactive whether progress bars may be drawn (standard error is a terminal)
+   * @return the exit code
+   */
+  public static int run(PrintWriter out, PrintWriter err, boolean interactive, String... args) {
+    Lnkv root = new Lnkv();
+    root.interactive = interactive;
+    CommandLine cli = new CommandLine(root);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionStrategy(
+        parsed -> {
+          root.output = new Output(out, err, root.json, root.interactive);
+          return new CommandLine.RunLast().execute(parsed);
+        });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("lnkv: " + e.getMessage());
+          err.println("Try 'lnkv --help' or 'lnkv " + subcommandOf(e) + "--help'.");
+          err.flush();
+          return ExitCode.USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, parsed, result) -> {
+          err.println("lnkv: " + oneLine(e));
+          if (root.verbose) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            err.print(trace);
+          }
+          err.flush();
+          return ExitCode.of(e);
+        });
+    return cli.execute(args);
+  }
+
+  private static String subcommandOf(CommandLine.ParameterException e) {
+    CommandLine c = e.getCommandLine();
+    return c == null || c.getParent() == null ? "" : c.getCommandName() + " ";
+  }
+
+  /** The message of an error on one line (messages of lnkv's exceptions say what to do). */
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() != null ? e.getMessage() : e.toString();
+    return m.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,206 @@
+package io.lnkv.cli;
+
+import io.lnkv.fs.FilesystemStore;
+import io.lnkv.fs.FilesystemStoreV2;
+import io.lnkv.memory.InMemoryStore;
+import io.lnkv.postgres.PostgresStore;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.sqlite.SqliteStore;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A store named on the command line: {@code mem:}, {@code fs:PATH} (LDK's v1 layout), {@code
+ * fs2:PATH} (v2), {@code sqlite:PATH}, {@code postgres://[user[:password]@]host[:port]/db} (or a
+ * {@code jdbc:postgresql:} URL). The SQL table comes from {@code --table}, or for PostgreSQL a
+ * {@code table=NAME} query parameter; for SQLite without it, the file's own ldk-node ({@code
+ * ldk_node_data}) or LDK ({@code ldk_data}) table is used.
+ */
+record StoreUri(Kind kind, String location, String text) {
+  static final String FORMS =
+      "mem:, fs:PATH, fs2:PATH, sqlite:PATH or postgres://[user[:password]@]host[:port]/db";
+
+  enum Kind {
+    MEM,
+    FS,
+    FS2,
+    SQLITE,
+    POSTGRES
+  }
+
+  /**
+   * Parses a store URI.
+   *
+   * @throws IllegalArgumentException naming the accepted forms
+   */
+  static StoreUri parse(String text) {
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (lower.equals("mem:")) {
+      return new StoreUri(Kind.MEM, "", text);
+    }
+    for (Kind k : List.of(Kind.FS2, Kind.FS, Kind.SQLITE)) {
+      String prefix = k.name().toLowerCase(Locale.ROOT) + ":";
+      if (lower.startsWith(prefix)) {
+        String path = text.substring(prefix.length());
+        if (path.isEmpty()) {
+          throw new IllegalArgumentException(
+              "Store URI '" + text + "' has no path; write " + prefix + "PATH");
+        }
+        return new StoreUri(k, path, text);
+      }
+    }
+    if (lower.startsWith("postgres://")
+        || lower.startsWith("postgresql://")
+        || lower.startsWith("jdbc:postgresql://")) {
+      return new StoreUri(Kind.POSTGRES, text, text);
+    }
+    throw new IllegalArgumentException("Unknown store URI '" + text + "': use " + FORMS);
+  }
+
+  /**
+   * Opens the store.
+   *
+   * @param table the SQL table, or null for the default
+   * @param mustExist whether a missing folder or file is an error (commands that only read)
+   * @throws StoreMissingException if {@code mustExist} and there is no store
+   */
+  AbstractKVStore open(String table, boolean mustExist) {
+    switch (kind) {
+      case MEM:
+        return InMemoryStore.create();
+      case FS:
+      case FS2:
+        Path folder = Path.of(location);
+        if (mustExist && !Files.isDirectory(folder)) {
+          throw missing(folder, "folder");
+        }
+        return kind == Kind.FS ? FilesystemStore.open(folder) : FilesystemStoreV2.open(folder);
+      case SQLITE:
+        Path file = Path.of(location);
+        if (mustExist && !Files.isRegularFile(file)) {
+          throw missing(file, "file");
+        }
+        return SqliteStore.builder(file).table(table != null ? table : sqliteTable(file)).build();
+      case POSTGRES:
+        return postgres(table);
+      default:
+        throw new IllegalStateException("unknown kind " + kind);
+    }
+  }
+
+  private StoreMissingException missing(Path where, String what) {
+    return new StoreMissingException(
+        "No store at "
+            + where.toAbsolutePath()
+            + ": the "
+            + what
+            + " does not exist; check the path (put, migrate and restore create stores)");
+  }
+
+  /** The table an existing SQLite file uses: ldk-node's or LDK's; LDK's for a new file. */
+  private static String sqliteTable(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return SqliteStore.DEFAULT_TABLE_NAME;
+    }
+    List<String> found = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('"
+                    + SqliteStore.LDK_NODE_TABLE_NAME
+                    + "', '"
+                    + SqliteStore.DEFAULT_TABLE_NAME
+                    + "')")) {
+      while (r.next()) {
+        found.add(r.getString(1));
+      }
+    } catch (SQLException e) {
+      return SqliteStore.DEFAULT_TABLE_NAME; // opening the store reports what is wrong
+    }
+    if (found.size() > 1) {
+      throw new IllegalArgumentException(
+          file + " holds both " + found + "; choose one with --table");
+    }
+    return found.isEmpty() ? SqliteStore.DEFAULT_TABLE_NAME : found.get(0);
+  }
+
+  private AbstractKVStore postgres(String tableOption) {
+    // a table=NAME query parameter names the table; it is not passed on to the driver
+    String url = location;
+    String table = tableOption;
+    int q = url.indexOf('?');
+    if (q >= 0) {
+      List<String> kept = new ArrayList<>();
+      for (String param : url.substring(q + 1).split("&")) {
+        if (param.startsWith("table=")) {
+          if (table == null) {
+            table = decode(param.substring("table=".length()));
+          }
+        } else if (!param.isEmpty()) {
+          kept.add(param);
+        }
+      }
+      url = url.substring(0, q) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+    }
+    PostgresStore.Builder b;
+    if (url.toLowerCase(Locale.ROOT).startsWith("jdbc:")) {
+      b = PostgresStore.builder(url);
+    } else {
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("Bad PostgreSQL URI '" + text + "': " + e.getMessage());
+      }
+      if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+        throw new IllegalArgumentException(
+            "Bad PostgreSQL URI '" + text + "': write postgres://user@host:port/database");
+      }
+      String jdbc =
+          "jdbc:postgresql://"
+              + uri.getHost()
+              + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+              + uri.getPath()
+              + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      b = PostgresStore.builder(jdbc);
+      String info = uri.getRawUserInfo();
+      if (info != null) {
+        int colon = info.indexOf(':');
+        b.user(decode(colon < 0 ? info : info.substring(0, colon)));
+        if (colon >= 0) {
+          b.password(decode(info.substring(colon + 1)));
+        }
+      }
+      String password = System.getenv("PGPASSWORD");
+      if ((info == null || info.indexOf(':') < 0) && password != null) {
+        b.password(password);
+      }
+    }
+    if (table != null) {
+      b.table(table);
+    }
+    return b.build();
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return text;
+  }
+}

@@ -1,0 +1,317 @@
+package io.lnkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code lnkv} command run as a user runs it ({@link Lnkv#run} is what {@code main} calls)
+ * against real stores: files, a SQLite file, and PostgreSQL when {@code LNKV_PG_URL} is set
+ * (required under {@code CI=true}).
+ */
+class CliTest {
+  @TempDir Path tmp;
+
+  /** What one run printed and returned. */
+  record Run(int code, String out, String err) {
+    JsonNode json() throws IOException {
+      return new ObjectMapper().readTree(out);
+    }
+  }
+
+  static Run lnkv(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Lnkv.run(new PrintWriter(out, true), new PrintWriter(err, true), false, args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** A failed run: the exit code, and exactly one line on stderr. */
+  private static void assertFails(Run r, int code, String inMessage) {
+    assertThat(r.code()).as(r.err()).isEqualTo(code);
+    String[] lines = r.err().strip().split("\n");
+    assertThat(lines[0]).startsWith("lnkv: ").contains(inMessage);
+    assertThat(lines.length)
+        .as("one clear line (plus a usage hint for bad arguments)")
+        .isLessThanOrEqualTo(2);
+  }
+
+  private String fs2(String name) {
+    return "fs2:" + tmp.resolve(name);
+  }
+
+  private static List<Path> tree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.sorted().toList();
+    }
+  }
+
+  // ---- single keys --------------------------------------------------------------------------
+
+  @Test
+  void putGetLsRmPageKeysStat_roundTrip() throws Exception {
+    String store = fs2("s");
+    assertThat(lnkv("put", store, "manager", "--value", "m").code()).isZero();
+    for (int i = 0; i < 60; i++) {
+      assertThat(lnkv("put", store, "payments/p" + i, "--value", "payment " + i).code()).isZero();
+    }
+    Path file = tmp.resolve("monitor.bin");
+    Files.write(file, new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3});
+    assertThat(lnkv("put", store, "monitors/abc_1", "--file", file.toString()).code()).isZero();
+    assertThat(lnkv("put", store, "monitor_updates/abc_1/7", "--value", "u").code()).isZero();
+
+    Path got = tmp.resolve("got.bin");
+    assertThat(lnkv("get", store, "monitors/abc_1", "-o", got.toString()).code()).isZero();
+    assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(file));
+    JsonNode json = lnkv("--json", "get", store, "manager").json();
+    assertThat(json.get("base64").asText()).isEqualTo("bQ==");
+
+    assertThat(lnkv("ls", store).out().strip()).isEqualTo("manager");
+    assertThat(lnkv("ls", store, "monitor_updates/abc_1").out().strip()).isEqualTo("7");
+    Run page = lnkv("--json", "page", store, "payments");
+    assertThat(page.json().get("keys")).hasSize(50);
+    assertThat(page.json().get("keys").get(0).asText()).isEqualTo("p59"); // newest first
+    String token = page.json().get("next").asText();
+    Run second = lnkv("--json", "page", store, "payments", "--token", token);
+    assertThat(second.json().get("keys")).hasSize(10);
+    assertThat(lnkv("page", store, "payments", "--all").out()).contains("# page 2, 10 keys");
+
+    Run keys = lnkv("keys", store);
+    assertThat(keys.out().lines().toList())
+        .hasSize(63)
+        .contains("manager", "monitors/abc_1", "monitor_updates/abc_1/7", "payments/p0");
+    JsonNode stat = lnkv("--json", "stat", store).json();
+    assertThat(stat.get("keys").asLong()).isEqualTo(63);
+    assertThat(stat.get("schema").asText()).contains("V2");
+
+    assertThat(lnkv("rm", store, "manager").code()).isZero();
+    assertFails(lnkv("get", store, "manager"), ExitCode.NOT_FOUND, "manager");
+  }
+
+  @Test
+  void stat_ofAnLdkNodeSqliteFile_findsItsTable_andSchemaVersion() throws Exception {
+    String store = "sqlite:" + tmp.resolve("ldk_node_data.sqlite");
+    assertThat(lnkv("--table", "ldk_node_data", "put", store, "manager", "--value", "m").code())
+        .isZero();
+    JsonNode stat = lnkv("--json", "stat", store).json(); // no --table: found in the file
+    assertThat(stat.get("store").asText()).contains("ldk_node_data");
+    assertThat(stat.get("schema").asText()).contains("user_version 3");
+    assertThat(stat.get("keys").asLong()).isEqualTo(1);
+  }
+
+  // ---- wrong input: one line, non-zero exit, nothing changed ---------------------------------
+
+  @Test
+  void badUri_isAUsageError() {
+    assertFails(lnkv("ls", "bogus:/x"), ExitCode.USAGE, "Unknown store URI 'bogus:/x'");
+    assertFails(lnkv("ls", "fs2:"), ExitCode.USAGE, "no path");
+    assertFails(lnkv("migrate", fs2("a"), "nope"), ExitCode.USAGE, "Unknown store URI");
+    assertThat(tmp.resolve("a")).doesNotExist();
+  }
+
+  @Test
+  void missingStore_isNotFound_andNotCreated() {
+    for (String cmd : List.of("ls", "keys", "stat")) {
+      assertFails(lnkv(cmd, fs2("missing")), ExitCode.NOT_FOUND, "No store at");
+    }
+    assertFails(
+        lnkv("get", "sqlite:" + tmp.resolve("missing.sqlite"), "k"),
+        ExitCode.NOT_FOUND,
+        "does not exist");
+    assertFails(lnkv("verify", fs2("missing"), fs2("other")), ExitCode.NOT_FOUND, "No store");
+    assertThat(tmp.resolve("missing")).doesNotExist();
+    assertThat(tmp.resolve("missing.sqlite")).doesNotExist();
+  }
+
+  @Test
+  void invalidKey_isAUsageError_beforeTheStoreIsTouched() {
+    assertFails(lnkv("put", fs2("new"), "monitors/bad.key", "--value", "x"), ExitCode.USAGE, "'.'");
+    assertFails(lnkv("put", fs2("new"), "a/b/c/d", "--value", "x"), ExitCode.USAGE, "three");
+    assertFails(lnkv("put", fs2("new"), "monitors/", "--value", "x"), ExitCode.USAGE, "key");
+    assertThat(tmp.resolve("new")).doesNotExist();
+  }
+
+  @Test
+  void aV1FolderGivenAsFs2_isRefused_andLeftAsItWas() throws Exception {
+    assertThat(lnkv("put", "fs:" + tmp.resolve("v1"), "monitors/abc_1", "--value", "x").code())
+        .isZero();
+    List<Path> before = tree(tmp.resolve("v1"));
+    assertFails(lnkv("ls", fs2("v1"), "monitors"), ExitCode.REFUSED, "FilesystemStore (v1)");
+    assertFails(
+        lnkv("put", fs2("v1"), "monitors/abc_2", "--value", "y"),
+        ExitCode.REFUSED,
+        "FilesystemStore (v1)");
+    assertThat(tree(tmp.resolve("v1"))).isEqualTo(before);
+  }
+
+  @Test
+  void nonEmptyRestoreTarget_isRefused_andUnchanged() throws Exception {
+    String backup = fs2("backup");
+    String primary = fs2("primary");
+    lnkv("put", backup, "monitors/abc_1", "--value", "from backup");
+    lnkv("put", primary, "monitors/abc_1", "--value", "live state");
+    assertFails(lnkv("restore", backup, primary), ExitCode.REFUSED, "--force");
+    Path out = tmp.resolve("v");
+    lnkv("get", primary, "monitors/abc_1", "-o", out.toString());
+    assertThat(Files.readString(out)).isEqualTo("live state");
+  }
+
+  @Test
+  void unknownOptionOrMissingArgument_isAUsageError() {
+    Run r = lnkv("ls", "--frobnicate", fs2("x"));
+    assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(r.err()).startsWith("lnkv: Unknown option");
+    assertThat(lnkv("put", fs2("x"), "k").code()).isEqualTo(ExitCode.USAGE);
+    assertThat(lnkv("put", fs2("x"), "k", "--value", "a", "--stdin").code())
+        .isEqualTo(ExitCode.USAGE);
+  }
+
+  @Test
+  void verbose_addsTheStackTrace() {
+    Run r = lnkv("--verbose", "ls", fs2("missing"));
+    assertThat(r.err()).contains("StoreMissingException").contains("\tat ");
+  }
+
+  // ---- whole stores -------------------------------------------------------------------------
+
+  /** Every kind of store the CLI can reach here, each a fresh one. */
+  private List<String> storesOfEveryKind(String tag) {
+    List<String> out = new ArrayList<>();
+    out.add("fs:" + tmp.resolve(tag + "-fs"));
+    out.add("fs2:" + tmp.resolve(tag + "-fs2"));
+    out.add("sqlite:" + tmp.resolve(tag + ".sqlite"));
+    String pg = System.getenv("LNKV_PG_URL");
+    if (pg != null && !pg.isBlank()) {
+      String table = "lnkv_cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+      out.add(pg + (pg.contains("?") ? "&" : "?") + "table=" + table);
+    } else if ("true".equals(System.getenv("CI"))) {
+      fail("LNKV_PG_URL is not set; CI must run the PostgreSQL tests (use ./run-tests)");
+    }
+    return out;
+  }
+
+  private void fill(String store) throws IOException {
+    Path value = tmp.resolve("value.bin");
+    byte[] big = new byte[70_000];
+    new java.util.Random(3).nextBytes(big);
+    Files.write(value, big);
+    assertThat(lnkv("put", store, "manager", "--file", value.toString()).code()).isZero();
+    assertThat(lnkv("put", store, "monitors/abc_1", "--value", "monitor").code()).isZero();
+    assertThat(lnkv("put", store, "monitor_updates/abc_1/12", "--value", "update").code()).isZero();
+    assertThat(lnkv("put", store, "network_graph", "--value", "graph").code()).isZero();
+    for (int i = 0; i < 5; i++) {
+      assertThat(lnkv("put", store, "payments/p" + i, "--value", "pay" + i).code()).isZero();
+    }
+  }
+
+  @Test
+  void migrate_betweenEveryPairOfStores_isCheckedByVerify() throws Exception {
+    List<String> sources = storesOfEveryKind("src");
+    for (int i = 0; i < sources.size(); i++) {
+      fill(sources.get(i));
+      List<String> targets = storesOfEveryKind("dst" + i);
+      for (int j = 0; j < targets.size(); j++) {
+        if (i == j) {
+          continue;
+        }
+        String src = sources.get(i);
+        String dst = targets.get(j);
+        Run m = lnkv("--json", "migrate", src, dst);
+        assertThat(m.code()).as(src + " -> " + dst + ": " + m.err()).isZero();
+        assertThat(m.json().get("keys").asLong()).isEqualTo(9);
+        assertThat(m.json().get("verification").get("clean").asBoolean()).isTrue();
+        Run v = lnkv("verify", src, dst);
+        assertThat(v.code()).as(src + " vs " + dst + ": " + v.out() + v.err()).isZero();
+        assertThat(v.out()).contains("no drift in 9 keys");
+        assertFails(lnkv("migrate", src, dst), ExitCode.REFUSED, "already holds");
+      }
+    }
+  }
+
+  @Test
+  void verify_reportsDrift_withExitCode1() throws Exception {
+    String a = fs2("a");
+    String b = "sqlite:" + tmp.resolve("b.sqlite");
+    fill(a);
+    assertThat(lnkv("migrate", a, b).code()).isZero();
+    lnkv("put", b, "payments/p1", "--value", "changed");
+    lnkv("rm", b, "payments/p2");
+    lnkv("put", b, "payments/extra", "--value", "x");
+    Run v = lnkv("--json", "verify", a, b);
+    assertThat(v.code()).isEqualTo(ExitCode.DRIFT);
+    JsonNode r = v.json();
+    assertThat(r.get("different").get(0).asText()).isEqualTo("payments/p1");
+    assertThat(r.get("missing").get(0).asText()).isEqualTo("payments/p2");
+    assertThat(r.get("extra").get(0).asText()).isEqualTo("payments/extra");
+  }
+
+  @Test
+  void backfill_thenRestore_dryRunAndReal_skipLdkCaches() throws Exception {
+    String primary = "sqlite:" + tmp.resolve("node.sqlite");
+    String backup = fs2("backup");
+    fill(primary);
+    Run b = lnkv("--json", "backfill", primary, backup);
+    assertThat(b.code()).as(b.err()).isZero();
+    assertThat(b.json().get("copied").asLong()).isEqualTo(8); // all but network_graph
+    assertThat(lnkv("--json", "backfill", primary, backup).json().get("copied").asLong())
+        .as("a second run has nothing left to copy")
+        .isZero();
+
+    String restored = fs2("restored");
+    Run dry = lnkv("--json", "restore", backup, restored, "--dry-run");
+    assertThat(dry.json().get("keys").asLong()).isEqualTo(8);
+    assertThat(dry.json().get("dryRun").asBoolean()).isTrue();
+    Run real = lnkv("--json", "restore", backup, restored);
+    assertThat(real.code()).as(real.err()).isZero();
+    assertThat(real.json().get("verification").get("clean").asBoolean()).isTrue();
+    assertThat(lnkv("verify", backup, restored).code()).isZero();
+    assertFails(lnkv("get", restored, "network_graph"), ExitCode.NOT_FOUND, "network_graph");
+  }
+
+  // ---- the demo -----------------------------------------------------------------------------
+
+  @Test
+  void demo_runsTheWholeStory_andReportsNoDrift() throws Exception {
+    Path dir = tmp.resolve("demo");
+    Run r = lnkv("demo", "--dir", dir.toString(), "--payments", "120");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("120 payments over 6 channels")
+        .contains("in 121 atomic commits")
+        .contains("lost the primary")
+        .contains("no drift")
+        .contains("6 channel monitors");
+    // a second run replaces the first
+    assertThat(
+            lnkv("--json", "demo", "--dir", dir.toString(), "--payments", "10")
+                .json()
+                .get("verification")
+                .get("clean")
+                .asBoolean())
+        .isTrue();
+    Files.createDirectories(tmp.resolve("mine"));
+    Files.writeString(tmp.resolve("mine/notes.txt"), "keep", StandardCharsets.UTF_8);
+    assertFails(
+        lnkv("demo", "--dir", tmp.resolve("mine").toString()),
+        ExitCode.REFUSED,
+        "not a demo folder");
+    assertThat(tmp.resolve("mine/notes.txt")).hasContent("keep");
+  }
+}

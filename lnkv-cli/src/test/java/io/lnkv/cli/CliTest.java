@@ -240,6 +240,9 @@ class CliTest {
         Run v = lnkv("verify", src, dst);
         assertThat(v.code()).as(src + " vs " + dst + ": " + v.out() + v.err()).isZero();
         assertThat(v.out()).contains("no drift in 9 keys");
+        assertThat(lnkv("--json", "page", dst, "payments", "--all").json())
+            .as("creation order carried over: " + src + " -> " + dst)
+            .isEqualTo(lnkv("--json", "page", src, "payments", "--all").json());
         assertFails(lnkv("migrate", src, dst), ExitCode.REFUSED, "already holds");
       }
     }

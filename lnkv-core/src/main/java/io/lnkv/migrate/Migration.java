@@ -15,11 +15,11 @@ import java.util.Objects;
  * Migration.Result r = Migration.from(oldStore).to(newStore).onProgress(bar::update).run();
  * }</pre>
  *
- * <p>The source's keys are listed once, then each is read and written in that order. Values are
- * copied byte for byte; creation order is not carried over (the target's order is the copy's
- * order). The source should not change meanwhile: a key removed after the listing is skipped. The
- * first failure stops the copy, leaving the target partially written; the exception says how far it
- * got.
+ * <p>The source's keys are listed once, then each is read and written, scope by scope, oldest
+ * created first ({@link CreationOrder}), so that the target pages them as the source does. Values
+ * are copied byte for byte. The source should not change meanwhile: a key removed after the listing
+ * is skipped. The first failure stops the copy, leaving the target partially written; the exception
+ * says how far it got.
  */
 public final class Migration {
   private final MigratableKVStore source;
@@ -79,7 +79,7 @@ public final class Migration {
                 + "; empty it or allow a non-empty target");
       }
     }
-    List<ScopedKey> keys = source.listAllKeys();
+    List<ScopedKey> keys = CreationOrder.oldestFirst(source, source.listAllKeys());
     long copied = 0;
     long bytes = 0;
     progress.onProgress(0, keys.size());

@@ -5,6 +5,7 @@ import io.lnkv.CorruptedDataException;
 import io.lnkv.MigratableKVStore;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
+import io.lnkv.migrate.CreationOrder;
 import io.lnkv.migrate.MigrationProgress;
 import java.util.List;
 import java.util.Objects;
@@ -12,9 +13,10 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Copies the durable keys of a backup into an empty primary, then verifies the copy: what to do
- * after losing the primary. Ephemeral keys are not copied (they are rebuilt). Run it with neither
- * store open in a TierStore or a node.
+ * Copies the durable keys of a backup into an empty primary, oldest created first in each scope (so
+ * that the primary pages them as the backup does), then verifies the copy: what to do after losing
+ * the primary. Ephemeral keys are not copied (they are rebuilt). Run it with neither store open in
+ * a TierStore or a node.
  *
  * <pre>{@code
  * Restore.Result r = Restore.from(backup).into(primary).dryRun().run();   // what would be copied
@@ -128,7 +130,7 @@ public final class Restore {
     }
     long bytes = 0;
     long done = 0;
-    for (ScopedKey k : toCopy) {
+    for (ScopedKey k : CreationOrder.oldestFirst(backup.store(), toCopy)) {
       byte[] value = backup.readOrNull(k);
       if (value != null) {
         bytes += value.length;

@@ -7,6 +7,7 @@ import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.migrate.CreationOrder;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.RecordLog;
@@ -264,10 +265,11 @@ public final class TierStore extends AbstractKVStore {
 
   /**
    * Fills a new backup with the primary's durable keys: every durable key the backup lacks is
-   * copied. Keys the backup already holds are not read or rewritten, so after an interruption a
-   * second run resumes where the first stopped. Runs alongside normal use: each key is copied
-   * holding its lock, with the primary's value of that moment. Use {@link #resilver} for a backup
-   * that may be stale.
+   * copied, oldest created first in each scope (so that the backup, and a primary restored from it,
+   * page as the primary does). Keys the backup already holds are not read or rewritten, so after an
+   * interruption a second run resumes where the first stopped. Runs alongside normal use: each key
+   * is copied holding its lock, with the primary's value of that moment. Use {@link #resilver} for
+   * a backup that may be stale.
    *
    * @throws IllegalStateException if the store has no backup
    */
@@ -278,7 +280,7 @@ public final class TierStore extends AbstractKVStore {
     Set<ScopedKey> inBackup = Reconciler.keys(backup, durable);
     long done = 0;
     long copied = 0;
-    for (ScopedKey k : inPrimary) {
+    for (ScopedKey k : CreationOrder.oldestFirst(primary.store(), inPrimary)) {
       if (!inBackup.contains(k) && replicator.level(k, false)) {
         copied++;
       }
@@ -301,7 +303,8 @@ public final class TierStore extends AbstractKVStore {
             primary, backup, k -> !routing.isEphemeral(k), true, progress, pending.size());
     long copied = 0;
     long removed = 0;
-    List<ScopedKey> fix = new ArrayList<>(drift.missing());
+    List<ScopedKey> fix =
+        new ArrayList<>(CreationOrder.oldestFirst(primary.store(), drift.missing()));
     fix.addAll(drift.different());
     for (ScopedKey k : fix) {
       if (replicator.level(k, true)) {

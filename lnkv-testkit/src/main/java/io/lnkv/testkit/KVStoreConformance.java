@@ -576,6 +576,15 @@ public abstract class KVStoreConformance<S extends KVStore> {
             .isEqualTo(e.getValue());
       }
       assertThat(fresh.listAllKeys()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+      if (ms instanceof PaginatedKVStore before && fresh instanceof PaginatedKVStore after) {
+        for (ScopedKey k : expected.keySet()) {
+          String p = k.primaryNamespace();
+          String sec = k.secondaryNamespace();
+          assertThat(allPages(after, p, sec))
+              .as("creation order survives two migrations, scope %s/%s", p, sec)
+              .isEqualTo(allPages(before, p, sec));
+        }
+      }
       fresh.close();
     }
   }

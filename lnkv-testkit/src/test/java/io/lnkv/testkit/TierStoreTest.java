@@ -368,6 +368,9 @@ class TierStoreTest {
       assertThat(done.keys()).isEqualTo(100);
       assertThat(done.bytes()).isEqualTo(dry.bytes());
       assertThat(done.verification().isClean()).isTrue();
+      for (String ns : List.of("monitors", "payments")) {
+        assertThat(allPages(fresh, ns)).as("creation order kept").isEqualTo(allPages(b, ns));
+      }
       for (ScopedKey k : written) {
         assertThat(fresh.read(k.primaryNamespace(), k.secondaryNamespace(), k.key()))
             .isEqualTo(b.read(k.primaryNamespace(), k.secondaryNamespace(), k.key()));
@@ -381,6 +384,17 @@ class TierStoreTest {
       assertThat(Restore.from(b).into(fresh).force().run().durableKeysInPrimaryBefore())
           .isEqualTo(100);
     }
+  }
+
+  private static List<String> allPages(io.lnkv.PaginatedKVStore store, String ns) {
+    List<String> keys = new ArrayList<>();
+    io.lnkv.PageToken token = null;
+    do {
+      io.lnkv.Page page = store.listPaginated(ns, "", token);
+      keys.addAll(page.keys());
+      token = page.nextPageToken().orElse(null);
+    } while (token != null);
+    return keys;
   }
 
   private static void deleteFolder(Path dir) throws Exception {

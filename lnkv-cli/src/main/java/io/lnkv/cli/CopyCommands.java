@@ -6,10 +6,8 @@ import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.tier.BackupMode;
 import io.lnkv.tier.DriftReport;
 import io.lnkv.tier.Restore;
-import io.lnkv.tier.RoutingPolicy;
 import io.lnkv.tier.TierStore;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -103,6 +101,12 @@ final class CopyCommands {
     @Parameters(index = "1", paramLabel = "COPY")
     String copy;
 
+    @Option(
+        names = "--durable-only",
+        description =
+            "Leave LDK's caches and --ephemeral-namespace data out: a primary against its backup.")
+    boolean durableOnly;
+
     @Override
     public Integer call() {
       StoreUri.parse(source);
@@ -111,7 +115,10 @@ final class CopyCommands {
           AbstractKVStore b = existing(copy)) {
         DriftReport r;
         try (Output.Progress p = output().progress("verify")) {
-          r = DriftReport.compare(a, b, p);
+          r =
+              durableOnly
+                  ? DriftReport.compareDurable(a, b, routing(), p)
+                  : DriftReport.compare(a, b, p);
         }
         output().result(drift(r), r.toString());
         return r.isClean() ? ExitCode.OK : ExitCode.DRIFT;
@@ -130,22 +137,15 @@ final class CopyCommands {
     @Parameters(index = "1", paramLabel = "BACKUP")
     String backup;
 
-    @Option(
-        names = "--ephemeral-namespace",
-        paramLabel = "NS",
-        description = "A primary namespace of rebuildable data, not backed up (repeatable).")
-    List<String> ephemeral = List.of();
-
     @Override
     public Integer call() {
       StoreUri.parse(primary);
       StoreUri.parse(backup);
       long start = System.nanoTime();
-      RoutingPolicy routing = routing(ephemeral);
       try (AbstractKVStore p = existing(primary);
           AbstractKVStore b = createIfMissing(backup);
           TierStore tier =
-              TierStore.builder(p).backup(b, BackupMode.SYNC).routing(routing).build()) {
+              TierStore.builder(p).backup(b, BackupMode.SYNC).routing(routing()).build()) {
         TierStore.RepairResult r;
         try (Output.Progress bar = output().progress("backfill")) {
           r = tier.backfill(bar);
@@ -164,14 +164,6 @@ final class CopyCommands {
       }
       return ExitCode.OK;
     }
-  }
-
-  static RoutingPolicy routing(List<String> ephemeralNamespaces) {
-    RoutingPolicy routing = RoutingPolicy.ldkDefault();
-    for (String ns : ephemeralNamespaces) {
-      routing = routing.withEphemeralNamespace(ns);
-    }
-    return routing;
   }
 
   @Command(
@@ -196,12 +188,6 @@ final class CopyCommands {
                 + " older than the backup's).")
     boolean force;
 
-    @Option(
-        names = "--ephemeral-namespace",
-        paramLabel = "NS",
-        description = "A primary namespace of rebuildable data, not restored (repeatable).")
-    List<String> ephemeral = List.of();
-
     @Override
     public Integer call() {
       StoreUri.parse(backup);
@@ -209,7 +195,7 @@ final class CopyCommands {
       long start = System.nanoTime();
       try (AbstractKVStore b = existing(backup);
           AbstractKVStore p = createIfMissing(primary)) {
-        Restore restore = Restore.from(b).into(p).routing(routing(ephemeral));
+        Restore restore = Restore.from(b).into(p).routing(routing());
         if (dryRun) {
           restore.dryRun();
         }

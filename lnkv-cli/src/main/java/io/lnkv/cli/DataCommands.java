@@ -1,6 +1,5 @@
 package io.lnkv.cli;
 
-import io.lnkv.KVStore;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
@@ -50,8 +49,8 @@ final class DataCommands {
     @Override
     public Integer call() {
       String[] s = Address.scope(scope);
-      try (KVStore kv = existing(store)) {
-        List<String> keys = new ArrayList<>(kv.list(s[0], s[1]));
+      try (Opened o = tiered(store, true)) {
+        List<String> keys = new ArrayList<>(o.store.list(s[0], s[1]));
         keys.sort(null);
         output().result(Map.of("keys", keys), String.join("\n", keys));
       }
@@ -77,8 +76,8 @@ final class DataCommands {
     public Integer call() throws IOException {
       ScopedKey k = Address.key(key);
       byte[] value;
-      try (KVStore kv = existing(store)) {
-        value = kv.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
+      try (Opened o = tiered(store, true)) {
+        value = o.store.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
       }
       if (output().json()) {
         Map<String, Object> data = new LinkedHashMap<>();
@@ -134,8 +133,8 @@ final class DataCommands {
     public Integer call() throws IOException {
       ScopedKey k = Address.key(key);
       byte[] value = source.read();
-      try (KVStore kv = createIfMissing(store)) {
-        kv.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), value);
+      try (Opened o = tiered(store, false)) {
+        o.store.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), value);
       }
       output()
           .result(
@@ -159,8 +158,8 @@ final class DataCommands {
     @Override
     public Integer call() {
       ScopedKey k = Address.key(key);
-      try (KVStore kv = existing(store)) {
-        kv.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), lazy);
+      try (Opened o = tiered(store, true)) {
+        o.store.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), lazy);
       }
       output().result(Map.of("removed", Address.of(k)), "removed " + Address.of(k));
       return ExitCode.OK;
@@ -190,10 +189,10 @@ final class DataCommands {
       String[] s = Address.scope(scope);
       List<Map<String, Object>> pages = new ArrayList<>();
       StringBuilder text = new StringBuilder();
-      try (AbstractKVStore kv = existing(store)) {
+      try (Opened o = tiered(store, true)) {
         PageToken next = token == null ? null : new PageToken(token);
         do {
-          Page page = kv.listPaginated(s[0], s[1], next);
+          Page page = o.store.listPaginated(s[0], s[1], next);
           next = page.nextPageToken().orElse(null);
           Map<String, Object> p = new LinkedHashMap<>();
           p.put("keys", page.keys());
@@ -223,8 +222,8 @@ final class DataCommands {
     @Override
     public Integer call() {
       List<ScopedKey> keys;
-      try (AbstractKVStore kv = existing(store)) {
-        keys = new ArrayList<>(kv.listAllKeys());
+      try (Opened o = tiered(store, true)) {
+        keys = new ArrayList<>(o.store.listAllKeys());
       }
       keys.sort(BY_ADDRESS);
       List<String> addresses = keys.stream().map(Address::of).toList();

@@ -60,6 +60,45 @@ public final class Lnkv {
               + " ldk_data table; ldk_data for PostgreSQL).")
   String table;
 
+  @Option(
+      names = "--backup",
+      scope = ScopeType.INHERIT,
+      paramLabel = "URI",
+      description =
+          "For ls, get, put, rm, page and keys: put a TierStore together, with this backup"
+              + " (created if missing) behind STORE.")
+  String backup;
+
+  @Option(
+      names = "--backup-mode",
+      scope = ScopeType.INHERIT,
+      paramLabel = "MODE",
+      description = "SYNC (default), SEMI_SYNC (needs --retry-journal) or ASYNC.")
+  io.lnkv.tier.BackupMode backupMode = io.lnkv.tier.BackupMode.SYNC;
+
+  @Option(
+      names = "--retry-journal",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "The TierStore's retry journal (SEMI_SYNC).")
+  java.nio.file.Path retryJournal;
+
+  @Option(
+      names = "--ephemeral",
+      scope = ScopeType.INHERIT,
+      paramLabel = "URI",
+      description = "With --backup or alone: the tier for LDK's rebuildable caches.")
+  String ephemeral;
+
+  @Option(
+      names = "--ephemeral-namespace",
+      scope = ScopeType.INHERIT,
+      paramLabel = "NS",
+      description =
+          "A primary namespace of rebuildable data besides LDK's caches: not backed up, restored"
+              + " or verified with --durable-only (repeatable).")
+  java.util.List<String> ephemeralNamespaces = new java.util.ArrayList<>();
+
   private Output output;
   private boolean interactive;
 

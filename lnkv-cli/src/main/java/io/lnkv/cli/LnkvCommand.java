@@ -1,6 +1,9 @@
 package io.lnkv.cli;
 
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.tier.RoutingPolicy;
+import io.lnkv.tier.TierStore;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ParentCommand;
 
@@ -20,5 +23,86 @@ abstract class LnkvCommand implements Callable<Integer> {
   /** Opens a store, creating it if needed (commands that write). */
   AbstractKVStore createIfMissing(String uri) {
     return StoreUri.parse(uri).open(lnkv.table, false);
+  }
+
+  /** The routing of LDK's caches plus the user's {@code --ephemeral-namespace}s. */
+  RoutingPolicy routing() {
+    RoutingPolicy routing = RoutingPolicy.ldkDefault();
+    for (String ns : lnkv.ephemeralNamespaces) {
+      routing = routing.withEphemeralNamespace(ns);
+    }
+    return routing;
+  }
+
+  /**
+   * Opens {@code uri} as the primary of a TierStore when {@code --backup} or {@code --ephemeral}
+   * asks for one (waiting, at close, up to 30 s for the backup to be level), else on its own.
+   */
+  Opened tiered(String uri, boolean mustExist) {
+    StoreUri primaryUri = StoreUri.parse(uri);
+    StoreUri backupUri = lnkv.backup == null ? null : StoreUri.parse(lnkv.backup);
+    StoreUri ephemeralUri = lnkv.ephemeral == null ? null : StoreUri.parse(lnkv.ephemeral);
+    if (backupUri != null
+        && lnkv.backupMode == io.lnkv.tier.BackupMode.SEMI_SYNC
+        && lnkv.retryJournal == null) {
+      throw new IllegalArgumentException("--backup-mode SEMI_SYNC needs --retry-journal FILE");
+    }
+    AbstractKVStore primary = primaryUri.open(lnkv.table, mustExist);
+    if (backupUri == null && ephemeralUri == null) {
+      return new Opened(primary, null);
+    }
+    AbstractKVStore backup = null;
+    AbstractKVStore ephemeral = null;
+    try {
+      TierStore.Builder b = TierStore.builder(primary).routing(routing()).name("lnkv");
+      if (backupUri != null) {
+        backup = backupUri.open(lnkv.table, false);
+        b.backup(backup, lnkv.backupMode);
+        if (lnkv.retryJournal != null) {
+          b.retryJournal(lnkv.retryJournal);
+        }
+      }
+      if (ephemeralUri != null) {
+        ephemeral = ephemeralUri.open(lnkv.table, false);
+        b.ephemeral(ephemeral);
+      }
+      TierStore tier = b.build();
+      return new Opened(tier, tier);
+    } catch (RuntimeException e) {
+      for (AbstractKVStore s : new AbstractKVStore[] {primary, backup, ephemeral}) {
+        if (s != null) {
+          s.close();
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A store opened for one command. Closing a TierStore first waits (up to 30 s) for its backup to
+   * be level, so that the command leaves no write behind.
+   */
+  static final class Opened implements AutoCloseable {
+    final AbstractKVStore store;
+    private final TierStore tier;
+
+    Opened(AbstractKVStore store, TierStore tier) {
+      this.store = store;
+      this.tier = tier;
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (tier != null && !tier.awaitBackup(Duration.ofSeconds(30))) {
+          throw new IllegalStateException(
+              "The backup is not level after 30 s: " + tier.backupStatus());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        store.close();
+      }
+    }
   }
 }

@@ -288,6 +288,35 @@ class CliTest {
     assertFails(lnkv("get", restored, "network_graph"), ExitCode.NOT_FOUND, "network_graph");
   }
 
+  @Test
+  void tierOptions_putATierStoreTogether_andVerifyDurableOnlyComparesWhatIsBackedUp()
+      throws Exception {
+    String primary = "sqlite:" + tmp.resolve("node.sqlite");
+    String backup = fs2("backup");
+    String journal = tmp.resolve("retry.journal").toString();
+    String[] tier = {"--backup", backup, "--backup-mode", "SEMI_SYNC", "--retry-journal", journal};
+    for (String key : List.of("manager", "monitors/abc_1", "network_graph", "cache/x/1")) {
+      String[] args =
+          Stream.concat(
+                  Stream.of(tier),
+                  Stream.of("--ephemeral-namespace", "cache", "put", primary, key, "--value", key))
+              .toArray(String[]::new);
+      Run r = lnkv(args);
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+    assertThat(lnkv("keys", backup).out().lines().toList())
+        .containsExactlyInAnyOrder("manager", "monitors/abc_1");
+    assertThat(tmp.resolve("retry.journal")).as("level at exit, journal gone").doesNotExist();
+    assertThat(lnkv("verify", primary, backup).code()).isEqualTo(ExitCode.DRIFT);
+    Run durable =
+        lnkv("--ephemeral-namespace", "cache", "verify", primary, backup, "--durable-only");
+    assertThat(durable.code()).as(durable.out()).isZero();
+    assertFails(
+        lnkv("--backup", backup, "--backup-mode", "SEMI_SYNC", "ls", primary),
+        ExitCode.USAGE,
+        "--retry-journal");
+  }
+
   // ---- the demo -----------------------------------------------------------------------------
 
   @Test

@@ -42,6 +42,25 @@ public record DriftReport(
         new Tier("source", source), new Tier("copy", copy), k -> true, true, progress, 0);
   }
 
+  /**
+   * Like {@link #compare(PaginatedKVStore, PaginatedKVStore, MigrationProgress)}, over the keys
+   * {@code routing} calls durable only: a primary against its backup, which never holds the
+   * ephemeral keys.
+   */
+  public static <
+          A extends PaginatedKVStore & MigratableKVStore,
+          B extends PaginatedKVStore & MigratableKVStore>
+      DriftReport compareDurable(
+          A source, B copy, RoutingPolicy routing, MigrationProgress progress) {
+    return Reconciler.compare(
+        new Tier("source", source),
+        new Tier("copy", copy),
+        k -> !routing.isEphemeral(k),
+        true,
+        progress,
+        0);
+  }
+
   /** Whether the copy holds exactly the source's keys and values. */
   public boolean isClean() {
     return missing.isEmpty() && extra.isEmpty() && different.isEmpty();

@@ -286,6 +286,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       if (op instanceof BatchOp.Write w) {
         created =
             removedEarlier.remove(dest) ? nextCreationMillis() : creationTimeFor(dest).toMillis();
+        if (Files.exists(dest) && !Files.isWritable(dest)) {
+          // written in place after the journal record: refuse now, while refusing is clean
+          throw new IOException("cannot write " + dest + " in place: it is not writable");
+        }
         if (folders.add(dest.getParent())) {
           files.createDirectories(dest.getParent());
         }

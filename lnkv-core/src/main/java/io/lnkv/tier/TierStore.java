@@ -74,9 +74,10 @@ public final class TierStore extends AbstractKVStore {
     super(
         "TierStore("
             + b.name
-            + ": primary "
+            + ": "
             + b.primary
-            + (b.backup == null ? "" : ", backup " + b.backup)
+            + (b.backup == null ? "" : ", " + b.backup + " " + b.mode)
+            + (b.ephemeral == null ? "" : ", " + b.ephemeral)
             + ")",
         b);
     this.primary = b.primary;

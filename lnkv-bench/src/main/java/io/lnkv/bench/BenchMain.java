@@ -11,13 +11,18 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs the benchmark set on this machine and prints each figure beside its baseline from the same
- * run, as a ratio. {@code mvn -pl lnkv-bench -am -DskipTests install && mvn -pl lnkv-bench
- * exec:exec}. With LNKV_PG_URL set, PostgreSQL is measured too.
+ * Runs the benchmark set on this machine and prints one table: every figure beside the baseline it
+ * is measured against, from the same run, and the ratio. {@code ./lnkv bench}, or {@code mvn -pl
+ * lnkv-bench -am -DskipTests install && mvn -pl lnkv-bench exec:exec}. With LNKV_PG_URL set,
+ * PostgreSQL is measured too. Progress goes to standard error; {@code -Dlnkv.bench.verbose=true}
+ * shows JMH's own output.
  */
 public final class BenchMain {
+  private static final int STEPS = 7;
+
   private BenchMain() {}
 
   public static void main(String[] args) throws RunnerException {
@@ -27,112 +32,102 @@ public final class BenchMain {
       durable.add("postgres");
       sql.add("postgres");
     }
-    PrintStream out = System.out;
+    String[] durables = durable.toArray(String[]::new);
+    String[] sqls = sql.toArray(String[]::new);
 
-    Collection<RunResult> baseline = run(opts(BaselineBenchmark.class).threads(1));
+    Collection<RunResult> baseline = run(1, "baselines", opts(BaselineBenchmark.class).threads(1));
     Collection<RunResult> single =
         run(
-            opts(DurableWriteBenchmark.class)
-                .param("store", durable.toArray(String[]::new))
-                .threads(1));
+            2,
+            "durable writes, 1 writer",
+            opts(DurableWriteBenchmark.class).param("store", durables).threads(1));
     Collection<RunResult> eight =
         run(
-            opts(DurableWriteBenchmark.class)
-                .param("store", durable.toArray(String[]::new))
-                .threads(8));
+            3,
+            "durable writes, 8 writers",
+            opts(DurableWriteBenchmark.class).param("store", durables).threads(8));
     Collection<RunResult> batch =
-        run(opts(BatchBenchmark.class).param("store", sql.toArray(String[]::new)).threads(1));
+        run(4, "atomic batches", opts(BatchBenchmark.class).param("store", sqls).threads(1));
     Collection<RunResult> queued =
         run(
-            opts(QueuedCommitBenchmark.class)
-                .param("store", durable.toArray(String[]::new))
-                .threads(1));
-    Collection<RunResult> tiers = run(opts(TierBenchmark.class).threads(1));
+            5,
+            "queued commits",
+            opts(QueuedCommitBenchmark.class).param("store", durables).threads(1));
+    Collection<RunResult> tiers = run(6, "TierStore", opts(TierBenchmark.class).threads(1));
     Collection<RunResult> pages =
-        run(opts(FirstPageBenchmark.class).param("store", sql.toArray(String[]::new)).threads(1));
+        run(7, "first pages", opts(FirstPageBenchmark.class).param("store", sqls).threads(1));
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
-    out.println();
-    out.println("lnkv benchmarks (JMH; ratios against baselines measured in this run)");
-    out.printf(
-        Locale.ROOT,
-        "baseline: write+fdatasync %.0f ops/s; write+fsync+rename+dir fsync %.0f ops/s%n",
-        fdatasync,
-        rename);
-    out.println();
-    out.printf(
-        Locale.ROOT,
-        "%-10s %14s %14s %14s %12s%n",
-        "store",
-        "1 writer/s",
-        "vs fdatasync",
-        "8 writers/s",
-        "8 vs 1");
+    Table t = new Table();
+    t.row("baseline", "write+fdatasync loop", fdatasync, "ops/s", "", Double.NaN, "");
+    t.row("baseline", "write+fsync+rename+dir fsync", rename, "ops/s", "", Double.NaN, "");
     for (String s : durable) {
       double one = score(single, "write", "store", s);
       double many = score(eight, "write", "store", s);
-      out.printf(
-          Locale.ROOT,
-          "%-10s %14.0f %13.2fx %14.0f %11.2fx%n",
-          s,
-          one,
-          one / fdatasync,
-          many,
-          many / one);
+      t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fdatasync", one / fdatasync, "x");
+      t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fsync+rename", one / rename, "x");
+      t.row(s, "durable writes, 8 writers", many, "ops/s", "same store, 1 writer", many / one, "x");
     }
-    speedUp(out, batch, sql, "batch of 1000", "batchOf1000", "1000 singles", "singles1000");
-    speedUp(
-        out,
-        queued,
-        durable,
-        "commit 1000 queued",
-        "commitOf1000Queued",
-        "1000 singles",
-        "singles1000");
-    out.println();
-    out.printf(
-        Locale.ROOT,
-        "TierStore write, primary %d ms + backup %d ms injected (ratio against primary alone)%n",
-        TierBenchmark.PRIMARY_LATENCY.toMillis(),
-        TierBenchmark.BACKUP_LATENCY.toMillis());
+    for (String s : sql) {
+      double fast = score(batch, "batchOf1000", "store", s);
+      double slow = score(batch, "singles1000", "store", s);
+      t.row(s, "atomic batch of 1,000", fast, "ms", "1,000 single writes", slow / fast, "x faster");
+    }
+    for (String s : durable) {
+      double fast = score(queued, "commitOf1000Queued", "store", s);
+      double slow = score(queued, "singles1000", "store", s);
+      t.row(
+          s, "commit of 1,000 queued", fast, "ms", "1,000 single writes", slow / fast, "x faster");
+    }
     double alone = score(tiers, "write", "setup", "primary");
-    for (String setup : List.of("primary", "sync", "semi_sync", "sequential")) {
+    String latency =
+        " ("
+            + TierBenchmark.PRIMARY_LATENCY.toMillis()
+            + "+"
+            + TierBenchmark.BACKUP_LATENCY.toMillis()
+            + " ms)";
+    t.row("tier", "primary alone" + latency, alone, "ms", "", Double.NaN, "");
+    for (String setup : List.of("sync", "semi_sync", "sequential")) {
       double ms = score(tiers, "write", "setup", setup);
-      out.printf(Locale.ROOT, "%-10s %10.2f ms %9.2fx%n", setup, ms, ms / alone);
+      t.row("tier", setup + " write" + latency, ms, "ms", "primary alone", ms / alone, "x");
     }
-    out.println();
-    out.printf(
-        Locale.ROOT,
-        "%-10s %18s %18s %10s%n",
-        "store",
-        "first page @1k",
-        "first page @100k",
-        "ratio");
     for (String s : sql) {
       double small = pageScore(pages, s, "1000");
       double large = pageScore(pages, s, "100000");
-      out.printf(Locale.ROOT, "%-10s %15.1f us %15.1f us %9.2fx%n", s, small, large, large / small);
+      t.row(
+          s, "first page at 100,000 keys", large, "us", "first page at 1,000", large / small, "x");
     }
+    PrintStream out = System.out;
+    out.println();
+    out.println("lnkv bench: JMH on this machine; each ratio against a baseline from this run");
+    t.print(out);
   }
 
-  /**
-   * A table of two ways of doing the same work (ms each), and how many times faster the first is.
-   */
-  private static void speedUp(
-      PrintStream out,
-      Collection<RunResult> results,
-      List<String> stores,
-      String fastLabel,
-      String fastMethod,
-      String slowLabel,
-      String slowMethod) {
-    out.println();
-    out.printf(Locale.ROOT, "%-10s %18s %16s %10s%n", "store", fastLabel, slowLabel, "speed-up");
-    for (String s : stores) {
-      double fast = score(results, fastMethod, "store", s);
-      double slow = score(results, slowMethod, "store", s);
-      out.printf(Locale.ROOT, "%-10s %15.2f ms %13.2f ms %9.1fx%n", s, fast, slow, slow / fast);
+  /** Rows of (store, measurement, figure, unit, against, ratio). */
+  private static final class Table {
+    private final List<String[]> rows = new ArrayList<>();
+
+    void row(
+        String store,
+        String what,
+        double figure,
+        String unit,
+        String against,
+        double ratio,
+        String ratioUnit) {
+      String value =
+          String.format(Locale.ROOT, figure >= 100 ? "%.0f %s" : "%.2f %s", figure, unit);
+      String r = Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f%s", ratio, ratioUnit);
+      rows.add(new String[] {store, what, value, against, r});
+    }
+
+    void print(PrintStream out) {
+      String format = "%-9s %-36s %14s   %-22s %s%n";
+      out.printf(Locale.ROOT, format, "store", "measurement", "figure", "against", "ratio");
+      for (String[] r : rows) {
+        out.printf(Locale.ROOT, format, (Object[]) r);
+      }
     }
   }
 
@@ -144,11 +139,19 @@ public final class BenchMain {
         .warmupTime(TimeValue.seconds(1))
         .measurementIterations(3)
         .measurementTime(TimeValue.seconds(2))
+        .verbosity(
+            Boolean.getBoolean("lnkv.bench.verbose") ? VerboseMode.NORMAL : VerboseMode.SILENT)
         .jvmArgsAppend("-Xmx1g");
   }
 
-  private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
-    return new Runner(options.build()).run();
+  private static Collection<RunResult> run(int step, String what, ChainedOptionsBuilder options)
+      throws RunnerException {
+    long start = System.nanoTime();
+    System.err.printf(Locale.ROOT, "[%d/%d] %s ...", step, STEPS, what);
+    System.err.flush();
+    Collection<RunResult> results = new Runner(options.build()).run();
+    System.err.printf(Locale.ROOT, " %.0f s%n", (System.nanoTime() - start) / 1e9);
+    return results;
   }
 
   private static double score(

@@ -22,6 +22,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 public final class BenchMain {
   private static final int STEPS = 7;
+  private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
 
   private BenchMain() {}
 
@@ -139,9 +140,9 @@ public final class BenchMain {
         .warmupTime(TimeValue.seconds(1))
         .measurementIterations(3)
         .measurementTime(TimeValue.seconds(2))
-        .verbosity(
-            Boolean.getBoolean("lnkv.bench.verbose") ? VerboseMode.NORMAL : VerboseMode.SILENT)
-        .jvmArgsAppend("-Xmx1g");
+        .verbosity(VERBOSE ? VerboseMode.NORMAL : VerboseMode.SILENT)
+        .jvmArgsAppend(
+            "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (VERBOSE ? "info" : "warn"));
   }
 
   private static Collection<RunResult> run(int step, String what, ChainedOptionsBuilder options)

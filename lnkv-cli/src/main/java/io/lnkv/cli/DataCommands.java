@@ -34,8 +34,8 @@ final class DataCommands {
 
   private static final Comparator<ScopedKey> BY_ADDRESS = Comparator.comparing(Address::of);
 
-  @Command(name = "ls", description = "List the keys of one scope, sorted.")
-  static final class Ls extends LnkvCommand {
+  /** A command on one scope of a store. */
+  abstract static class ScopeCommand extends LnkvCommand {
     @Parameters(index = "0", paramLabel = "STORE")
     String store;
 
@@ -45,7 +45,19 @@ final class DataCommands {
         paramLabel = "SCOPE",
         description = "primary[/secondary]; the root if left out")
     String scope;
+  }
 
+  /** A command on one key of a store. */
+  abstract static class KeyCommand extends LnkvCommand {
+    @Parameters(index = "0", paramLabel = "STORE")
+    String store;
+
+    @Parameters(index = "1", paramLabel = "KEY")
+    String key;
+  }
+
+  @Command(name = "ls", description = "List the keys of one scope, sorted.")
+  static final class Ls extends ScopeCommand {
     @Override
     public Integer call() {
       String[] s = Address.scope(scope);
@@ -59,13 +71,7 @@ final class DataCommands {
   }
 
   @Command(name = "get", description = "Print a value (raw bytes), or write it to a file.")
-  static final class Get extends LnkvCommand {
-    @Parameters(index = "0", paramLabel = "STORE")
-    String store;
-
-    @Parameters(index = "1", paramLabel = "KEY")
-    String key;
-
+  static final class Get extends KeyCommand {
     @Option(
         names = {"-o", "--output"},
         paramLabel = "FILE",
@@ -119,13 +125,7 @@ final class DataCommands {
   }
 
   @Command(name = "put", description = "Write a value (creates the store if needed).")
-  static final class Put extends LnkvCommand {
-    @Parameters(index = "0", paramLabel = "STORE")
-    String store;
-
-    @Parameters(index = "1", paramLabel = "KEY")
-    String key;
-
+  static final class Put extends KeyCommand {
     @ArgGroup(multiplicity = "1")
     ValueSource source;
 
@@ -145,13 +145,7 @@ final class DataCommands {
   }
 
   @Command(name = "rm", description = "Remove a key (nothing to do if it is absent).")
-  static final class Rm extends LnkvCommand {
-    @Parameters(index = "0", paramLabel = "STORE")
-    String store;
-
-    @Parameters(index = "1", paramLabel = "KEY")
-    String key;
-
+  static final class Rm extends KeyCommand {
     @Option(names = "--lazy", description = "Allow the store to defer the removal.")
     boolean lazy;
 
@@ -167,17 +161,7 @@ final class DataCommands {
   }
 
   @Command(name = "page", description = "List a scope page by page, newest created first.")
-  static final class PageCommand extends LnkvCommand {
-    @Parameters(index = "0", paramLabel = "STORE")
-    String store;
-
-    @Parameters(
-        index = "1",
-        arity = "0..1",
-        paramLabel = "SCOPE",
-        description = "primary[/secondary]; the root if left out")
-    String scope;
-
+  static final class PageCommand extends ScopeCommand {
     @Option(names = "--token", paramLabel = "TOKEN", description = "Continue after this page.")
     String token;
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,21 +52,19 @@ class CommitJournalTest {
   @MethodSource("stores")
   void aBatchOnlyInTheJournal_isReplayedOnOpen(String name, Function<Path, KVStore> open)
       throws IOException {
-    Path folder = tmp.resolve("s");
-    Path before = tmp.resolve("c");
-    try (KVStore store = open.apply(folder)) {
-      store.write("p", "s", "old", bytes("kept"));
-      store.write("p", "s", "gone", bytes("removed by the batch"));
-      copyFolder(folder, before); // the folder as it is on disk if the batch's renames are lost
-      store.writeBatch(
-          List.of(
-              BatchOp.write("p", "s", "a", bytes("1")),
-              BatchOp.remove("p", "s", "gone"),
-              BatchOp.write("p", "s", "b", bytes("2"))));
-      store.writeBatch(List.of(BatchOp.write("p", "s", "a", bytes("3"))));
-      Files.copy(journalOf(folder), journalOf(before));
-    }
-    assertThat(journalOf(folder)).as("a closed store leaves no journal").doesNotExist();
+    Path before =
+        crashAfterBatches(
+            open,
+            store -> {
+              store.write("p", "s", "old", bytes("kept"));
+              store.write("p", "s", "gone", bytes("removed by the batch"));
+            },
+            List.of(
+                BatchOp.write("p", "s", "a", bytes("1")),
+                BatchOp.remove("p", "s", "gone"),
+                BatchOp.write("p", "s", "b", bytes("2"))),
+            List.of(BatchOp.write("p", "s", "a", bytes("3"))));
+    assertThat(journalOf(tmp.resolve("s"))).as("a closed store leaves no journal").doesNotExist();
     try (KVStore replayed = open.apply(before)) {
       assertThat(read(replayed, "a")).isEqualTo("3");
       assertThat(read(replayed, "b")).isEqualTo("2");
@@ -111,13 +110,9 @@ class CommitJournalTest {
   @MethodSource("stores")
   void aTornLastRecord_isDropped_andEarlierBatchesStay(String name, Function<Path, KVStore> open)
       throws IOException {
-    Path folder = tmp.resolve("s");
-    Path crashed = tmp.resolve("c");
-    try (KVStore store = open.apply(folder)) {
-      copyFolder(folder, crashed);
-      store.writeBatch(List.of(BatchOp.write("p", "s", "a", bytes("acknowledged"))));
-      Files.copy(journalOf(folder), journalOf(crashed));
-    }
+    Path crashed =
+        crashAfterBatches(
+            open, store -> {}, List.of(BatchOp.write("p", "s", "a", bytes("acknowledged"))));
     byte[] journal = Files.readAllBytes(journalOf(crashed));
     // the next record cut short: its length says 500 bytes, 7 of them arrived
     Files.write(
@@ -135,14 +130,12 @@ class CommitJournalTest {
   @MethodSource("stores")
   void aDamagedRecordFollowedByMore_refusesToOpen(String name, Function<Path, KVStore> open)
       throws IOException {
-    Path folder = tmp.resolve("s");
-    Path crashed = tmp.resolve("c");
-    try (KVStore store = open.apply(folder)) {
-      copyFolder(folder, crashed);
-      store.writeBatch(List.of(BatchOp.write("p", "s", "a", bytes("first"))));
-      store.writeBatch(List.of(BatchOp.write("p", "s", "b", bytes("second"))));
-      Files.copy(journalOf(folder), journalOf(crashed));
-    }
+    Path crashed =
+        crashAfterBatches(
+            open,
+            store -> {},
+            List.of(BatchOp.write("p", "s", "a", bytes("first"))),
+            List.of(BatchOp.write("p", "s", "b", bytes("second"))));
     byte[] journal = Files.readAllBytes(journalOf(crashed));
     journal[8 + 4 + 6] ^= 0x55; // inside the first record's body
     Files.write(journalOf(crashed), journal);
@@ -172,6 +165,28 @@ class CommitJournalTest {
       assertThat(Files.size(journalOf(folder))).isLessThan(1024);
       assertThat(store.list("p", "s")).hasSize(values + 1);
     }
+  }
+
+  /**
+   * What a crash leaves when the batches' file writes never reached the disk but their journal did:
+   * a copy ({@code tmp/c}) of the folder as it was after {@code setup}, with the journal as it was
+   * after the batches. The store itself ({@code tmp/s}) is closed normally.
+   */
+  @SafeVarargs
+  private Path crashAfterBatches(
+      Function<Path, KVStore> open, Consumer<KVStore> setup, List<BatchOp>... batches)
+      throws IOException {
+    Path folder = tmp.resolve("s");
+    Path crashed = tmp.resolve("c");
+    try (KVStore store = open.apply(folder)) {
+      setup.accept(store);
+      copyFolder(folder, crashed);
+      for (List<BatchOp> batch : batches) {
+        store.writeBatch(batch);
+      }
+      Files.copy(journalOf(folder), journalOf(crashed));
+    }
+    return crashed;
   }
 
   private static void copyFolder(Path from, Path to) throws IOException {

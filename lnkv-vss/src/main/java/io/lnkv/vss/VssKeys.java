@@ -92,7 +92,8 @@ public final class VssKeys {
     return new byte[][] {to32(key), Arrays.copyOfRange(i, 32, 64)};
   }
 
-  private static byte[] to32(BigInteger n) {
+  /** {@code n} as 32 big-endian bytes. */
+  static byte[] to32(BigInteger n) {
     byte[] b = n.toByteArray();
     byte[] out = new byte[32];
     int from = Math.max(0, b.length - 32);

@@ -1,0 +1,342 @@
+package io.lnkv.vss;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import io.lnkv.ConflictException;
+import io.lnkv.IncompatibleStoreException;
+import io.lnkv.StoreException;
+import io.lnkv.vss.wire.DeleteObjectRequest;
+import io.lnkv.vss.wire.DeleteObjectResponse;
+import io.lnkv.vss.wire.ErrorCode;
+import io.lnkv.vss.wire.ErrorResponse;
+import io.lnkv.vss.wire.GetObjectRequest;
+import io.lnkv.vss.wire.GetObjectResponse;
+import io.lnkv.vss.wire.KeyValue;
+import io.lnkv.vss.wire.ListKeyVersionsRequest;
+import io.lnkv.vss.wire.ListKeyVersionsResponse;
+import io.lnkv.vss.wire.PutObjectRequest;
+import io.lnkv.vss.wire.PutObjectResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VSS wire protocol over the JDK's HttpClient: one POST of a protobuf request to {@code
+ * <base>/<endpoint>} per attempt, ldk-node's retry policy around it, and vss-client's reading of
+ * responses — any 2xx is the response message, anything else an {@code ErrorResponse} (or, from
+ * some servers, plain text). Thread-safe.
+ *
+ * <p>Retries: exponential backoff, {@code baseDelay × (2^attempt − 1)} plus up to {@code maxJitter}
+ * of random jitter, until {@code maxAttempts} or {@code maxRetryTime}, as ldk-node. Not retried,
+ * because a retry cannot change the answer: a conflict, a missing key, an invalid request, a failed
+ * authentication, a protocol-version mismatch, a response over the size cap.
+ */
+final class VssClient {
+  static final String PROTOCOL_VERSION_HEADER = "vss-protocol-version";
+  static final String PROTOCOL_VERSION = "0";
+
+  /** vss-client's cap on a response body. */
+  static final int MAX_RESPONSE_BYTES = 1 << 30;
+
+  private static final Logger log = LoggerFactory.getLogger(VssClient.class);
+
+  /** How the client talks to one server. */
+  record Settings(
+      URI baseUrl,
+      VssHeaderProvider headers,
+      ProtocolVersionCheck versionCheck,
+      Duration requestTimeout,
+      int maxAttempts,
+      Duration maxRetryTime,
+      Duration baseDelay,
+      Duration maxJitter) {}
+
+  private final Settings settings;
+  private final HttpClient http;
+  private final String base;
+  private final AtomicBoolean warnedMissingVersion = new AtomicBoolean();
+
+  VssClient(Settings settings) {
+    this.settings = settings;
+    String url = settings.baseUrl().toString();
+    this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(settings.requestTimeout())
+            .build();
+  }
+
+  String baseUrl() {
+    return base;
+  }
+
+  /** The stored key-value, or empty if the server has no such key. */
+  Optional<KeyValue> getObject(String storeId, String key) {
+    GetObjectRequest request =
+        GetObjectRequest.newBuilder().setStoreId(storeId).setKey(key).build();
+    try {
+      GetObjectResponse response = call("getObject", request, GetObjectResponse.parser());
+      if (!response.hasValue()) {
+        throw new VssException(
+            "VSS server " + base + " answered getObject without a value (protocol violation)",
+            200,
+            null,
+            null);
+      }
+      return Optional.of(response.getValue());
+    } catch (NoSuchKey e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * @throws ConflictException if any item's version (or the global version) did not match; the
+   *     server then applied nothing
+   */
+  void putObjects(PutObjectRequest request) {
+    callExpectingKey("putObjects", request, PutObjectResponse.parser());
+  }
+
+  void deleteObject(DeleteObjectRequest request) {
+    callExpectingKey("deleteObject", request, DeleteObjectResponse.parser());
+  }
+
+  ListKeyVersionsResponse listKeyVersions(ListKeyVersionsRequest request) {
+    return callExpectingKey("listKeyVersions", request, ListKeyVersionsResponse.parser());
+  }
+
+  private <T> T callExpectingKey(String endpoint, Message request, Parser<T> parser) {
+    try {
+      return call(endpoint, request, parser);
+    } catch (NoSuchKey e) {
+      throw new VssException(
+          "VSS server " + base + " answered " + endpoint + " with NO_SUCH_KEY: " + e.getMessage(),
+          404,
+          ErrorCode.NO_SUCH_KEY_EXCEPTION,
+          null);
+    }
+  }
+
+  /** Thrown inside this class for a 404 NO_SUCH_KEY, which callers of getObject expect. */
+  private static final class NoSuchKey extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoSuchKey(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Why one attempt failed, and whether another may succeed. */
+  private record Failure(String what, int status, ErrorCode code, Throwable cause) {}
+
+  private <T> T call(String endpoint, Message request, Parser<T> parser) {
+    byte[] body = request.toByteArray();
+    long start = System.nanoTime();
+    Failure last;
+    int attempt = 0;
+    while (true) {
+      attempt++;
+      try {
+        return attempt(endpoint, body, parser);
+      } catch (Retryable r) {
+        last = r.failure;
+      }
+      long delayMillis =
+          settings.baseDelay().toMillis() * ((1L << Math.min(attempt, 30)) - 1)
+              + ThreadLocalRandom.current().nextLong(settings.maxJitter().toMillis() + 1);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      if (attempt >= settings.maxAttempts()
+          || elapsed.plusMillis(delayMillis).compareTo(settings.maxRetryTime()) > 0) {
+        throw new VssException(
+            "VSS "
+                + endpoint
+                + " at "
+                + base
+                + " failed after "
+                + attempt
+                + (attempt == 1 ? " attempt" : " attempts")
+                + " over "
+                + elapsed.toMillis()
+                + " ms: "
+                + last.what()
+                + ". Check that the server is up and reachable; the operation may or may not have"
+                + " taken effect",
+            last.status(),
+            last.code(),
+            last.cause());
+      }
+      log.debug(
+          "VSS {} attempt {} failed ({}); retrying in {} ms", endpoint, attempt, last, delayMillis);
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(
+            "Interrupted while retrying VSS " + endpoint + " at " + base + ": " + last.what(), e);
+      }
+    }
+  }
+
+  /** A failed attempt that the retry policy may repeat. */
+  private static final class Retryable extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Failure failure;
+
+    Retryable(Failure failure) {
+      super(failure.what(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
+  private <T> T attempt(String endpoint, byte[] body, Parser<T> parser) throws Retryable {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(base + "/" + endpoint))
+            .timeout(settings.requestTimeout())
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    for (Map.Entry<String, String> h : settings.headers().headers(body).entrySet()) {
+      builder.setHeader(h.getKey(), h.getValue());
+    }
+    HttpResponse<InputStream> response;
+    byte[] responseBody;
+    try {
+      response = http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = response.body()) {
+        responseBody = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+      }
+    } catch (IOException e) {
+      throw new Retryable(new Failure(e.toString(), 0, null, e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("Interrupted during VSS " + endpoint + " at " + base, e);
+    }
+    int status = response.statusCode();
+    checkProtocolVersion(endpoint, response);
+    if (responseBody.length > MAX_RESPONSE_BYTES) {
+      throw new VssException(
+          "VSS " + endpoint + " at " + base + ": response larger than 1 GiB", status, null, null);
+    }
+    if (status >= 200 && status < 300) {
+      try {
+        return parser.parseFrom(responseBody);
+      } catch (InvalidProtocolBufferException e) {
+        throw new Retryable(
+            new Failure(
+                "HTTP " + status + " with an undecodable body: " + e.getMessage(),
+                status,
+                null,
+                e));
+      }
+    }
+    ErrorResponse error;
+    try {
+      error = ErrorResponse.parseFrom(responseBody);
+    } catch (InvalidProtocolBufferException e) {
+      error = null;
+    }
+    if (error == null
+        || (error.getErrorCode() == ErrorCode.UNKNOWN && error.getMessage().isEmpty())) {
+      // plain-text bodies exist (Rust: "Error parsing request", 413s, unknown paths)
+      String text =
+          new String(responseBody, 0, Math.min(responseBody.length, 200), StandardCharsets.UTF_8);
+      String what =
+          "HTTP " + status + " " + (text.isBlank() ? "(no body)" : "'" + text.strip() + "'");
+      if (status == 400
+          || status == 401
+          || status == 403
+          || status == 404
+          || status == 405
+          || status == 413) {
+        throw new VssException(
+            "VSS "
+                + endpoint
+                + " at "
+                + base
+                + " refused: "
+                + what
+                + ". Check the server URL (it ends in /vss) and version",
+            status,
+            null,
+            null);
+      }
+      throw new Retryable(new Failure(what, status, null, null));
+    }
+    String what = "HTTP " + status + " " + error.getErrorCode() + ": " + error.getMessage();
+    switch (error.getErrorCode()) {
+      case CONFLICT_EXCEPTION ->
+          throw new ConflictException(
+              "VSS "
+                  + endpoint
+                  + " at "
+                  + base
+                  + " conflicted: a version did not match, so nothing was"
+                  + " applied ("
+                  + error.getMessage()
+                  + "). Another writer changed the store; re-read before writing again");
+      case NO_SUCH_KEY_EXCEPTION -> throw new NoSuchKey(error.getMessage());
+      case INVALID_REQUEST_EXCEPTION ->
+          throw new VssException(
+              "VSS " + endpoint + " at " + base + " rejected the request: " + what,
+              status,
+              error.getErrorCode(),
+              null);
+      case AUTH_EXCEPTION ->
+          throw new VssException(
+              "VSS "
+                  + endpoint
+                  + " at "
+                  + base
+                  + " refused authentication: "
+                  + what
+                  + ". Check the credentials (header provider) this store was built with",
+              status,
+              error.getErrorCode(),
+              null);
+      default -> throw new Retryable(new Failure(what, status, error.getErrorCode(), null));
+    }
+  }
+
+  private void checkProtocolVersion(String endpoint, HttpResponse<?> response) {
+    Optional<String> version = response.headers().firstValue(PROTOCOL_VERSION_HEADER);
+    if (version.isPresent() && version.get().equals(PROTOCOL_VERSION)) {
+      return;
+    }
+    if (version.isEmpty() && settings.versionCheck() == ProtocolVersionCheck.LENIENT) {
+      if (warnedMissingVersion.compareAndSet(false, true)) {
+        log.warn(
+            "VSS server {} sends no {} header (an older server); accepted in lenient mode",
+            base,
+            PROTOCOL_VERSION_HEADER);
+      }
+      return;
+    }
+    throw new IncompatibleStoreException(
+        "VSS server "
+            + base
+            + " answered "
+            + endpoint
+            + (version.isEmpty()
+                ? " without the header " + PROTOCOL_VERSION_HEADER + ": " + PROTOCOL_VERSION
+                : " with "
+                    + PROTOCOL_VERSION_HEADER
+                    + ": "
+                    + version.get()
+                    + ", expected "
+                    + PROTOCOL_VERSION)
+            + ". Upgrade the server, or, for an older server that sends no header, use"
+            + " ProtocolVersionCheck.LENIENT");
+  }
+}

@@ -1,0 +1,34 @@
+package io.lnkv.vss;
+
+import io.lnkv.StoreException;
+import io.lnkv.vss.wire.ErrorCode;
+import java.util.Optional;
+
+/**
+ * A VSS server refused or failed a request, or could not be reached: after the retries the client's
+ * policy allows, or at once for errors a retry cannot fix (invalid request, authentication). Says
+ * which server, which call, the HTTP status and the server's message. Version conflicts are {@link
+ * io.lnkv.ConflictException}s instead, and a missing key a {@link io.lnkv.KeyNotFoundException}.
+ */
+public final class VssException extends StoreException {
+  private static final long serialVersionUID = 1L;
+
+  private final int httpStatus;
+  private final transient ErrorCode errorCode;
+
+  VssException(String message, int httpStatus, ErrorCode errorCode, Throwable cause) {
+    super(message, cause);
+    this.httpStatus = httpStatus;
+    this.errorCode = errorCode;
+  }
+
+  /** The HTTP status of the last attempt, or 0 if no response came (timeout, connection lost). */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** The server's error code, when its body was an {@code ErrorResponse}. */
+  public Optional<ErrorCode> errorCode() {
+    return Optional.ofNullable(errorCode);
+  }
+}

@@ -1,0 +1,729 @@
+package io.lnkv.vss;
+
+import com.google.protobuf.ByteString;
+import io.lnkv.BatchOp;
+import io.lnkv.ConflictException;
+import io.lnkv.CorruptedDataException;
+import io.lnkv.IncompatibleStoreException;
+import io.lnkv.InvalidKeyException;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.ScopedKey;
+import io.lnkv.StoreLockedException;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.vss.VssKeyLayout.Schema;
+import io.lnkv.vss.wire.DeleteObjectRequest;
+import io.lnkv.vss.wire.ErrorCode;
+import io.lnkv.vss.wire.KeyValue;
+import io.lnkv.vss.wire.ListKeyVersionsRequest;
+import io.lnkv.vss.wire.ListKeyVersionsResponse;
+import io.lnkv.vss.wire.PutObjectRequest;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A store on a VSS server (LDK's Versioned Storage Service), laid out as ldk-node lays it out, so
+ * that lnkv and ldk-node with the same seed read and write the same remote data: keys obfuscated,
+ * values encrypted with ChaCha20-Poly1305 ({@link VssKeyLayout}, {@link StorableCodec}); the schema
+ * (V1 for new stores, V0 kept for legacy ones) detected at open as ldk-node detects it, writing the
+ * V1 marker into a new store. The server sees no plaintext key or value.
+ *
+ * <p>Writes:
+ *
+ * <ul>
+ *   <li>{@link WriteMode#UNCONDITIONAL} (default, as ldk-node): last writer wins ({@code version
+ *       -1}); removes are idempotent {@code DeleteObject}s.
+ *   <li>{@link WriteMode#COMPARE_AND_SET}: the store tracks each key's VSS version (learnt from
+ *       reads and writes) and sends it, so a write over a change made by another client fails with
+ *       a {@link ConflictException} instead of overwriting it.
+ *   <li>{@link Builder#globalVersionFencing}: every write also carries the store's {@code
+ *       global_version}, taken over at open, so a client that another has since replaced can write
+ *       nothing. Writes are then serialized, one round trip each.
+ * </ul>
+ *
+ * Atomic batches go in one {@code PutObjectRequest} (all-or-nothing on the server), at most {@link
+ * Builder#maxBatchItems} operations. Paginated listing passes the server's pages and tokens
+ * through: newest-created first on servers that order by creation (lnkv serve, vss-server since May
+ * 2026), key order on older ones. Whole listings follow tokens to the empty one and never send
+ * {@code page_size 0}.
+ *
+ * <p>A second lnkv writer is refused by a writer lease kept in the store ({@link
+ * Builder#writerLease}). Requests are retried as ldk-node retries them; see {@link
+ * Builder#retries}. Thread-safe; the asynchronous methods run on the store's I/O threads.
+ */
+public final class VssStore extends AbstractKVStore {
+  /** How writes are conditioned. */
+  public enum WriteMode {
+    /** {@code version -1}: last writer wins, as ldk-node writes. */
+    UNCONDITIONAL,
+    /** Tracked versions, compare-and-set: a change by another client is a conflict. */
+    COMPARE_AND_SET
+  }
+
+  private static final ScopedKey SCHEMA_MARKER =
+      ScopedKey.of("", "", VssKeyLayout.SCHEMA_VERSION_KEY);
+  private static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
+
+  /** ldk-node's V0 probe: any key under this plain prefix means a legacy (V0) store. */
+  private static final String V0_BDK_WALLET_PREFIX = "bdk_wallet#";
+
+  /** What vss-server returns per page at most. */
+  private static final int SERVER_MAX_PAGE = 100;
+
+  private final VssClient client;
+  private final String storeId;
+  private final KeyObfuscator obfuscator;
+  private final StorableCodec codec;
+  private final VssKeyLayout layout;
+  private final WriteMode writeMode;
+  private final int maxBatchItems;
+  private final Map<String, Long> versions = new ConcurrentHashMap<>();
+  private final ReentrantLock fenceLock;
+  private long globalVersion; // guarded by fenceLock
+  private volatile String fenced;
+  private final VssWriterLease lease;
+
+  private VssStore(Builder b, VssClient client) {
+    super("VSS store '" + b.storeId + "' at " + client.baseUrl(), b);
+    this.client = client;
+    this.storeId = b.storeId;
+    this.obfuscator = new KeyObfuscator(b.keys.obfuscationMasterKey());
+    this.codec = new StorableCodec(b.keys.dataEncryptionKey());
+    this.writeMode = b.writeMode;
+    this.maxBatchItems = b.maxBatchItems;
+    this.layout = new VssKeyLayout(obfuscator, detectSchema());
+    this.fenceLock = b.fencing ? new ReentrantLock() : null;
+    if (b.fencing) {
+      takeOverGlobalVersion();
+    }
+    this.lease =
+        b.leaseDuration.isZero()
+            ? null
+            : VssWriterLease.acquire(new LeaseRecord(), b.leaseDuration, description());
+  }
+
+  /** A builder for the store {@code storeId} on the server at {@code baseUrl} (ending in /vss). */
+  public static Builder builder(String baseUrl, String storeId) {
+    return new Builder(baseUrl, storeId);
+  }
+
+  /** The key schema in use (V1 unless the store holds legacy V0 data). */
+  public Schema schema() {
+    return layout.schema();
+  }
+
+  // ---- schema and fencing -------------------------------------------------------------------
+
+  /** ldk-node's {@code determine_and_write_schema_version}. */
+  private Schema detectSchema() {
+    VssKeyLayout v1 = new VssKeyLayout(obfuscator, Schema.V1);
+    String markerKey = v1.schemaVersionKey();
+    Optional<KeyValue> marker = client.getObject(storeId, markerKey);
+    if (marker.isPresent()) {
+      byte[] tlv = codec.decrypt(marker.get().getValue().toByteArray(), v1.aad(markerKey)).value();
+      // LDK's TLV-based enum: the variant id, then the (empty) TLV stream's length
+      if (tlv.length >= 1 && (tlv[0] == 0 || tlv[0] == 1)) {
+        return tlv[0] == 0 ? Schema.V0 : Schema.V1;
+      }
+      throw new IncompatibleStoreException(
+          "VSS store '"
+              + storeId
+              + "' records an unknown key schema (variant "
+              + (tlv.length == 0 ? "none" : tlv[0])
+              + "); it was written by a newer ldk-node or lnkv. Upgrade lnkv");
+    }
+    ListKeyVersionsResponse legacy =
+        client.listKeyVersions(
+            ListKeyVersionsRequest.newBuilder()
+                .setStoreId(storeId)
+                .setKeyPrefix(V0_BDK_WALLET_PREFIX)
+                .build());
+    if (legacy.getKeyVersionsCount() > 0) {
+      return Schema.V0;
+    }
+    byte[] v1Marker = {1, 0};
+    client.putObjects(
+        PutObjectRequest.newBuilder()
+            .setStoreId(storeId)
+            .addTransactionItems(
+                KeyValue.newBuilder()
+                    .setKey(markerKey)
+                    .setVersion(-1)
+                    .setValue(
+                        ByteString.copyFrom(
+                            codec.encrypt(
+                                v1Marker, StorableCodec.LDK_NODE_BLOB_VERSION, v1.aad(markerKey)))))
+            .build());
+    return Schema.V1;
+  }
+
+  /** Reads the store's global_version and bumps it, which fences out any earlier writer. */
+  private void takeOverGlobalVersion() {
+    fenceLock.lock();
+    try {
+      globalVersion = currentGlobalVersion();
+      client.putObjects(
+          PutObjectRequest.newBuilder()
+              .setStoreId(storeId)
+              .setGlobalVersion(globalVersion)
+              .build());
+      globalVersion++;
+    } finally {
+      fenceLock.unlock();
+    }
+  }
+
+  private long currentGlobalVersion() {
+    // the first page carries global_version; one key is enough (never page_size 0)
+    ListKeyVersionsResponse first =
+        client.listKeyVersions(
+            ListKeyVersionsRequest.newBuilder()
+                .setStoreId(storeId)
+                .setKeyPrefix(layout.schemaVersionKey())
+                .setPageSize(1)
+                .build());
+    return first.hasGlobalVersion() ? first.getGlobalVersion() : 0;
+  }
+
+  /**
+   * Sends a put: with the store's global_version when fencing (serialized, bumped on success), else
+   * as is.
+   */
+  private void put(PutObjectRequest.Builder request) {
+    request.setStoreId(storeId);
+    if (fenceLock == null) {
+      client.putObjects(request.build());
+      return;
+    }
+    fenceLock.lock();
+    try {
+      if (fenced != null) {
+        throw new StoreLockedException(fenced);
+      }
+      try {
+        client.putObjects(request.setGlobalVersion(globalVersion).build());
+        globalVersion++;
+      } catch (ConflictException e) {
+        long now = currentGlobalVersion();
+        if (now != globalVersion) {
+          fenced =
+              description()
+                  + " was taken over by another client (global_version "
+                  + now
+                  + ", this client expected "
+                  + globalVersion
+                  + "); it writes nothing more, reopen it to take the store back";
+          throw new StoreLockedException(fenced, e);
+        }
+        throw e;
+      }
+    } finally {
+      fenceLock.unlock();
+    }
+  }
+
+  private void checkWritable(ScopedKey k) {
+    if (k.primaryNamespace().isEmpty()
+        && (k.key().equals(VssKeyLayout.SCHEMA_VERSION_KEY)
+            || k.key().equals(VssWriterLease.KEY))) {
+      throw new InvalidKeyException(
+          "Invalid key '"
+              + k.key()
+              + "' in the root namespace: reserved by ldk-node and lnkv on VSS");
+    }
+    if (lease != null) {
+      lease.check();
+    }
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  @Override
+  protected byte[] doRead(ScopedKey key) {
+    String vssKey = layout.vssKey(key);
+    Optional<KeyValue> kv = client.getObject(storeId, vssKey);
+    if (kv.isEmpty()) {
+      versions.remove(vssKey);
+      return null;
+    }
+    versions.put(vssKey, kv.get().getVersion());
+    return decrypt(key, vssKey, kv.get());
+  }
+
+  private byte[] decrypt(ScopedKey key, String vssKey, KeyValue kv) {
+    try {
+      return codec.decrypt(kv.getValue().toByteArray(), layout.aad(vssKey)).value();
+    } catch (CorruptedDataException e) {
+      throw new CorruptedDataException(
+          "The value of "
+              + key
+              + " in "
+              + description()
+              + " cannot be decrypted: "
+              + e.getMessage()
+              + ". Check that the store was opened with the seed (keys) that wrote it",
+          e);
+    }
+  }
+
+  @Override
+  protected List<String> doList(String primary, String secondary) {
+    List<String> keys = new ArrayList<>();
+    forEachKey(primary, secondary, null, Integer.MAX_VALUE, k -> keys.add(k.key()));
+    return keys;
+  }
+
+  @Override
+  protected Page doListPaginated(String primary, String secondary, PageToken token, int pageSize) {
+    List<String> keys = new ArrayList<>(pageSize);
+    String next =
+        forEachKey(
+            primary,
+            secondary,
+            token == null ? null : token.value(),
+            pageSize,
+            k -> keys.add(k.key()));
+    return new Page(keys, next == null ? Optional.empty() : Optional.of(new PageToken(next)));
+  }
+
+  @Override
+  protected List<ScopedKey> doListAllKeys() {
+    List<ScopedKey> keys = new ArrayList<>();
+    forEachKey(null, null, null, Integer.MAX_VALUE, keys::add);
+    return keys;
+  }
+
+  /**
+   * Lists the keys of one scope (or, with a null primary, of the whole store) from {@code token},
+   * until {@code limit} keys or the last page, skipping the reserved keys.
+   *
+   * @return the token to continue from, or null after the last page
+   */
+  private String forEachKey(
+      String primary, String secondary, String token, int limit, Consumer<ScopedKey> sink) {
+    String prefix = primary == null ? "" : layout.prefix(primary, secondary);
+    int found = 0;
+    do {
+      ListKeyVersionsRequest.Builder request =
+          ListKeyVersionsRequest.newBuilder().setStoreId(storeId).setKeyPrefix(prefix);
+      if (limit != Integer.MAX_VALUE) {
+        request.setPageSize(Math.min(limit - found, SERVER_MAX_PAGE));
+      }
+      if (token != null) {
+        request.setPageToken(token);
+      }
+      ListKeyVersionsResponse page;
+      try {
+        page = client.listKeyVersions(request.build());
+      } catch (VssException e) {
+        if (token != null && e.errorCode().orElse(null) == ErrorCode.INVALID_REQUEST_EXCEPTION) {
+          throw new IllegalArgumentException(
+              "Invalid page token '" + token + "' for " + description() + ": " + e.getMessage(), e);
+        }
+        throw e;
+      }
+      for (KeyValue kv : page.getKeyVersionsList()) {
+        ScopedKey k = parse(kv.getKey());
+        if (k == null
+            || (primary != null
+                && !(k.primaryNamespace().equals(primary)
+                    && k.secondaryNamespace().equals(secondary)))) {
+          continue; // a reserved key, or another scope matched by a plain V0 prefix
+        }
+        versions.put(kv.getKey(), kv.getVersion());
+        sink.accept(k);
+        found++;
+      }
+      token =
+          page.hasNextPageToken() && !page.getNextPageToken().isEmpty()
+              ? page.getNextPageToken()
+              : null;
+    } while (token != null && found < limit);
+    return token;
+  }
+
+  /** The key behind a VSS key; null for the reserved keys. */
+  private ScopedKey parse(String vssKey) {
+    ScopedKey k;
+    try {
+      k = layout.parse(vssKey);
+    } catch (IllegalArgumentException | CorruptedDataException e) {
+      throw new CorruptedDataException(
+          description()
+              + " holds a key that is not ldk-node's "
+              + layout.schema()
+              + " layout under this seed: "
+              + e.getMessage()
+              + ". Check the seed (keys) and the store id",
+          e);
+    }
+    if (k.equals(SCHEMA_MARKER) || k.equals(LEASE_KEY)) {
+      return null;
+    }
+    return k;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  @Override
+  protected void doWrite(ScopedKey key, byte[] value) {
+    checkWritable(key);
+    String vssKey = layout.vssKey(key);
+    long version = writeVersion(vssKey);
+    try {
+      put(PutObjectRequest.newBuilder().addTransactionItems(item(vssKey, version, value)));
+    } catch (ConflictException e) {
+      versions.remove(vssKey);
+      throw new ConflictException(
+          "Writing "
+              + key
+              + " to "
+              + description()
+              + " conflicted: another client changed it. "
+              + e.getMessage(),
+          e);
+    }
+    versions.put(vssKey, version < 0 ? 1 : version + 1);
+  }
+
+  @Override
+  protected void doRemove(ScopedKey key, boolean lazy) {
+    checkWritable(key);
+    String vssKey = layout.vssKey(key);
+    if (writeMode == WriteMode.UNCONDITIONAL && fenceLock == null) {
+      client.deleteObject(
+          DeleteObjectRequest.newBuilder()
+              .setStoreId(storeId)
+              .setKeyValue(KeyValue.newBuilder().setKey(vssKey).setVersion(-1))
+              .build());
+      versions.remove(vssKey);
+      return;
+    }
+    // a conditional delete (or one that carries global_version) must go through putObjects,
+    // where deleting an absent key conflicts: so look first
+    long version = currentVersion(vssKey);
+    if (version == 0) {
+      return;
+    }
+    try {
+      put(
+          PutObjectRequest.newBuilder()
+              .addDeleteItems(
+                  KeyValue.newBuilder().setKey(vssKey).setVersion(deleteVersion(version))));
+    } catch (ConflictException e) {
+      versions.remove(vssKey);
+      throw new ConflictException(
+          "Removing "
+              + key
+              + " from "
+              + description()
+              + " conflicted: another client changed it. "
+              + e.getMessage(),
+          e);
+    }
+    versions.remove(vssKey);
+  }
+
+  @Override
+  public boolean supportsAtomicBatch() {
+    return true;
+  }
+
+  @Override
+  protected void doWriteBatch(List<BatchOp> operations) {
+    Map<ScopedKey, BatchOp> last = new LinkedHashMap<>();
+    for (BatchOp op : operations) {
+      checkWritable(op.key());
+      last.remove(op.key()); // the server conflicts on a key named twice; the last op wins
+      last.put(op.key(), op);
+    }
+    if (last.size() > maxBatchItems) {
+      throw new IllegalArgumentException(
+          "A batch of "
+              + last.size()
+              + " keys is more than "
+              + description()
+              + " sends in one atomic request ("
+              + maxBatchItems
+              + ", the server's item limit); split it, or raise maxBatchItems if the server allows");
+    }
+    PutObjectRequest.Builder request = PutObjectRequest.newBuilder();
+    Map<String, Long> written = new LinkedHashMap<>();
+    List<String> removed = new ArrayList<>();
+    for (BatchOp op : last.values()) {
+      String vssKey = layout.vssKey(op.key());
+      if (op instanceof BatchOp.Write w) {
+        long version = writeVersion(vssKey);
+        request.addTransactionItems(item(vssKey, version, w.value()));
+        written.put(vssKey, version < 0 ? 1 : version + 1);
+      } else {
+        long version = currentVersion(vssKey); // deleting an absent key would conflict
+        if (version != 0) {
+          request.addDeleteItems(
+              KeyValue.newBuilder().setKey(vssKey).setVersion(deleteVersion(version)));
+          removed.add(vssKey);
+        }
+      }
+    }
+    try {
+      put(request);
+    } catch (ConflictException e) {
+      written.keySet().forEach(versions::remove);
+      removed.forEach(versions::remove);
+      throw new ConflictException(
+          "A batch of "
+              + last.size()
+              + " operations on "
+              + description()
+              + " conflicted and nothing was applied: another client changed one of its keys. "
+              + e.getMessage(),
+          e);
+    }
+    versions.putAll(written);
+    removed.forEach(versions::remove);
+  }
+
+  /** The version a write sends: -1, or under compare-and-set the tracked one (0: absent). */
+  private long writeVersion(String vssKey) {
+    return writeMode == WriteMode.UNCONDITIONAL ? -1 : currentVersion(vssKey);
+  }
+
+  private long deleteVersion(long version) {
+    return writeMode == WriteMode.UNCONDITIONAL ? -1 : version;
+  }
+
+  /** The key's VSS version, tracked or fetched; 0 when absent. */
+  private long currentVersion(String vssKey) {
+    Long known = writeMode == WriteMode.COMPARE_AND_SET ? versions.get(vssKey) : null;
+    if (known != null) {
+      return known;
+    }
+    long version = client.getObject(storeId, vssKey).map(KeyValue::getVersion).orElse(0L);
+    if (version != 0) {
+      versions.put(vssKey, version);
+    }
+    return version;
+  }
+
+  private KeyValue item(String vssKey, long version, byte[] value) {
+    byte[] storable = codec.encrypt(value, StorableCodec.LDK_NODE_BLOB_VERSION, layout.aad(vssKey));
+    return KeyValue.newBuilder()
+        .setKey(vssKey)
+        .setVersion(version)
+        .setValue(ByteString.copyFrom(storable))
+        .build();
+  }
+
+  @Override
+  protected void doClose() {
+    if (lease != null) {
+      lease.close();
+    }
+  }
+
+  /** The lease's record: an encrypted value at a reserved root key, compare-and-set. */
+  private final class LeaseRecord implements VssWriterLease.Record {
+    private final String vssKey = layout.vssKey(LEASE_KEY);
+
+    @Override
+    public Optional<VssWriterLease.Versioned> read() {
+      return client
+          .getObject(storeId, vssKey)
+          .map(kv -> new VssWriterLease.Versioned(decrypt(LEASE_KEY, vssKey, kv), kv.getVersion()));
+    }
+
+    @Override
+    public long write(byte[] value, long version) {
+      client.putObjects(
+          PutObjectRequest.newBuilder()
+              .setStoreId(storeId)
+              .addTransactionItems(item(vssKey, version, value))
+              .build());
+      return version + 1;
+    }
+
+    @Override
+    public void delete(long version) {
+      client.putObjects(
+          PutObjectRequest.newBuilder()
+              .setStoreId(storeId)
+              .addDeleteItems(KeyValue.newBuilder().setKey(vssKey).setVersion(version))
+              .build());
+    }
+  }
+
+  /** Builds a {@link VssStore}. Not thread-safe. */
+  public static final class Builder extends AbstractKVStore.Builder<Builder> {
+    private final URI baseUrl;
+    private final String storeId;
+    private VssKeys keys;
+    private VssHeaderProvider headers = VssHeaderProvider.none();
+    private ProtocolVersionCheck versionCheck = ProtocolVersionCheck.STRICT;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private int maxAttempts = 100;
+    private Duration maxRetryTime = Duration.ofSeconds(180);
+    private Duration baseDelay = Duration.ofMillis(10);
+    private Duration maxJitter = Duration.ofMillis(100);
+    private WriteMode writeMode = WriteMode.UNCONDITIONAL;
+    private boolean fencing;
+    private Duration leaseDuration = Duration.ofSeconds(60);
+    private int maxBatchItems = 1000;
+
+    private Builder(String baseUrl, String storeId) {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      this.storeId = Objects.requireNonNull(storeId, "storeId");
+      try {
+        this.baseUrl = URI.create(baseUrl);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Invalid VSS URL '" + baseUrl + "': " + e.getMessage(), e);
+      }
+      if (!"http".equals(this.baseUrl.getScheme()) && !"https".equals(this.baseUrl.getScheme())) {
+        throw new IllegalArgumentException(
+            "Invalid VSS URL '" + baseUrl + "': expected http(s)://host[:port]/vss");
+      }
+    }
+
+    /** The encryption and obfuscation keys (required, or {@link #nodeSeed}). */
+    public Builder keys(VssKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** Derives the keys from ldk-node's 64-byte node seed, as ldk-node does. */
+    public Builder nodeSeed(byte[] seed) {
+      return keys(VssKeys.fromNodeSeed(seed));
+    }
+
+    /** The headers sent with every request (authentication); none by default. */
+    public Builder headers(VssHeaderProvider provider) {
+      this.headers = Objects.requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /** Signature authentication with ldk-node's key for {@code seed} ({@code m/877'/139'}). */
+    public Builder signatureAuth(byte[] seed) {
+      return headers(
+          VssHeaderProvider.signatures(
+              VssSignatures.secretKeyFromNodeSeed(seed), Clock.systemUTC()));
+    }
+
+    /** {@link ProtocolVersionCheck#STRICT} by default, as vss-client 0.6.0. */
+    public Builder protocolVersionCheck(ProtocolVersionCheck check) {
+      this.versionCheck = Objects.requireNonNull(check, "check");
+      return this;
+    }
+
+    /** Timeout of each HTTP attempt (and of connecting); 10 s by default, as vss-client. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    /**
+     * How long a failing request is retried: at most {@code maxAttempts} attempts within {@code
+     * maxTime}; 100 attempts and 180 s by default, as ldk-node.
+     */
+    public Builder retries(int maxAttempts, Duration maxTime) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      this.maxRetryTime = positive(maxTime, "maxTime");
+      return this;
+    }
+
+    /**
+     * The backoff: {@code base × (2^attempt − 1)} plus up to {@code maxJitter}; 10 ms and 100 ms by
+     * default, as ldk-node.
+     */
+    public Builder backoff(Duration base, Duration maxJitter) {
+      this.baseDelay = Objects.requireNonNull(base, "base");
+      this.maxJitter = Objects.requireNonNull(maxJitter, "maxJitter");
+      return this;
+    }
+
+    /** {@link WriteMode#UNCONDITIONAL} by default. */
+    public Builder writeMode(WriteMode mode) {
+      this.writeMode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Whether writes carry the store's {@code global_version}; off by default (ldk-node). */
+    public Builder globalVersionFencing(boolean on) {
+      this.fencing = on;
+      return this;
+    }
+
+    /**
+     * The writer lease's duration, 60 s by default; {@link Duration#ZERO} turns the lease off (then
+     * nothing stops a second lnkv writer but {@link #globalVersionFencing}).
+     */
+    public Builder writerLease(Duration duration) {
+      if (duration.isNegative() || (!duration.isZero() && duration.toMillis() < 300)) {
+        throw new IllegalArgumentException(
+            "writerLease must be zero (off) or at least 300 ms, was " + duration);
+      }
+      this.leaseDuration = duration;
+      return this;
+    }
+
+    /** Most keys in one atomic batch: 1000 by default, vss-server's limit per request. */
+    public Builder maxBatchItems(int items) {
+      if (items < 1) {
+        throw new IllegalArgumentException("maxBatchItems must be at least 1, was " + items);
+      }
+      this.maxBatchItems = items;
+      return this;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    /**
+     * Connects: detects the schema (writing ldk-node's V1 marker into a new store), takes the
+     * global version when fencing, and the writer lease.
+     *
+     * @throws StoreLockedException if another lnkv writer holds the lease
+     * @throws VssException if the server cannot be reached or refuses
+     * @throws IncompatibleStoreException on a protocol-version mismatch or an unknown schema
+     * @throws CorruptedDataException if the schema marker does not decrypt (another seed)
+     */
+    public VssStore build() {
+      if (keys == null) {
+        throw new IllegalStateException("VssStore needs keys: call keys(...) or nodeSeed(...)");
+      }
+      VssClient client =
+          new VssClient(
+              new VssClient.Settings(
+                  baseUrl,
+                  headers,
+                  versionCheck,
+                  requestTimeout,
+                  maxAttempts,
+                  maxRetryTime,
+                  baseDelay,
+                  maxJitter));
+      return new VssStore(this, client);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

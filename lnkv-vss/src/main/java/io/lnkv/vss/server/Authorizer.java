@@ -1,0 +1,72 @@
+package io.lnkv.vss.server;
+
+import io.lnkv.vss.VssSignatures;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Turns a request's headers into the user its data belongs to, before the body is read (as
+ * vss-server). Thread-safe.
+ */
+@FunctionalInterface
+public interface Authorizer {
+  /** The user every request is under without authentication (vss-server's noop authorizer). */
+  String UNAUTHENTICATED_USER = "unauth-user";
+
+  /**
+   * @param headers the request headers, names in lower case
+   * @return the user token: non-empty, at most 120 characters
+   * @throws Refused if the request is not authenticated
+   */
+  String authorize(Map<String, String> headers);
+
+  /** A refused authentication; its message goes back to the client. */
+  final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public Refused(String message) {
+      super(message);
+    }
+
+    public Refused(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** No authentication: every request is {@value #UNAUTHENTICATED_USER}. */
+  Authorizer NONE = headers -> UNAUTHENTICATED_USER;
+
+  /** {@link #NONE}. */
+  static Authorizer none() {
+    return NONE;
+  }
+
+  /**
+   * {@code Authorization: Bearer <JWT>}, RS256 under {@code key} (at least 2048 bits), {@code exp}
+   * required (60 s of skew allowed), no {@code aud}; the user is the {@code sub} claim.
+   */
+  static Authorizer jwt(RSAPublicKey key, Clock clock) {
+    return new JwtAuthorizer(key, clock);
+  }
+
+  /**
+   * VSS signature authentication ({@link VssSignatures}): a low-S secp256k1 signature of a time
+   * within ±24 h of {@code clock}; the user is the public key in hex.
+   */
+  static Authorizer signatures(Clock clock) {
+    Duration window = Duration.ofHours(24);
+    return headers -> {
+      String header = headers.get("authorization");
+      if (header == null) {
+        throw new Refused("missing Authorization header (signature authentication)");
+      }
+      try {
+        return VssSignatures.verify(header, clock.instant(), window);
+      } catch (IllegalArgumentException e) {
+        throw new Refused(e.getMessage(), e);
+      }
+    };
+  }
+}

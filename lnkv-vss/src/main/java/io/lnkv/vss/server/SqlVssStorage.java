@@ -1,0 +1,352 @@
+package io.lnkv.vss.server;
+
+import com.google.protobuf.ByteString;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.lnkv.ConflictException;
+import io.lnkv.StoreException;
+import io.lnkv.vss.wire.KeyValue;
+import io.lnkv.vss.wire.ListKeyVersionsResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link VssStorage} in one SQL table, {@code vss_db}, as vss-server's: primary key (user_token,
+ * store_id, key), a version per key, and a {@code sort_order} taken at insert (kept by updates)
+ * that orders pages newest first and is the page token. SQLite (WAL, synchronous=FULL) or
+ * PostgreSQL, over a HikariCP pool; each put is one transaction whose statements' row counts decide
+ * it.
+ */
+final class SqlVssStorage implements VssStorage {
+  private enum Dialect {
+    // SQLite serializes writers, so MAX + 1 (read from its own index) cannot be taken twice
+    SQLITE(
+        "BLOB",
+        "INTEGER NOT NULL",
+        "(SELECT COALESCE(MAX(sort_order), 0) + 1 FROM vss_db)",
+        "CREATE INDEX IF NOT EXISTS vss_db_next_sort_order ON vss_db (sort_order)"),
+    POSTGRES("BYTEA", "BIGSERIAL", null, null);
+
+    final String blob;
+    final String sortOrderColumn;
+
+    /** The value of a new row's sort_order, or null where the column's default provides it. */
+    final String nextSortOrder;
+
+    /** An index the dialect needs besides the listing one, or null. */
+    final String extraIndex;
+
+    Dialect(String blob, String sortOrderColumn, String nextSortOrder, String extraIndex) {
+      this.blob = blob;
+      this.sortOrderColumn = sortOrderColumn;
+      this.nextSortOrder = nextSortOrder;
+      this.extraIndex = extraIndex;
+    }
+  }
+
+  private final HikariDataSource pool;
+  private final Dialect dialect;
+  private final String description;
+  private final String insert;
+
+  private SqlVssStorage(HikariDataSource pool, Dialect dialect, String description) {
+    this.pool = pool;
+    this.dialect = dialect;
+    this.description = description;
+    this.insert =
+        "INSERT INTO vss_db (user_token, store_id, key, value, version"
+            + (dialect.nextSortOrder == null
+                ? ") VALUES (?, ?, ?, ?, 1)"
+                : ", sort_order) VALUES (?, ?, ?, ?, 1, " + dialect.nextSortOrder + ")");
+    createSchema();
+  }
+
+  static SqlVssStorage sqlite(Path file) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (java.io.IOException e) {
+      throw new StoreException("Cannot create the folder of " + file + ": " + e.getMessage(), e);
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(
+        "jdbc:sqlite:"
+            + file.toAbsolutePath()
+            + "?journal_mode=WAL&synchronous=FULL&busy_timeout=10000");
+    config.setMaximumPoolSize(4);
+    config.setPoolName("lnkv-vss-sqlite");
+    return new SqlVssStorage(
+        new HikariDataSource(config), Dialect.SQLITE, "SQLite " + file.toAbsolutePath());
+  }
+
+  static SqlVssStorage postgres(String jdbcUrl) {
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException(
+          "Invalid PostgreSQL JDBC URL: expected jdbc:postgresql://host[:port]/db");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl);
+    config.setMaximumPoolSize(16);
+    config.setMinimumIdle(1);
+    config.setConnectionTimeout(10_000);
+    config.setInitializationFailTimeout(10_000);
+    config.setPoolName("lnkv-vss-pg");
+    int query = jdbcUrl.indexOf('?');
+    return new SqlVssStorage(
+        new HikariDataSource(config),
+        Dialect.POSTGRES,
+        "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)));
+  }
+
+  private void createSchema() {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS vss_db ("
+              + "user_token VARCHAR(120) NOT NULL CHECK (user_token <> ''), "
+              + "store_id VARCHAR(120) NOT NULL, "
+              + "key VARCHAR(600) NOT NULL, "
+              + "value "
+              + dialect.blob
+              + ", "
+              + "version BIGINT NOT NULL, "
+              + "sort_order "
+              + dialect.sortOrderColumn
+              + ", "
+              + "PRIMARY KEY (user_token, store_id, key))");
+      s.execute(
+          "CREATE INDEX IF NOT EXISTS vss_db_sort_order ON vss_db (user_token, store_id, sort_order DESC)");
+      if (dialect.extraIndex != null) {
+        s.execute(dialect.extraIndex);
+      }
+    } catch (SQLException e) {
+      pool.close();
+      throw new StoreException(
+          "Cannot create the VSS table in " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<KeyValue> get(String user, String storeId, String key) {
+    try (Connection c = pool.getConnection()) {
+      Optional<KeyValue> kv = select(c, user, storeId, key);
+      if (kv.isEmpty() && key.equals(GLOBAL_VERSION_KEY)) {
+        return Optional.of(KeyValue.newBuilder().setKey(key).setVersion(0).build());
+      }
+      return kv;
+    } catch (SQLException e) {
+      throw failure("read", e);
+    }
+  }
+
+  private static Optional<KeyValue> select(Connection c, String user, String storeId, String key)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT value, version FROM vss_db WHERE user_token = ? AND store_id = ? AND key = ?")) {
+      bind(ps, user, storeId, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        byte[] value = rs.getBytes(1);
+        return Optional.of(
+            KeyValue.newBuilder()
+                .setKey(key)
+                .setVersion(rs.getLong(2))
+                .setValue(value == null ? ByteString.EMPTY : ByteString.copyFrom(value))
+                .build());
+      }
+    }
+  }
+
+  @Override
+  public void put(
+      String user,
+      String storeId,
+      Long globalVersion,
+      List<KeyValue> puts,
+      List<KeyValue> deletes) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        boolean ok = true;
+        for (KeyValue kv : puts) {
+          ok &= upsert(c, user, storeId, kv.getKey(), kv.getVersion(), kv.getValue().toByteArray());
+        }
+        if (globalVersion != null) {
+          ok &= upsert(c, user, storeId, GLOBAL_VERSION_KEY, globalVersion, new byte[0]);
+        }
+        for (KeyValue kv : deletes) {
+          ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+        }
+        if (!ok) {
+          c.rollback();
+          throw new ConflictException("a key's version did not match; nothing was applied");
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw failure("write", e);
+    }
+  }
+
+  /** One item of a put, by vss-server's rules; false when it conflicts. */
+  private boolean upsert(
+      Connection c, String user, String storeId, String key, long version, byte[] value)
+      throws SQLException {
+    if (version == -1) {
+      // unconditional: the stored version becomes 1; an existing row keeps its sort_order
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              insert
+                  + " ON CONFLICT (user_token, store_id, key) DO UPDATE SET value = excluded.value, version = 1")) {
+        bind(ps, user, storeId, key);
+        ps.setBytes(4, value);
+        return ps.executeUpdate() > 0;
+      }
+    }
+    if (version == 0) {
+      try (PreparedStatement ps =
+          c.prepareStatement(insert + " ON CONFLICT (user_token, store_id, key) DO NOTHING")) {
+        bind(ps, user, storeId, key);
+        ps.setBytes(4, value);
+        return ps.executeUpdate() > 0;
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE vss_db SET value = ?, version = version + 1 WHERE user_token = ? AND store_id = ? AND key = ? AND version = ?")) {
+      ps.setBytes(1, value);
+      ps.setString(2, user);
+      ps.setString(3, storeId);
+      ps.setString(4, key);
+      ps.setLong(5, version);
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  private static int deleteRow(Connection c, String user, String storeId, String key, long version)
+      throws SQLException {
+    String sql =
+        "DELETE FROM vss_db WHERE user_token = ? AND store_id = ? AND key = ?"
+            + (version == -1 ? "" : " AND version = ?");
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      bind(ps, user, storeId, key);
+      if (version != -1) {
+        ps.setLong(4, version);
+      }
+      return ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public void delete(String user, String storeId, KeyValue keyVersion) {
+    if (keyVersion.getVersion() == 0) {
+      return; // matches no stored row (versions start at 1)
+    }
+    try (Connection c = pool.getConnection()) {
+      deleteRow(c, user, storeId, keyVersion.getKey(), keyVersion.getVersion());
+    } catch (SQLException e) {
+      throw failure("delete", e);
+    }
+  }
+
+  @Override
+  public ListKeyVersionsResponse list(
+      String user, String storeId, String prefix, int pageSize, String token) {
+    Long after = null;
+    if (token != null) {
+      try {
+        after = Long.parseLong(token);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("malformed page token");
+      }
+    }
+    ListKeyVersionsResponse.Builder page = ListKeyVersionsResponse.newBuilder();
+    try (Connection c = pool.getConnection()) {
+      if (token == null) {
+        page.setGlobalVersion(
+            select(c, user, storeId, GLOBAL_VERSION_KEY).map(KeyValue::getVersion).orElse(0L));
+      }
+      if (pageSize == 0) {
+        return page.setNextPageToken("").build();
+      }
+      String sql =
+          "SELECT key, version, sort_order FROM vss_db WHERE user_token = ? AND store_id = ? AND key <> ?"
+              + (prefix == null || prefix.isEmpty() ? "" : " AND substr(key, 1, length(?)) = ?")
+              + (after == null ? "" : " AND sort_order < ?")
+              + " ORDER BY sort_order DESC LIMIT ?";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        int i = 1;
+        ps.setString(i++, user);
+        ps.setString(i++, storeId);
+        ps.setString(i++, GLOBAL_VERSION_KEY);
+        if (prefix != null && !prefix.isEmpty()) {
+          // a literal prefix: LIKE would treat '_' and '%' as wildcards (and in SQLite ignore case)
+          ps.setString(i++, prefix);
+          ps.setString(i++, prefix);
+        }
+        if (after != null) {
+          ps.setLong(i++, after);
+        }
+        ps.setInt(i, pageSize + 1); // one more than asked says whether another page follows
+        try (ResultSet rs = ps.executeQuery()) {
+          long lastSortOrder = 0;
+          int n = 0;
+          boolean more = false;
+          while (rs.next()) {
+            if (n == pageSize) {
+              more = true;
+              break;
+            }
+            page.addKeyVersions(
+                KeyValue.newBuilder().setKey(rs.getString(1)).setVersion(rs.getLong(2)));
+            lastSortOrder = rs.getLong(3);
+            n++;
+          }
+          page.setNextPageToken(more ? Long.toString(lastSortOrder) : "");
+        }
+      }
+      return page.build();
+    } catch (SQLException e) {
+      throw failure("list", e);
+    }
+  }
+
+  private static void bind(PreparedStatement ps, String user, String storeId, String key)
+      throws SQLException {
+    ps.setString(1, user);
+    ps.setString(2, storeId);
+    ps.setString(3, key);
+  }
+
+  private StoreException failure(String what, SQLException e) {
+    return new StoreException(
+        "VSS storage (" + description + ") failed to " + what + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

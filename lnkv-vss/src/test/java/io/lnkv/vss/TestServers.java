@@ -20,6 +20,7 @@ import java.util.Locale;
  */
 final class TestServers {
   private static VssServer sqlite;
+  private static Path sqliteFile;
   private static VssServer postgres;
 
   private TestServers() {}
@@ -28,12 +29,19 @@ final class TestServers {
     if (sqlite == null) {
       try {
         Path dir = Files.createTempDirectory("lnkv-vss-test");
-        sqlite = start(VssStorage.sqlite(dir.resolve("vss.sqlite")));
+        sqliteFile = dir.resolve("vss.sqlite");
+        sqlite = start(VssStorage.sqlite(sqliteFile));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return sqlite;
+  }
+
+  /** The database file of {@link #sqlite()}. */
+  static synchronized Path sqliteFile() {
+    sqlite();
+    return sqliteFile;
   }
 
   static synchronized VssServer postgres() {

@@ -274,6 +274,7 @@ final class DataCommands {
         case SQLITE ->
             "ldk-node SQLite, user_version " + sqliteUserVersion(((SqliteStore) kv).file());
         case POSTGRES -> "ldk-node PostgreSQL, schema version " + PostgresStore.SCHEMA_VERSION;
+        case VSS -> "ldk-node VSS, key schema " + ((io.lnkv.vss.VssStore) kv).schema();
       };
     }
 

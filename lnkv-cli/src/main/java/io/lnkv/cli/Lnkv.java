@@ -36,7 +36,8 @@ import picocli.CommandLine.ScopeType;
       CopyCommands.Backfill.class,
       CopyCommands.RestoreCommand.class,
       BenchCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      ServeCommand.class
     })
 public final class Lnkv {
   @Option(

@@ -27,17 +27,25 @@ import java.util.Locale;
  * {@code jdbc:postgresql:} URL). The SQL table comes from {@code --table}, or for PostgreSQL a
  * {@code table=NAME} query parameter; for SQLite without it, the file's own ldk-node ({@code
  * ldk_node_data}) or LDK ({@code ldk_data}) table is used.
+ *
+ * <p>{@code vss:http(s)://host[:port]/vss?store=ID&seed=FILE} is a VSS server, laid out as ldk-node
+ * lays it out for the node whose 64-byte seed (ldk-node's {@code keys_seed} file, raw or hex) is in
+ * FILE. Options: {@code auth=signature} (ldk-node's signature key from the seed) or {@code
+ * auth=bearer} (the token in {@code LNKV_VSS_TOKEN}); {@code protocol=lenient} for servers that
+ * send no {@code vss-protocol-version}.
  */
 record StoreUri(Kind kind, String location, String text) {
   static final String FORMS =
-      "mem:, fs:PATH, fs2:PATH, sqlite:PATH or postgres://[user[:password]@]host[:port]/db";
+      "mem:, fs:PATH, fs2:PATH, sqlite:PATH, postgres://[user[:password]@]host[:port]/db or"
+          + " vss:http://host:port/vss?store=ID&seed=FILE";
 
   enum Kind {
     MEM,
     FS,
     FS2,
     SQLITE,
-    POSTGRES
+    POSTGRES,
+    VSS
   }
 
   /**
@@ -60,6 +68,9 @@ record StoreUri(Kind kind, String location, String text) {
         }
         return new StoreUri(k, path, text);
       }
+    }
+    if (lower.startsWith("vss:")) {
+      return new StoreUri(Kind.VSS, text.substring("vss:".length()), text);
     }
     if (lower.startsWith("postgres://")
         || lower.startsWith("postgresql://")
@@ -95,6 +106,8 @@ record StoreUri(Kind kind, String location, String text) {
         return SqliteStore.builder(file).table(table != null ? table : sqliteTable(file)).build();
       case POSTGRES:
         return postgres(table);
+      case VSS:
+        return VssUri.open(location, text);
       default:
         throw new IllegalStateException("unknown kind " + kind);
     }

@@ -1,0 +1,181 @@
+package io.lnkv.cli;
+
+import io.lnkv.vss.server.Authorizer;
+import io.lnkv.vss.server.VssServer;
+import io.lnkv.vss.server.VssStorage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lnkv serve}: a VSS-compatible server until interrupted (SIGINT/SIGTERM). */
+@Command(
+    name = "serve",
+    description =
+        "Run a VSS-compatible server (LDK's Versioned Storage Service protocol) until interrupted;"
+            + " on SIGINT or SIGTERM it finishes the requests in progress and stops.")
+final class ServeCommand extends LnkvCommand {
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description = "Address to listen on (default 127.0.0.1:8080).")
+  String listen = "127.0.0.1:8080";
+
+  @Option(
+      names = "--storage",
+      paramLabel = "URI",
+      description =
+          "sqlite:PATH (default sqlite:vss.sqlite) or jdbc:postgresql://host[:port]/db?user=...")
+  String storage = "sqlite:vss.sqlite";
+
+  @Option(
+      names = "--auth",
+      paramLabel = "KIND",
+      description =
+          "none (loopback only), jwt (RS256, needs --jwt-public-key) or signatures (default: none).")
+  String auth = "none";
+
+  @Option(
+      names = "--jwt-public-key",
+      paramLabel = "PEM",
+      description = "The RSA public key (PEM, 'BEGIN PUBLIC KEY') that signs the JWTs.")
+  Path jwtPublicKey;
+
+  @Option(
+      names = "--max-request-bytes",
+      paramLabel = "N",
+      description = "Largest request body (default 1 GiB).")
+  long maxRequestBytes = 1L << 30;
+
+  @Option(
+      names = "--max-items",
+      paramLabel = "N",
+      description = "Most items in one putObjects (default 1000).")
+  int maxItems = 1000;
+
+  /** The servers running in this JVM; {@link #stopAll()} (for tests) stops them. */
+  private static final Set<CountDownLatch> RUNNING = ConcurrentHashMap.newKeySet();
+
+  /** Stops every {@code lnkv serve} running in this JVM, as a signal would. */
+  static void stopAll() {
+    RUNNING.forEach(CountDownLatch::countDown);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    int colon = listen.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
+    }
+    String host = listen.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
+    }
+    Authorizer authorizer = authorizer();
+    VssStorage store = storage();
+    VssServer server;
+    try {
+      server =
+          VssServer.builder(store)
+              .host(host)
+              .port(port)
+              .authorizer(authorizer)
+              .maxRequestBytes(maxRequestBytes)
+              .maxItemsPerPut(maxItems)
+              .start();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    Thread hook = new Thread(server::close, "lnkv-serve-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    output()
+        .result(
+            Map.of("url", server.baseUrl().toString(), "storage", store.describe(), "auth", auth),
+            "lnkv serve: VSS on "
+                + server.baseUrl()
+                + " (storage "
+                + store.describe()
+                + ", auth "
+                + auth
+                + "); stop with Ctrl-C");
+    CountDownLatch stop = new CountDownLatch(1);
+    RUNNING.add(stop);
+    try {
+      stop.await();
+    } finally {
+      RUNNING.remove(stop);
+      server.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs (close is idempotent)
+      }
+    }
+    return ExitCode.OK;
+  }
+
+  private VssStorage storage() {
+    String lower = storage.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("sqlite:")) {
+      return VssStorage.sqlite(Path.of(storage.substring("sqlite:".length())));
+    }
+    if (lower.startsWith("jdbc:postgresql:")) {
+      return VssStorage.postgres(storage);
+    }
+    throw new IllegalArgumentException(
+        "--storage must be sqlite:PATH or jdbc:postgresql://host[:port]/db, got '" + storage + "'");
+  }
+
+  private Authorizer authorizer() throws IOException {
+    switch (auth) {
+      case "none":
+        return Authorizer.none();
+      case "signatures":
+        return Authorizer.signatures(Clock.systemUTC());
+      case "jwt":
+        if (jwtPublicKey == null) {
+          throw new IllegalArgumentException("--auth jwt needs --jwt-public-key PEM");
+        }
+        return Authorizer.jwt(rsaPublicKey(jwtPublicKey), Clock.systemUTC());
+      default:
+        throw new IllegalArgumentException(
+            "--auth must be none, jwt or signatures, got '" + auth + "'");
+    }
+  }
+
+  private static RSAPublicKey rsaPublicKey(Path pem) throws IOException {
+    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+    String base64 =
+        text.replace("-----BEGIN PUBLIC KEY-----", "")
+            .replace("-----END PUBLIC KEY-----", "")
+            .replaceAll("\\s", "");
+    try {
+      return (RSAPublicKey)
+          KeyFactory.getInstance("RSA")
+              .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+      throw new IllegalArgumentException(
+          pem
+              + " is not an RSA public key in PEM ('-----BEGIN PUBLIC KEY-----'): "
+              + e.getMessage(),
+          e);
+    }
+  }
+}

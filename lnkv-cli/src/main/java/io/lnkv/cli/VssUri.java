@@ -1,0 +1,90 @@
+package io.lnkv.cli;
+
+import io.lnkv.vss.ProtocolVersionCheck;
+import io.lnkv.vss.VssHeaderProvider;
+import io.lnkv.vss.VssStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** Opens a {@code vss:URL?store=ID&seed=FILE[&auth=...][&protocol=lenient]} store URI. */
+final class VssUri {
+  private VssUri() {}
+
+  static VssStore open(String location, String text) {
+    int q = location.indexOf('?');
+    if (q < 0) {
+      throw new IllegalArgumentException("VSS store URI '" + text + "' needs ?store=ID&seed=FILE");
+    }
+    String url = location.substring(0, q);
+    Map<String, String> params = new HashMap<>();
+    for (String p : location.substring(q + 1).split("&")) {
+      int eq = p.indexOf('=');
+      if (eq > 0) {
+        params.put(
+            p.substring(0, eq), URLDecoder.decode(p.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    String storeId = params.get("store");
+    String seedFile = params.get("seed");
+    if (storeId == null || seedFile == null) {
+      throw new IllegalArgumentException(
+          "VSS store URI '" + text + "' needs store=ID and seed=FILE (the node's 64-byte seed)");
+    }
+    byte[] seed = seed(Path.of(seedFile));
+    VssStore.Builder b = VssStore.builder(url, storeId).nodeSeed(seed);
+    switch (params.getOrDefault("auth", "none")) {
+      case "none" -> {}
+      case "signature" -> b.signatureAuth(seed);
+      case "bearer" -> {
+        String token = System.getenv("LNKV_VSS_TOKEN");
+        if (token == null || token.isBlank()) {
+          throw new IllegalArgumentException(
+              "auth=bearer takes the token from LNKV_VSS_TOKEN, which is not set");
+        }
+        b.headers(VssHeaderProvider.bearer(() -> token));
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "VSS store URI '" + text + "': auth must be none, signature or bearer");
+    }
+    if ("lenient".equals(params.get("protocol"))) {
+      b.protocolVersionCheck(ProtocolVersionCheck.LENIENT);
+    }
+    return b.build();
+  }
+
+  /** ldk-node's {@code keys_seed}: 64 raw bytes, or the same as hex text. */
+  private static byte[] seed(Path file) {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot read the seed file " + file + ": " + e.getMessage(), e);
+    }
+    if (raw.length == 64) {
+      return raw;
+    }
+    String text = new String(raw, StandardCharsets.US_ASCII).strip();
+    if (text.length() == 128) {
+      try {
+        return HexFormat.of().parseHex(text);
+      } catch (IllegalArgumentException e) {
+        // fall through to the error below
+      }
+    }
+    throw new IllegalArgumentException(
+        "The seed file "
+            + file
+            + " holds "
+            + raw.length
+            + " bytes; expected ldk-node's 64-byte seed (raw, or 128 hex digits)");
+  }
+}

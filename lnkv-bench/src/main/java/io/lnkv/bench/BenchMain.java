@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * shows JMH's own output.
  */
 public final class BenchMain {
-  private static final int STEPS = 7;
+  private static final int STEPS = 9;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
 
   private BenchMain() {}
@@ -57,6 +57,16 @@ public final class BenchMain {
     Collection<RunResult> tiers = run(6, "TierStore", opts(TierBenchmark.class).threads(1));
     Collection<RunResult> pages =
         run(7, "first pages", opts(FirstPageBenchmark.class).param("store", sqls).threads(1));
+    Collection<RunResult> vssOne =
+        run(
+            8,
+            "VSS over loopback, 1 client thread",
+            opts(VssBenchmark.class).param("storage", sqls).threads(1));
+    Collection<RunResult> vssEight =
+        run(
+            9,
+            "VSS over loopback, 8 client threads",
+            opts(VssBenchmark.class).param("storage", sqls).threads(8));
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
@@ -98,6 +108,38 @@ public final class BenchMain {
       double large = pageScore(pages, s, "100000");
       t.row(
           s, "first page at 100,000 keys", large, "us", "first page at 1,000", large / small, "x");
+    }
+    for (String s : sql) {
+      String name = "vss-" + s;
+      double write = score(vssOne, "write", "storage", s);
+      double read = score(vssOne, "read", "storage", s);
+      double absent = score(vssOne, "readAbsent", "storage", s);
+      t.row(
+          name,
+          "write, 1 client thread",
+          write,
+          "ops/s",
+          "write+fdatasync",
+          write / fdatasync,
+          "x");
+      t.row(
+          name,
+          "write, 8 client threads",
+          score(vssEight, "write", "storage", s),
+          "ops/s",
+          "1 client thread",
+          score(vssEight, "write", "storage", s) / write,
+          "x");
+      t.row(name, "read, 1 client thread", read, "ops/s", "read of absent key", read / absent, "x");
+      t.row(
+          name,
+          "read, 8 client threads",
+          score(vssEight, "read", "storage", s),
+          "ops/s",
+          "1 client thread",
+          score(vssEight, "read", "storage", s) / read,
+          "x");
+      t.row(name, "read of absent key, 1 thread", absent, "ops/s", "", Double.NaN, "");
     }
     PrintStream out = System.out;
     out.println();

@@ -166,7 +166,7 @@ public final class BenchMain {
     }
 
     void print(PrintStream out) {
-      String format = "%-9s %-36s %14s   %-22s %s%n";
+      String format = "%-12s %-36s %14s   %-22s %s%n";
       out.printf(Locale.ROOT, format, "store", "measurement", "figure", "against", "ratio");
       for (String[] r : rows) {
         out.printf(Locale.ROOT, format, (Object[]) r);
@@ -184,7 +184,11 @@ public final class BenchMain {
         .measurementTime(TimeValue.seconds(2))
         .verbosity(VERBOSE ? VerboseMode.NORMAL : VerboseMode.SILENT)
         .jvmArgsAppend(
-            "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (VERBOSE ? "info" : "warn"));
+            "-Xmx1g",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (VERBOSE ? "info" : "warn"),
+            // the benchmark's own server runs without authentication on loopback, on purpose
+            "-Dorg.slf4j.simpleLogger.log.io.lnkv.vss.server.VssServer="
+                + (VERBOSE ? "info" : "error"));
   }
 
   private static Collection<RunResult> run(int step, String what, ChainedOptionsBuilder options)

@@ -4,7 +4,6 @@ import io.lnkv.KVStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -29,7 +28,6 @@ public class DurableWriteBenchmark {
 
   private Path dir;
   private KVStore kv;
-  private final AtomicInteger threadIds = new AtomicInteger();
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -43,23 +41,9 @@ public class DurableWriteBenchmark {
     BenchStores.delete(dir);
   }
 
-  /** Each thread's own keys. */
-  @State(Scope.Thread)
-  public static class Keys {
-    String prefix;
-    int next;
-    final byte[] value = new byte[256];
-
-    @Setup(Level.Trial)
-    public void setUp(DurableWriteBenchmark b) {
-      prefix = "t" + b.threadIds.incrementAndGet() + "_";
-    }
-  }
-
   @Benchmark
-  public void write(Keys keys) {
-    int n = keys.next++;
-    BenchStores.stamp(keys.value, n);
-    kv.write("bench", "", keys.prefix + (n % 1000), keys.value);
+  public void write(ThreadKeys keys) {
+    byte[] value = keys.nextValue();
+    kv.write("bench", "", keys.nextKey(1000), value);
   }
 }

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -38,7 +37,7 @@ public class VssBenchmark {
   private Path dir;
   private VssServer server;
   private KVStore kv;
-  private final AtomicInteger threadIds = new AtomicInteger();
+  private static final int KEYS_PER_THREAD = 100;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -56,8 +55,8 @@ public class VssBenchmark {
             .ioThreads(8)
             .build();
     byte[] value = new byte[256];
-    for (int t = 1; t <= 8; t++) {
-      for (int k = 0; k < 100; k++) {
+    for (int t = 1; t <= 8; t++) { // the keys of ThreadKeys' threads 1 to 8, for the reads
+      for (int k = 0; k < KEYS_PER_THREAD; k++) {
         kv.write("bench", "", "t" + t + "_" + k, value);
       }
     }
@@ -70,35 +69,21 @@ public class VssBenchmark {
     BenchStores.delete(dir);
   }
 
-  /** Each thread's own keys. */
-  @State(Scope.Thread)
-  public static class Keys {
-    String prefix;
-    int next;
-    final byte[] value = new byte[256];
-
-    @Setup(Level.Trial)
-    public void setUp(VssBenchmark b) {
-      prefix = "t" + b.threadIds.incrementAndGet() + "_";
-    }
+  @Benchmark
+  public void write(ThreadKeys keys) {
+    byte[] value = keys.nextValue();
+    kv.write("bench", "", keys.nextKey(KEYS_PER_THREAD), value);
   }
 
   @Benchmark
-  public void write(Keys keys) {
-    int n = keys.next++;
-    BenchStores.stamp(keys.value, n);
-    kv.write("bench", "", keys.prefix + (n % 100), keys.value);
+  public byte[] read(ThreadKeys keys) {
+    return kv.read("bench", "", keys.nextKey(KEYS_PER_THREAD));
   }
 
   @Benchmark
-  public byte[] read(Keys keys) {
-    return kv.read("bench", "", keys.prefix + (keys.next++ % 100));
-  }
-
-  @Benchmark
-  public boolean readAbsent(Keys keys) {
+  public boolean readAbsent(ThreadKeys keys) {
     try {
-      kv.read("bench", "", "absent" + (keys.next++ % 100));
+      kv.read("bench", "", "absent" + keys.nextKey(KEYS_PER_THREAD));
       return true;
     } catch (KeyNotFoundException e) {
       return false;

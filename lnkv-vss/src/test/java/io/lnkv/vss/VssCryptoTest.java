@@ -128,4 +128,35 @@ class VssCryptoTest {
               assertThat(p.version()).isEqualTo(42);
             });
   }
+
+  /** vss-client's {@code deobfuscate_v031_key}: keys obfuscated by v0.3.1 still deobfuscate. */
+  @Test
+  void deobfuscation_ofAV031Key_matchesVssClientsVector() {
+    KeyObfuscator obfuscator = new KeyObfuscator(filled(0xAB));
+    assertThat(
+            obfuscator.deobfuscate(
+                "nxrixRQPGawY+a9JFLThii0RgeADtEdSjh2YDgpZhBKOuw6GKr5UAIIwsQCathJlZsmuSku+RGB1/JuxFUMQGoAwa+M8tg"))
+        .isEqualTo("my_storage_key_v031_compat");
+  }
+
+  /**
+   * vss-client's {@code decrypt_v031_storable}: a Storable written by v0.3.1 (empty AAD, nonce of 4
+   * zero bytes then 8 random ones) decrypts with the data key 0x00..0x1F.
+   */
+  @Test
+  void storable_writtenByV031_decryptsWithAnEmptyAad() {
+    byte[] key = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      key[i] = (byte) i;
+    }
+    byte[] v031 =
+        HEX.parseHex(
+            "0a1d3219e9fb45d742f56c401b7413e7ae07fd81e1433af2863ce88f01f86c12320a10436861436861"
+                + "3230506f6c7931333035120c0000000000010203040506071a1087163502261e30ec7cf14b7970a24116");
+    StorableCodec.Plaintext p = new StorableCodec(key).decrypt(v031, new byte[0]);
+    assertThat(p.value()).isEqualTo(utf8("backward_compat_test_data"));
+    assertThat(p.version()).isEqualTo(42);
+    assertThatThrownBy(() -> new StorableCodec(key).decrypt(v031, utf8("some aad")))
+        .isInstanceOf(io.lnkv.CorruptedDataException.class);
+  }
 }

@@ -103,13 +103,21 @@ public final class VssStore extends AbstractKVStore {
     this.maxBatchItems = b.maxBatchItems;
     this.layout = new VssKeyLayout(obfuscator, detectSchema());
     this.fenceLock = b.fencing ? new ReentrantLock() : null;
-    if (b.fencing) {
-      takeOverGlobalVersion();
-    }
+    // the lease first: a refused second writer must not bump global_version under the first
     this.lease =
         b.leaseDuration.isZero()
             ? null
             : VssWriterLease.acquire(new LeaseRecord(), b.leaseDuration, description());
+    if (b.fencing) {
+      try {
+        takeOverGlobalVersion();
+      } catch (RuntimeException e) {
+        if (lease != null) {
+          lease.close();
+        }
+        throw e;
+      }
+    }
   }
 
   /** A builder for the store {@code storeId} on the server at {@code baseUrl} (ending in /vss). */

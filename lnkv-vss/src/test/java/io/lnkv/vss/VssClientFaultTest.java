@@ -231,6 +231,35 @@ class VssClientFaultTest {
   }
 
   @Test
+  void headerProviders_sendTheirHeaders_onEveryAttempt() throws Exception {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    URI url =
+        serve(
+            (ex, n) -> {
+              seen.add(
+                  ex.getRequestHeaders().getFirst("Authorization")
+                      + "|"
+                      + ex.getRequestHeaders().getFirst("X-Api-Key"));
+              reply(ex, n == 1 ? 500 : 200, n == 1 ? new byte[0] : value("v"), true);
+            });
+    VssHeaderProvider headers =
+        VssHeaderProvider.bearer(() -> "jwt" + seen.size())
+            .and(VssHeaderProvider.fixed(java.util.Map.of("X-Api-Key", "k1")));
+    new VssClient(
+            new VssClient.Settings(
+                url,
+                headers,
+                ProtocolVersionCheck.STRICT,
+                Duration.ofSeconds(5),
+                3,
+                Duration.ofSeconds(5),
+                Duration.ofMillis(1),
+                Duration.ofMillis(1)))
+        .getObject("s", "k");
+    assertThat(seen).containsExactly("Bearer jwt0|k1", "Bearer jwt1|k1");
+  }
+
+  @Test
   void anotherProtocolVersion_isRefusedEvenWhenLenient() throws Exception {
     URI url =
         serve(

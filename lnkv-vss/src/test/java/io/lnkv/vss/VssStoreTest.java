@@ -212,6 +212,16 @@ class VssStoreTest {
   }
 
   @Test
+  void aRefusedSecondWriter_doesNotFenceTheFirst() {
+    String id = freshStore();
+    try (VssStore first = builder(id).globalVersionFencing(true).build()) {
+      assertThatThrownBy(() -> builder(id).globalVersionFencing(true).build())
+          .isInstanceOf(StoreLockedException.class);
+      first.write("p", "", "k", bytes("still the writer"));
+    }
+  }
+
+  @Test
   void writerLease_refusesASecondWriter_untilTheFirstCloses() {
     String id = freshStore();
     VssStore first = builder(id).build();

@@ -598,6 +598,44 @@ class VssServerProtocolTest {
   }
 
   @Test
+  void close_letsARequestInProgressFinish_thenRefusesConnections() throws Exception {
+    Path file = dir.resolve("graceful-" + store + ".sqlite");
+    VssServer closing =
+        VssServer.builder(VssStorage.sqlite(file)).port(0).authorizer(Authorizer.none()).start();
+    byte[] put =
+        PutObjectRequest.newBuilder()
+            .setStoreId(store)
+            .addTransactionItems(kv("k", 0, "v"))
+            .build()
+            .toByteArray();
+    java.util.concurrent.CompletableFuture<Reply> inProgress;
+    try (java.sql.Connection blocker = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Statement st = blocker.createStatement()) {
+      st.execute("BEGIN EXCLUSIVE"); // the server's put waits for this lock (busy_timeout)
+      inProgress =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return post(closing, "putObjects", put, Map.of());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(300);
+      java.util.concurrent.CompletableFuture<Void> close =
+          java.util.concurrent.CompletableFuture.runAsync(closing::close);
+      Thread.sleep(300);
+      assertThat(close).as("close waits for the request in progress").isNotDone();
+      st.execute("COMMIT");
+      close.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(inProgress.get().status()).isEqualTo(200);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> post(closing, "getObject", new byte[0], Map.of()))
+        .isInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
   void noAuthentication_isRefusedOffLoopback() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->

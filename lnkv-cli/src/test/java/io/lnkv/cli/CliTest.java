@@ -1,7 +1,6 @@
 package io.lnkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -197,13 +196,13 @@ class CliTest {
     out.add("fs:" + tmp.resolve(tag + "-fs"));
     out.add("fs2:" + tmp.resolve(tag + "-fs2"));
     out.add("sqlite:" + tmp.resolve(tag + ".sqlite"));
-    String pg = System.getenv("LNKV_PG_URL");
-    if (pg != null && !pg.isBlank()) {
-      String table = "lnkv_cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-      out.add(pg + (pg.contains("?") ? "&" : "?") + "table=" + table);
-    } else if ("true".equals(System.getenv("CI"))) {
-      fail("LNKV_PG_URL is not set; CI must run the PostgreSQL tests (use ./run-tests)");
-    }
+    io.lnkv.testkit.TestPostgres.urlIfSet()
+        .ifPresent(
+            pg -> {
+              String table =
+                  "lnkv_cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+              out.add(pg + (pg.contains("?") ? "&" : "?") + "table=" + table);
+            });
     return out;
   }
 

@@ -1,8 +1,5 @@
 package io.lnkv.postgres;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -17,14 +14,7 @@ final class PgTestServer {
   private PgTestServer() {}
 
   static String url() {
-    String url = System.getenv("LNKV_PG_URL");
-    if (url == null || url.isBlank()) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail("LNKV_PG_URL is not set; CI must run the PostgreSQL tests (use ./run-tests)");
-      }
-      assumeTrue(false, "LNKV_PG_URL is not set; PostgreSQL tests skipped (see README)");
-    }
-    return url;
+    return io.lnkv.testkit.TestPostgres.url();
   }
 
   /** A table name that is the same for the same folder, so that reopening finds the data. */

@@ -19,6 +19,7 @@ import io.lnkv.StoreLockedException;
 import io.lnkv.memory.InMemoryStore;
 import io.lnkv.migrate.Migration;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +46,10 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -918,6 +923,39 @@ public abstract class KVStoreConformance<S extends KVStore> {
     return step.list().ofMinSize(1).ofMaxSize(40);
   }
 
+  /**
+   * Skips the property when the store is not available here (no PostgreSQL server outside CI):
+   * jqwik would otherwise count the assumption failing in every try as rejections and fail the
+   * property as exhausted.
+   */
+  static final class SkipWhenStoreUnavailable implements SkipExecutionHook {
+    @Override
+    public SkipResult shouldBeSkipped(LifecycleContext context) {
+      if (!(context instanceof PropertyLifecycleContext property)
+          || !(property.testInstance() instanceof KVStoreConformance<?> suite)) {
+        return SkipResult.doNotSkip();
+      }
+      try {
+        Path folder = Files.createTempDirectory("lnkv-model");
+        try {
+          suite.open(folder.resolve("store")).close();
+        } finally {
+          try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      } catch (org.opentest4j.TestAbortedException e) {
+        return SkipResult.skip(e.getMessage());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return SkipResult.doNotSkip();
+    }
+  }
+
+  @AddLifecycleHook(SkipWhenStoreUnavailable.class)
   @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED)
   void model_randomOperationSequences_matchTheReferenceModel(@ForAll("steps") List<Step> steps)
       throws IOException {

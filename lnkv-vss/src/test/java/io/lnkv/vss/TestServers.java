@@ -1,8 +1,5 @@
 package io.lnkv.vss;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.lnkv.vss.server.Authorizer;
 import io.lnkv.vss.server.VssServer;
 import io.lnkv.vss.server.VssStorage;
@@ -45,13 +42,7 @@ final class TestServers {
   }
 
   static synchronized VssServer postgres() {
-    String url = System.getenv("LNKV_PG_URL");
-    if (url == null || url.isBlank()) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail("LNKV_PG_URL is not set; CI must run the PostgreSQL tests (use ./run-tests)");
-      }
-      assumeTrue(false, "LNKV_PG_URL is not set; PostgreSQL tests skipped (see README)");
-    }
+    String url = io.lnkv.testkit.TestPostgres.url();
     if (postgres == null) {
       postgres = start(VssStorage.postgres(url));
     }

@@ -19,8 +19,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -278,14 +280,20 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private List<CommitJournal.Entry> stamp(List<BatchOp> operations) throws IOException {
     List<CommitJournal.Entry> batch = new ArrayList<>(operations.size());
     Set<Path> removedEarlier = new HashSet<>(); // a write after them makes the key new
+    Map<Path, Long> createdEarlier = new HashMap<>(); // a write after them keeps its position
     Set<Path> folders = new HashSet<>();
     long bytes = 0;
     for (BatchOp op : operations) {
       Path dest = fileOf(op.key());
       long created = 0;
       if (op instanceof BatchOp.Write w) {
-        created =
-            removedEarlier.remove(dest) ? nextCreationMillis() : creationTimeFor(dest).toMillis();
+        Long earlier = createdEarlier.get(dest);
+        if (removedEarlier.remove(dest)) {
+          created = nextCreationMillis();
+        } else {
+          created = earlier != null ? earlier : creationTimeFor(dest).toMillis();
+        }
+        createdEarlier.put(dest, created);
         if (Files.exists(dest) && !Files.isWritable(dest)) {
           // written in place after the journal record: refuse now, while refusing is clean
           throw new IOException("cannot write " + dest + " in place: it is not writable");
@@ -296,6 +304,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         bytes += w.value().length;
       } else {
         removedEarlier.add(dest);
+        createdEarlier.remove(dest);
       }
       batch.add(CommitJournal.Entry.of(op, created));
     }

@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * An in-memory disk with the durability of a POSIX filesystem after a power cut, for testing that
@@ -178,6 +178,14 @@ public final class SimulatedDisk {
   public synchronized SimulatedDisk cutPower(long seed) {
     off = true;
     return image(new SplittableRandom(seed));
+  }
+
+  /**
+   * A new disk holding what a power cut now would keep (the strict image), while this disk runs on:
+   * for an image just taken, an exact copy.
+   */
+  public synchronized SimulatedDisk durableCopy() {
+    return image(null);
   }
 
   private SimulatedDisk image(SplittableRandom random) {

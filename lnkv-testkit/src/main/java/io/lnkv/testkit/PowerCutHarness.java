@@ -1,0 +1,624 @@
+package io.lnkv.testkit;
+
+import io.lnkv.BatchOp;
+import io.lnkv.KVStore;
+import io.lnkv.KeyNotFoundException;
+import io.lnkv.Page;
+import io.lnkv.PageToken;
+import io.lnkv.PaginatedKVStore;
+import io.lnkv.ScopedKey;
+import io.lnkv.queue.QueuedStore;
+import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.testkit.disk.SimulatedDisk;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Cuts the power under a store at random moments and checks what a restarted machine finds: every
+ * acknowledged write and remove there byte for byte, no value torn, every batch whole or absent,
+ * the operation in flight applied or not, and nothing acknowledged undone by a later replay.
+ *
+ * <p>The same idea as the {@link CrashHarness}, but where a SIGKILL keeps the page cache, a power
+ * cut keeps only what was fsynced: each round runs a workload on a {@link SimulatedDisk}, arms a
+ * cut after a random number of disk operations, and reopens the store on the disk's image after the
+ * cut: the strict one (only what was synced) on even cuts, a random legal one (unsynced changes
+ * partly kept, writes torn at sectors) on odd ones. The check runs on a copy of the image; the
+ * round's second generation then opens the image itself, so recovery (a replay, a clean-up) runs
+ * under the next cut, and must neither undo what the check found nor lose what it acknowledges.
+ * Everything is seeded: a failure names the seed and the cut that reproduce it.
+ *
+ * <p>Workloads: {@link Workload#SINGLE} writes and removes (lazy and not); {@link Workload#BATCH}
+ * atomic batches of 1 to 200 operations interleaved with single operations on the same keys; {@link
+ * Workload#QUEUED} the same through a {@link QueuedStore}'s commits. With {@link
+ * #checkCreationOrder()}, pages after every reopen must list the keys newest-created first.
+ *
+ * <p>The number of cuts in the default test run comes from the system property {@value
+ * #CUTS_PROPERTY} or the environment variable {@code LNKV_POWER_CUTS}; see {@link #configuredCuts}.
+ */
+public final class PowerCutHarness {
+  /** The system property that sets the cuts per workload and store (default 200). */
+  public static final String CUTS_PROPERTY = "lnkv.powercut.cuts";
+
+  /** Opens the store under test in {@code dir}, a folder of a simulated disk. */
+  @FunctionalInterface
+  public interface Target {
+    KVStore open(Path dir) throws Exception;
+  }
+
+  /** A further check of a store reopened after a cut, given what it holds. */
+  @FunctionalInterface
+  public interface RecoveryCheck {
+    void check(KVStore reopened, Map<ScopedKey, byte[]> contents) throws Exception;
+  }
+
+  /** What a round does between cuts. */
+  public enum Workload {
+    /** Single writes and removes, lazy and not. */
+    SINGLE,
+    /** Atomic batches of 1 to 200 operations, every fourth step a single operation. */
+    BATCH,
+    /** Queued writes and removes committed together, every fourth step a single operation. */
+    QUEUED
+  }
+
+  /** What a run did. */
+  public record Report(
+      int cuts, long acknowledged, long inFlightAtCut, long inFlightApplied, long diskOperations) {}
+
+  private static final int TRACE_LENGTH = 30;
+  private static final String[][] SCOPES = {{"", ""}, {"monitors", ""}, {"payments", "p2"}};
+
+  private final String name;
+  private final Target target;
+  private Workload workload = Workload.SINGLE;
+  private long seed = 1;
+  private boolean checkOrder;
+  private RecoveryCheck recoveryCheck = (store, contents) -> {};
+  private int stepsPerGeneration = 24;
+
+  private PowerCutHarness(String name, Target target) {
+    this.name = name;
+    this.target = target;
+  }
+
+  /**
+   * A harness for the store {@code target} opens.
+   *
+   * @param name names the store in failures
+   */
+  public static PowerCutHarness of(String name, Target target) {
+    return new PowerCutHarness(Objects.requireNonNull(name), Objects.requireNonNull(target));
+  }
+
+  /** The workload each round runs (default {@link Workload#SINGLE}). */
+  public PowerCutHarness workload(Workload workload) {
+    this.workload = Objects.requireNonNull(workload);
+    return this;
+  }
+
+  /** The seed of the whole run (default 1). */
+  public PowerCutHarness seed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  /** Steps (operations or batches) per generation (default 24). */
+  public PowerCutHarness steps(int steps) {
+    this.stepsPerGeneration = steps;
+    return this;
+  }
+
+  /** Also check, after every reopen, that pages list keys newest-created first. */
+  public PowerCutHarness checkCreationOrder() {
+    this.checkOrder = true;
+    return this;
+  }
+
+  /** Runs {@code check} on every reopened store, after the harness's own checks. */
+  public PowerCutHarness recoveryCheck(RecoveryCheck check) {
+    this.recoveryCheck = Objects.requireNonNull(check);
+    return this;
+  }
+
+  /**
+   * Cuts per workload and store for this run: {@value #CUTS_PROPERTY}, else LNKV_POWER_CUTS, else
+   * 200.
+   */
+  public static int configuredCuts() {
+    String value = System.getProperty(CUTS_PROPERTY);
+    if (value == null || value.isBlank()) {
+      value = System.getenv("LNKV_POWER_CUTS");
+    }
+    return value == null || value.isBlank() ? 200 : Integer.parseInt(value.trim());
+  }
+
+  /**
+   * Runs until {@code cuts} power cuts have been checked.
+   *
+   * @throws AssertionError describing the first lost, stale or torn value or torn batch, with the
+   *     seed and cut that reproduce it
+   */
+  public Report run(int cuts) throws Exception {
+    long span = calibrate();
+    Totals totals = new Totals();
+    int cut = 0;
+    for (int round = 0; cut < cuts; round++) {
+      long roundSeed = mix(seed, round);
+      SplittableRandom random = new SplittableRandom(roundSeed);
+      SimulatedDisk disk = SimulatedDisk.create();
+      Model model = new Model();
+      for (int generation = 0; generation < 2 && cut < cuts; generation++, cut++) {
+        long cutAfter = random.nextLong(span + span / 5 + 1);
+        disk.cutPowerAfter(cutAfter);
+        ArrayDeque<String> trace = new ArrayDeque<>();
+        disk.injectFault(
+            (op, path, index) -> {
+              if (trace.size() == TRACE_LENGTH) {
+                trace.removeFirst();
+              }
+              trace.addLast(index + " " + op + " " + path);
+              return null;
+            });
+        Generation g = runGeneration(disk, model, random, generation);
+        totals.acknowledged += g.acknowledged;
+        totals.operations += disk.operations();
+        boolean strict = cut % 2 == 0;
+        long imageSeed = random.nextLong();
+        disk = strict ? disk.cutPower() : disk.cutPower(imageSeed);
+        String where =
+            name
+                + ", "
+                + workload
+                + ", seed "
+                + seed
+                + ", round "
+                + round
+                + " (seed "
+                + roundSeed
+                + "), generation "
+                + generation
+                + ", cut after "
+                + cutAfter
+                + " disk operations, "
+                + (strict ? "strict image" : "random image " + imageSeed)
+                + " (the disk's last operations before the cut: "
+                + String.join(", ", trace)
+                + ")";
+        if (model.inFlight != null) {
+          totals.inFlight++;
+        }
+        if (checkReopened(disk.durableCopy(), model, where)) {
+          totals.inFlightApplied++;
+        }
+      }
+    }
+    return new Report(
+        cut, totals.acknowledged, totals.inFlight, totals.inFlightApplied, totals.operations);
+  }
+
+  private static final class Totals {
+    long acknowledged;
+    long inFlight;
+    long inFlightApplied;
+    long operations;
+  }
+
+  /** The disk operations of one uncut generation: cuts fall uniformly in it, and just after it. */
+  private long calibrate() throws Exception {
+    SimulatedDisk disk = SimulatedDisk.create();
+    Generation g = runGeneration(disk, new Model(), new SplittableRandom(mix(seed, -1)), 0);
+    if (g.failure != null) {
+      throw new AssertionError(name + ": the workload fails without a power cut", g.failure);
+    }
+    return Math.max(1, disk.operations());
+  }
+
+  private record Generation(long acknowledged, Exception failure) {}
+
+  /** Opens the store and runs steps until the disk turns off or the steps are done; then closes. */
+  private Generation runGeneration(
+      SimulatedDisk disk, Model model, SplittableRandom random, int generation) {
+    model.inFlight = null;
+    KVStore store = null;
+    QueuedStore queue = null;
+    long acknowledged = 0;
+    try {
+      store = target.open(disk.path("/data"));
+      if (workload == Workload.QUEUED) {
+        queue = QueuedStore.builder((AbstractKVStore) store).build();
+      }
+      for (int i = 0; i < stepsPerGeneration; i++) {
+        Step step = nextStep(random, model, generation * 1000L + i, i);
+        model.begin(step);
+        apply(step, store, queue);
+        model.acknowledge(step);
+        acknowledged++;
+      }
+      model.inFlight = Step.CLOSE;
+      (queue != null ? queue : store).close();
+      model.inFlight = null;
+      return new Generation(acknowledged, null);
+    } catch (Exception e) {
+      if (model.inFlight == Step.CLOSE) {
+        model.inFlight = null; // closing changes no key
+      }
+      if (!disk.poweredOff()) {
+        throw new AssertionError(name + ": a step failed although the power was on: " + e, e);
+      }
+      closeQuietly(queue != null ? queue : store);
+      return new Generation(acknowledged, e);
+    }
+  }
+
+  private static void closeQuietly(KVStore store) {
+    if (store == null) {
+      return;
+    }
+    try {
+      store.close();
+    } catch (RuntimeException expected) {
+      // the disk is off; closing only releases what this process held
+    }
+  }
+
+  private static void apply(Step step, KVStore store, QueuedStore queue) {
+    if (step.batch == null) {
+      ScopedKey k = step.single.key();
+      if (step.single instanceof BatchOp.Write w) {
+        store.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), w.value());
+      } else {
+        store.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), step.lazy);
+      }
+    } else if (queue == null) {
+      store.writeBatch(step.batch);
+    } else {
+      for (BatchOp op : step.batch) {
+        ScopedKey k = op.key();
+        if (op instanceof BatchOp.Write w) {
+          queue.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), w.value());
+        } else {
+          queue.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), false);
+        }
+      }
+      queue.commit();
+    }
+  }
+
+  private Step nextStep(SplittableRandom random, Model model, long stepId, int index) {
+    int keys = workload == Workload.SINGLE ? 8 : 40;
+    boolean single = workload == Workload.SINGLE || index % 4 == 3;
+    if (single) {
+      ScopedKey key = randomKey(random, keys);
+      if (random.nextInt(4) == 0) {
+        return Step.single(new BatchOp.Remove(key), random.nextBoolean());
+      }
+      return Step.single(new BatchOp.Write(key, value(random, stepId, 0)), false);
+    }
+    int size = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(12);
+    List<BatchOp> ops = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      ScopedKey key = randomKey(random, keys);
+      ops.add(
+          random.nextInt(5) == 0
+              ? new BatchOp.Remove(key)
+              : new BatchOp.Write(key, value(random, stepId, i)));
+    }
+    return Step.batch(ops);
+  }
+
+  private static ScopedKey randomKey(SplittableRandom random, int keys) {
+    String[] scope = SCOPES[random.nextInt(SCOPES.length)];
+    return ScopedKey.of(scope[0], scope[1], "k" + random.nextInt(keys));
+  }
+
+  /** A value that names its step and position; sizes from 8 bytes to several sectors. */
+  private static byte[] value(SplittableRandom random, long stepId, int position) {
+    int length =
+        switch (random.nextInt(10)) {
+          case 0 -> 2000 + random.nextInt(7000);
+          case 1, 2, 3 -> 100 + random.nextInt(1900);
+          default -> 16 + random.nextInt(84);
+        };
+    byte[] v = new byte[length];
+    random.nextBytes(v);
+    ByteBuffer.wrap(v).putLong(stepId).putInt(position);
+    return v;
+  }
+
+  private static long mix(long seed, long round) {
+    return new SplittableRandom(seed ^ (round * 0x9E3779B97F4A7C15L)).nextLong();
+  }
+
+  /**
+   * Reopens the store on the image and checks it against the model; then makes what it found the
+   * model's state. Returns whether the step in flight took effect.
+   */
+  private boolean checkReopened(SimulatedDisk disk, Model model, String where) throws Exception {
+    KVStore store;
+    try {
+      store = target.open(disk.path("/data"));
+    } catch (Exception e) {
+      throw new AssertionError(where + ": the store does not reopen after the cut: " + e, e);
+    }
+    try {
+      Map<ScopedKey, byte[]> actual = new LinkedHashMap<>();
+      for (ScopedKey k : model.keys()) {
+        byte[] v = readOrNull(store, k);
+        if (v != null) {
+          actual.put(k, v);
+        }
+      }
+      boolean applied = model.judge(actual, where);
+      checkListings(store, model, actual, where);
+      recoveryCheck.check(store, actual);
+      return applied;
+    } finally {
+      store.close();
+    }
+  }
+
+  private void checkListings(
+      KVStore store, Model model, Map<ScopedKey, byte[]> actual, String where) {
+    for (String[] scope : SCOPES) {
+      Set<String> expected = new HashSet<>();
+      for (ScopedKey k : actual.keySet()) {
+        if (k.primaryNamespace().equals(scope[0]) && k.secondaryNamespace().equals(scope[1])) {
+          expected.add(k.key());
+        }
+      }
+      List<String> listed = store.list(scope[0], scope[1]);
+      if (!new HashSet<>(listed).equals(expected) || listed.size() != expected.size()) {
+        throw new AssertionError(
+            where
+                + ": list("
+                + Arrays.toString(scope)
+                + ") is "
+                + listed
+                + ", reads found "
+                + expected);
+      }
+      if (checkOrder && store instanceof PaginatedKVStore paginated) {
+        List<String> paged = new ArrayList<>();
+        PageToken token = null;
+        do {
+          Page page = paginated.listPaginated(scope[0], scope[1], token);
+          paged.addAll(page.keys());
+          token = page.nextPageToken().orElse(null);
+        } while (token != null);
+        if (!new HashSet<>(paged).equals(expected) || paged.size() != expected.size()) {
+          throw new AssertionError(
+              where
+                  + ": pages of "
+                  + Arrays.toString(scope)
+                  + " are "
+                  + paged
+                  + ", reads found "
+                  + expected);
+        }
+        model.checkOrder(scope, paged, where);
+      }
+    }
+  }
+
+  private static byte[] readOrNull(KVStore store, ScopedKey k) {
+    try {
+      return store.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
+    } catch (KeyNotFoundException e) {
+      return null;
+    }
+  }
+
+  /** One step: a single operation, or a batch. */
+  private record Step(BatchOp single, boolean lazy, List<BatchOp> batch) {
+    static final Step CLOSE = new Step(null, false, List.of());
+
+    static Step single(BatchOp op, boolean lazy) {
+      return new Step(op, lazy, null);
+    }
+
+    static Step batch(List<BatchOp> ops) {
+      return new Step(null, false, ops);
+    }
+
+    List<BatchOp> ops() {
+      return batch != null ? batch : single == null ? List.of() : List.of(single);
+    }
+  }
+
+  /**
+   * What the store may hold: per key the acknowledged value, plus values a lazy remove may have
+   * left; the step in flight; and the order in which keys were created.
+   */
+  private static final class Model {
+    final Map<ScopedKey, byte[]> acked = new HashMap<>();
+    final Map<ScopedKey, List<byte[]>> leftovers = new HashMap<>();
+    final Map<ScopedKey, Long> created = new HashMap<>();
+    final Set<ScopedKey> touched = new HashSet<>();
+    long clock;
+    Step inFlight;
+
+    Set<ScopedKey> keys() {
+      return touched;
+    }
+
+    /** The step is about to run: its keys are read back after the cut. */
+    void begin(Step step) {
+      inFlight = step;
+      for (BatchOp op : step.ops()) {
+        touched.add(op.key());
+      }
+    }
+
+    void acknowledge(Step step) {
+      inFlight = null;
+      applyTo(step, acked, leftovers, created);
+    }
+
+    private void applyTo(
+        Step step,
+        Map<ScopedKey, byte[]> values,
+        Map<ScopedKey, List<byte[]>> left,
+        Map<ScopedKey, Long> creation) {
+      for (BatchOp op : step.ops()) {
+        ScopedKey k = op.key();
+        touched.add(k);
+        if (op instanceof BatchOp.Write w) {
+          if (!values.containsKey(k)) {
+            creation.put(k, ++clock);
+          }
+          values.put(k, w.value());
+          left.remove(k);
+        } else if (step.lazy) {
+          byte[] old = values.remove(k);
+          if (old != null) {
+            left.computeIfAbsent(k, x -> new ArrayList<>()).add(old);
+          }
+        } else {
+          values.remove(k);
+          left.remove(k);
+        }
+      }
+    }
+
+    private static boolean allowed(
+        ScopedKey k,
+        byte[] actual,
+        Map<ScopedKey, byte[]> values,
+        Map<ScopedKey, List<byte[]>> left) {
+      if (Arrays.equals(actual, values.get(k))) {
+        return true;
+      }
+      for (byte[] v : left.getOrDefault(k, List.of())) {
+        if (Arrays.equals(actual, v)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Checks the store's contents, then adopts them. Returns whether the step in flight took
+     * effect.
+     */
+    boolean judge(Map<ScopedKey, byte[]> actual, String where) {
+      String before = firstDifference(actual, acked, leftovers);
+      if (inFlight == null || inFlight.ops().isEmpty()) {
+        if (before != null) {
+          throw new AssertionError(where + ": " + before + " (no operation was in flight)");
+        }
+        adopt(actual);
+        return false;
+      }
+      Map<ScopedKey, byte[]> afterValues = new HashMap<>(acked);
+      Map<ScopedKey, List<byte[]>> afterLeft = new HashMap<>();
+      leftovers.forEach((k, v) -> afterLeft.put(k, new ArrayList<>(v)));
+      Map<ScopedKey, Long> afterCreated = new HashMap<>(created);
+      long clockBefore = clock;
+      applyTo(inFlight, afterValues, afterLeft, afterCreated);
+      String after = firstDifference(actual, afterValues, afterLeft);
+      if (before == null) {
+        clock = clockBefore;
+        adopt(actual);
+        return false;
+      }
+      if (after == null) {
+        created.putAll(afterCreated);
+        adopt(actual);
+        return true;
+      }
+      throw new AssertionError(
+          where
+              + ": the store matches neither the acknowledged state ("
+              + before
+              + ") nor the state after the "
+              + (inFlight.batch != null ? "batch of " + inFlight.batch.size() : "operation")
+              + " in flight ("
+              + after
+              + ")");
+    }
+
+    private String firstDifference(
+        Map<ScopedKey, byte[]> actual,
+        Map<ScopedKey, byte[]> values,
+        Map<ScopedKey, List<byte[]>> left) {
+      for (ScopedKey k : touched) {
+        byte[] v = actual.get(k);
+        if (!allowed(k, v, values, left)) {
+          byte[] expected = values.get(k);
+          return k
+              + " holds "
+              + describe(v)
+              + " where "
+              + describe(expected)
+              + " was acknowledged"
+              + (left.containsKey(k) ? " (or a lazily removed value)" : "");
+        }
+      }
+      return null;
+    }
+
+    private static String describe(byte[] v) {
+      if (v == null) {
+        return "no value";
+      }
+      if (v.length < 12) {
+        return v.length + " bytes (torn or foreign)";
+      }
+      ByteBuffer b = ByteBuffer.wrap(v);
+      return v.length + " bytes naming step " + b.getLong() + " op " + b.getInt();
+    }
+
+    /** Makes the store's contents the acknowledged state. */
+    private void adopt(Map<ScopedKey, byte[]> actual) {
+      for (ScopedKey k : touched) {
+        byte[] v = actual.get(k);
+        if (v == null) {
+          created.remove(k);
+        } else {
+          created.putIfAbsent(k, ++clock);
+        }
+      }
+      acked.clear();
+      acked.putAll(actual);
+      leftovers.clear();
+      inFlight = null;
+    }
+
+    /** Keys must come newest-created first. */
+    void checkOrder(String[] scope, List<String> paged, String where) {
+      long previous = Long.MAX_VALUE;
+      String previousKey = null;
+      for (String key : paged) {
+        Long c = created.get(ScopedKey.of(scope[0], scope[1], key));
+        if (c == null) {
+          continue;
+        }
+        if (c > previous) {
+          throw new AssertionError(
+              where
+                  + ": pages of "
+                  + Arrays.toString(scope)
+                  + " list "
+                  + previousKey
+                  + " before "
+                  + key
+                  + ", which was created after it: "
+                  + paged);
+        }
+        previous = c;
+        previousKey = key;
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.lnkv.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lnkv.fs.FilesystemStore;
+import io.lnkv.fs.FilesystemStoreV2;
+import io.lnkv.testkit.PowerCutHarness.Workload;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Both filesystem stores under the power-cut harness: single operations, atomic batches (the commit
+ * log) and queued commits, every check after every cut; FilesystemStoreV2's pages keep creation
+ * order.
+ */
+class FilesystemPowerCutTest {
+  @ParameterizedTest
+  @EnumSource(Workload.class)
+  void filesystemStore_survivesPowerCuts(Workload workload) throws Exception {
+    PowerCutHarness.Report report =
+        PowerCutHarness.of("FilesystemStore", FilesystemStore::open)
+            .workload(workload)
+            .seed(11)
+            .run(PowerCutHarness.configuredCuts());
+    assertThat(report.acknowledged()).isPositive();
+    System.out.println("FilesystemStore " + workload + ": " + report);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Workload.class)
+  void filesystemStoreV2_survivesPowerCuts_andKeepsCreationOrder(Workload workload)
+      throws Exception {
+    PowerCutHarness.Report report =
+        PowerCutHarness.of("FilesystemStoreV2", FilesystemStoreV2::open)
+            .workload(workload)
+            .checkCreationOrder()
+            .seed(12)
+            .run(PowerCutHarness.configuredCuts());
+    assertThat(report.acknowledged()).isPositive();
+    System.out.println("FilesystemStoreV2 " + workload + ": " + report);
+  }
+}

@@ -168,16 +168,23 @@ final class FsFiles {
 
   /**
    * Removes {@code path} if it is a regular file. Unless {@code lazy}, fsyncs the directory so that
-   * the removal survives a crash.
+   * the removal survives a power cut, even when the file is already gone: an earlier lazy remove
+   * (of this process or of one before it) may have unlinked it without making that durable, and an
+   * acknowledged remove must not come back.
    */
   static void remove(Path path, boolean lazy) throws IOException {
     BasicFileAttributes attrs = attributesOrNull(path);
-    if (attrs == null || !attrs.isRegularFile()) {
-      return;
+    if (attrs != null && attrs.isRegularFile()) {
+      Files.deleteIfExists(path);
+    } else if (attrs != null || lazy) {
+      return; // a folder is not a key; a lazy remove of an absent key has nothing to defer
     }
-    Files.deleteIfExists(path);
     if (!lazy) {
-      fsyncDirectory(path.getParent());
+      try {
+        fsyncDirectory(path.getParent());
+      } catch (NoSuchFileException noFolder) {
+        // no folder, so no name in it that a power cut could bring back
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Cuts the power under a store at random moments and checks what a restarted machine finds: every
@@ -86,6 +87,8 @@ public final class PowerCutHarness {
   private boolean checkOrder;
   private RecoveryCheck recoveryCheck = (store, contents) -> {};
   private int stepsPerGeneration = 24;
+  private Consumer<SimulatedDisk> diskSetup = disk -> {};
+  private int firstRound;
 
   private PowerCutHarness(String name, Target target) {
     this.name = name;
@@ -119,9 +122,27 @@ public final class PowerCutHarness {
     return this;
   }
 
+  /**
+   * Starts at round {@code round} of the seed's sequence, to reproduce a failure quickly: the
+   * failure message names its round. Rounds before it are skipped, not run.
+   */
+  public PowerCutHarness fromRound(int round) {
+    this.firstRound = round;
+    return this;
+  }
+
   /** Also check, after every reopen, that pages list keys newest-created first. */
   public PowerCutHarness checkCreationOrder() {
     this.checkOrder = true;
+    return this;
+  }
+
+  /**
+   * Prepares every new disk of the run before the store opens on it (e.g. {@link
+   * SimulatedDisk#ignoreFsyncs}, for a self-test). Images after a cut keep the setup.
+   */
+  public PowerCutHarness diskSetup(Consumer<SimulatedDisk> setup) {
+    this.diskSetup = Objects.requireNonNull(setup);
     return this;
   }
 
@@ -153,10 +174,11 @@ public final class PowerCutHarness {
     long span = calibrate();
     Totals totals = new Totals();
     int cut = 0;
-    for (int round = 0; cut < cuts; round++) {
+    for (int round = firstRound; cut < cuts; round++) {
       long roundSeed = mix(seed, round);
       SplittableRandom random = new SplittableRandom(roundSeed);
       SimulatedDisk disk = SimulatedDisk.create();
+      diskSetup.accept(disk);
       Model model = new Model();
       for (int generation = 0; generation < 2 && cut < cuts; generation++, cut++) {
         long cutAfter = random.nextLong(span + span / 5 + 1);
@@ -217,6 +239,7 @@ public final class PowerCutHarness {
   /** The disk operations of one uncut generation: cuts fall uniformly in it, and just after it. */
   private long calibrate() throws Exception {
     SimulatedDisk disk = SimulatedDisk.create();
+    diskSetup.accept(disk);
     Generation g = runGeneration(disk, new Model(), new SplittableRandom(mix(seed, -1)), 0);
     if (g.failure != null) {
       throw new AssertionError(name + ": the workload fails without a power cut", g.failure);
@@ -361,7 +384,11 @@ public final class PowerCutHarness {
       }
       boolean applied = model.judge(actual, where);
       checkListings(store, model, actual, where);
-      recoveryCheck.check(store, actual);
+      try {
+        recoveryCheck.check(store, actual);
+      } catch (AssertionError | Exception e) {
+        throw new AssertionError(where + ": " + e.getMessage(), e);
+      }
       return applied;
     } finally {
       store.close();

@@ -201,6 +201,9 @@ final class SimFileChannel extends FileChannel {
         }
         throw e;
       }
+      if (disk.fsyncIgnored(path)) {
+        return;
+      }
       if (inode instanceof FileInode f) {
         f.sync(metaData);
       } else {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 
 /**
  * An in-memory disk with the durability of a POSIX filesystem after a power cut, for testing that
@@ -102,6 +103,7 @@ public final class SimulatedDisk {
   private long cutAfter = Long.MAX_VALUE;
   private boolean off;
   private Fault fault;
+  private Predicate<Path> ignoredFsyncs = path -> false;
   private long capacity = Long.MAX_VALUE;
 
   private SimulatedDisk(DirInode root) {
@@ -152,6 +154,18 @@ public final class SimulatedDisk {
     this.fault = fault;
   }
 
+  /**
+   * Makes the fsyncs of the paths {@code which} accepts succeed without making anything durable: a
+   * disk that lies, or code that never syncs. For proving that a harness notices missing fsyncs.
+   */
+  public synchronized void ignoreFsyncs(Predicate<Path> which) {
+    this.ignoredFsyncs = which;
+  }
+
+  boolean fsyncIgnored(Path path) {
+    return ignoredFsyncs.test(path);
+  }
+
   /** Limits the bytes of all files: a write past it fails with "No space left on device". */
   public synchronized void capacity(long bytes) {
     this.capacity = bytes;
@@ -195,6 +209,7 @@ public final class SimulatedDisk {
     DirInode newRoot = copyDir(root, 1, random, survives, copies, ids);
     SimulatedDisk disk = new SimulatedDisk(newRoot);
     disk.nextId = ids[0];
+    disk.ignoredFsyncs = ignoredFsyncs;
     return disk;
   }
 

@@ -1,10 +1,10 @@
 package io.lnkv.fs;
 
+import io.lnkv.spi.DurableDirectories;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -15,9 +15,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -37,9 +35,6 @@ final class FsFiles {
   /** Suffix of LDK's Windows trash files, skipped like temporary files. */
   static final String TRASH_SUFFIX = ".trash";
 
-  private static final FileAttribute<?>[] OWNER_DIR = {
-    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
-  };
   private static final FileAttribute<?>[] OWNER_FILE = {
     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
   };
@@ -57,30 +52,12 @@ final class FsFiles {
   }
 
   /**
-   * Creates {@code dir} and its missing parents, readable by the owner only, and makes each new
-   * directory entry durable by fsyncing the directory that holds it. (LDK does not fsync the
-   * parents it creates, so a crash could lose a freshly created namespace directory together with a
-   * write already acknowledged inside it.)
+   * Creates {@code dir} and its missing parents, owner-only, each new entry fsynced in its parent.
+   * (LDK does not fsync the parents it creates, so a power cut could lose a freshly created
+   * namespace folder together with a write already acknowledged inside it.)
    */
   void createDirectories(Path dir) throws IOException {
-    Deque<Path> missing = new ArrayDeque<>();
-    for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
-      missing.push(p);
-    }
-    while (!missing.isEmpty()) {
-      Path p = missing.pop();
-      try {
-        Files.createDirectory(p, posix ? OWNER_DIR : NONE);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(p)) {
-          throw e;
-        }
-        continue; // created concurrently; its creator fsyncs the parent
-      }
-      if (p.getParent() != null) {
-        fsyncDirectory(p.getParent());
-      }
-    }
+    DurableDirectories.create(dir);
   }
 
   /**
@@ -268,8 +245,6 @@ final class FsFiles {
 
   /** Makes the directory's entries (creations, renames, removals) durable. */
   static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    DurableDirectories.fsync(dir);
   }
 }

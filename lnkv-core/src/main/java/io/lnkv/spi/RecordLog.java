@@ -223,7 +223,7 @@ public final class RecordLog implements AutoCloseable {
       channel = null;
     }
     Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    fsyncDirectory(path.getParent());
+    DurableDirectories.fsync(path.getParent());
     openChannel();
     size = fresh.size;
   }
@@ -238,7 +238,7 @@ public final class RecordLog implements AutoCloseable {
     channel = null;
     if (!hasRecords() && !broken) {
       Files.deleteIfExists(path);
-      fsyncDirectory(path.getParent());
+      DurableDirectories.fsync(path.getParent());
     }
   }
 
@@ -250,7 +250,7 @@ public final class RecordLog implements AutoCloseable {
             Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     if (created) {
-      fsyncDirectory(path.getParent());
+      DurableDirectories.fsync(path.getParent());
     }
   }
 
@@ -271,12 +271,6 @@ public final class RecordLog implements AutoCloseable {
       return d.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  private static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
     }
   }
 }

@@ -10,12 +10,12 @@ import io.lnkv.StoreException;
 import io.lnkv.migrate.CreationOrder;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.DurableDirectories;
 import io.lnkv.spi.RecordLog;
 import io.lnkv.spi.WriteOrdering;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -521,7 +521,8 @@ public final class TierStore extends AbstractKVStore {
       PendingBackups pending = new PendingBackups(log);
       try {
         if (log != null) {
-          Files.createDirectories(retryJournal.getParent());
+          // durably: a journal in a folder a power cut forgets is a journal lost
+          DurableDirectories.create(retryJournal.getParent());
         }
         pending.recover();
       } catch (IOException e) {

@@ -60,7 +60,14 @@ public final class PowerCutHarness {
   /** A further check of a store reopened after a cut, given what it holds. */
   @FunctionalInterface
   public interface RecoveryCheck {
-    void check(KVStore reopened, Map<ScopedKey, byte[]> contents) throws Exception;
+    /**
+     * @param reopened the store, open on the image after the cut
+     * @param contents what it holds, as the harness read it (already checked)
+     * @param lazilyRemoved keys whose last acknowledged operation was a lazy remove: such a remove
+     *     may or may not have survived the cut, so the key may be present or absent
+     */
+    void check(KVStore reopened, Map<ScopedKey, byte[]> contents, Set<ScopedKey> lazilyRemoved)
+        throws Exception;
   }
 
   /** What a round does between cuts. */
@@ -85,7 +92,7 @@ public final class PowerCutHarness {
   private Workload workload = Workload.SINGLE;
   private long seed = 1;
   private boolean checkOrder;
-  private RecoveryCheck recoveryCheck = (store, contents) -> {};
+  private RecoveryCheck recoveryCheck = (store, contents, lazilyRemoved) -> {};
   private int stepsPerGeneration = 24;
   private Consumer<SimulatedDisk> diskSetup = disk -> {};
   private int firstRound;
@@ -383,9 +390,10 @@ public final class PowerCutHarness {
         }
       }
       boolean applied = model.judge(actual, where);
+      Set<ScopedKey> lazilyRemoved = Set.copyOf(model.lazilyRemoved);
       checkListings(store, model, actual, where);
       try {
-        recoveryCheck.check(store, actual);
+        recoveryCheck.check(store, actual, lazilyRemoved);
       } catch (AssertionError | Exception e) {
         throw new AssertionError(where + ": " + e.getMessage(), e);
       }
@@ -470,6 +478,8 @@ public final class PowerCutHarness {
   private static final class Model {
     final Map<ScopedKey, byte[]> acked = new HashMap<>();
     final Map<ScopedKey, List<byte[]>> leftovers = new HashMap<>();
+    // Keys whose last operation was a lazy remove, across cuts: what survived of it is uncertain.
+    final Set<ScopedKey> lazilyRemoved = new HashSet<>();
     final Map<ScopedKey, Long> created = new HashMap<>();
     final Set<ScopedKey> touched = new HashSet<>();
     long clock;
@@ -490,6 +500,7 @@ public final class PowerCutHarness {
     void acknowledge(Step step) {
       inFlight = null;
       applyTo(step, acked, leftovers, created);
+      noteLaziness(step);
     }
 
     private void applyTo(
@@ -556,11 +567,15 @@ public final class PowerCutHarness {
       String after = firstDifference(actual, afterValues, afterLeft);
       if (before == null) {
         clock = clockBefore;
+        if (inFlight.lazy) {
+          noteLaziness(inFlight); // it may have reached some places and not others
+        }
         adopt(actual);
         return false;
       }
       if (after == null) {
         created.putAll(afterCreated);
+        noteLaziness(inFlight);
         adopt(actual);
         return true;
       }
@@ -604,6 +619,16 @@ public final class PowerCutHarness {
       }
       ByteBuffer b = ByteBuffer.wrap(v);
       return v.length + " bytes naming step " + b.getLong() + " op " + b.getInt();
+    }
+
+    private void noteLaziness(Step step) {
+      for (BatchOp op : step.ops()) {
+        if (step.lazy && op instanceof BatchOp.Remove) {
+          lazilyRemoved.add(op.key());
+        } else {
+          lazilyRemoved.remove(op.key());
+        }
+      }
     }
 
     /** Makes the store's contents the acknowledged state. */

@@ -3,6 +3,7 @@ package io.lnkv.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lnkv.KVStore;
+import io.lnkv.ScopedKey;
 import io.lnkv.fs.FilesystemStore;
 import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.migrate.MigrationProgress;
@@ -12,6 +13,8 @@ import io.lnkv.tier.DriftReport;
 import io.lnkv.tier.TierStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,13 +42,24 @@ class TierPowerCutTest {
             .workload(workload)
             .seed(21)
             .recoveryCheck(
-                (store, contents) -> {
+                (store, contents, lazilyRemoved) -> {
                   TierStore tier = (TierStore) store;
-                  assertThat(tier.awaitBackup(Duration.ofSeconds(20)))
-                      .as("the backup is brought level after the restart")
-                      .isTrue();
+                  if (!tier.awaitBackup(Duration.ofSeconds(20))) {
+                    throw new AssertionError(
+                        "the backup is not brought level after the restart: "
+                            + tier.backupStatus());
+                  }
+                  // A lazy remove may survive a cut in one tier and not in the other: the one
+                  // drift allowed, as the remove was never promised durable.
                   DriftReport drift = tier.verify(MigrationProgress.NONE);
-                  assertThat(drift.isClean()).as("backup against primary: %s", drift).isTrue();
+                  Set<ScopedKey> drifted = new HashSet<>();
+                  drifted.addAll(drift.missing());
+                  drifted.addAll(drift.extra());
+                  drifted.addAll(drift.different());
+                  drifted.removeAll(lazilyRemoved);
+                  if (!drifted.isEmpty()) {
+                    throw new AssertionError("backup against primary after the restart: " + drift);
+                  }
                 })
             .run(PowerCutHarness.configuredCuts());
     assertThat(report.acknowledged()).isPositive();

@@ -108,9 +108,12 @@ public interface KVStore extends AutoCloseable {
    *
    * @throws UnsupportedOperationException if {@link #supportsAtomicBatch()} is false
    * @throws InvalidKeyException if any operation's key breaks {@link KeyRules}; nothing applied
-   * @throws StoreException if the batch failed: nothing of it was applied, unless the message says
-   *     the batch was recorded and completes when the store is reopened (a filesystem store whose
-   *     disk failed after the batch was made durable)
+   * @throws BatchInDoubtException if the batch may have been made durable before the failure (a
+   *     filesystem store whose disk failed after recording it): reopening the store completes it or
+   *     shows it absent, whole either way
+   * @throws BackupFailureException from a tiered store whose primary applied the batch and whose
+   *     backup did not
+   * @throws StoreException if the batch failed otherwise: nothing of it was applied
    */
   default void writeBatch(List<BatchOp> operations) {
     throw new UnsupportedOperationException(

@@ -92,12 +92,37 @@ final class DataCommands {
         data.put("base64", Base64.getEncoder().encodeToString(value));
         output().result(data, "");
       } else if (file != null) {
-        Files.write(file, value);
+        writeOwnerOnly(file, value);
       } else {
         System.out.write(value);
         System.out.flush();
       }
       return ExitCode.OK;
+    }
+
+    /**
+     * A new file is created readable by its owner only, whatever the umask: it holds node state.
+     */
+    private static void writeOwnerOnly(Path file, byte[] value) throws IOException {
+      java.util.Set<java.nio.file.OpenOption> options =
+          java.util.Set.of(
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+              java.nio.file.StandardOpenOption.WRITE);
+      java.nio.file.attribute.FileAttribute<?>[] ownerOnly =
+          file.getFileSystem().supportedFileAttributeViews().contains("posix")
+              ? new java.nio.file.attribute.FileAttribute<?>[] {
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))
+              }
+              : new java.nio.file.attribute.FileAttribute<?>[0];
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(file, options, ownerOnly)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(value);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
     }
   }
 

@@ -79,6 +79,11 @@ class CliTest {
     Path got = tmp.resolve("got.bin");
     assertThat(lnkv("get", store, "monitors/abc_1", "-o", got.toString()).code()).isZero();
     assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(file));
+    // node state: readable by its owner only, whatever the umask (it followed the umask before)
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(got)))
+        .isEqualTo("rw-------");
     JsonNode json = lnkv("--json", "get", store, "manager").json();
     assertThat(json.get("base64").asText()).isEqualTo("bQ==");
 

@@ -1,5 +1,6 @@
 package io.lnkv.fs;
 
+import io.lnkv.BatchInDoubtException;
 import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
 import io.lnkv.KeyRules;
@@ -243,6 +244,17 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
                   + " and could not be cut off again ("
                   + e
                   + "); reopening may complete it";
+          throw new BatchInDoubtException(
+              "Failed to record a batch of "
+                  + operations.size()
+                  + " operations in "
+                  + journal.path()
+                  + " ("
+                  + e
+                  + "), and the partial record could not be cut off: reopen "
+                  + description()
+                  + " to learn whether it took effect (wholly) or not",
+              e);
         }
         throw e;
       }
@@ -255,7 +267,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
                 + " operations failed after it was recorded ("
                 + e
                 + ")";
-        throw new StoreException(
+        throw new BatchInDoubtException(
             "Failed to apply a batch of "
                 + operations.size()
                 + " operations to "
@@ -602,9 +614,14 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    * layout, construct (which recovers). Any failure releases the lock.
    */
   static <S> S open(Path folder, String kind, LayoutCheck layout, Constructor<S> constructor) {
-    Path root = folder.toAbsolutePath().normalize();
+    Path given = folder.toAbsolutePath().normalize();
+    Path root = given;
     try {
-      new FsFiles(root).createDirectories(root);
+      new FsFiles(given).createDirectories(given);
+      // One canonical location for the lock and the commit log beside the folder, however it is
+      // reached (a symlink, "..", a relative path): a journal looked for in two places is a
+      // journal whose batches a crash leaves unreplayed.
+      root = given.toRealPath();
       WriterLock lock = WriterLock.acquire(root, kind);
       try {
         layout.check(root);

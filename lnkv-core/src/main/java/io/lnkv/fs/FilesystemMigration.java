@@ -4,6 +4,8 @@ import io.lnkv.IncompatibleStoreException;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.migrate.MigrationProgress;
+import io.lnkv.spi.DurableDirectories;
+import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -61,19 +63,33 @@ public final class FilesystemMigration {
     Path migrating = dir.resolveSibling(dir.getFileName() + "_v2_migrating");
     Path backup = dir.resolveSibling(dir.getFileName() + "_v1_backup");
     try {
-      recoverInterrupted(dir, migrating, backup);
+      // Held from the recovery of an interrupted migration to the end of this one: another process
+      // migrating the same folder must not see, or recover, the folders half renamed.
+      WriterLock migrationLock = lockMigration(dir);
       try {
+        recoverInterrupted(dir, migrating, backup);
+        try {
+          return FilesystemStoreV2.open(dir);
+        } catch (IncompatibleStoreException v1Found) {
+          log.info("Migrating {} from the v1 to the v2 layout", dir);
+        }
+        migrate(dir, migrating, backup, progress);
         return FilesystemStoreV2.open(dir);
-      } catch (IncompatibleStoreException v1Found) {
-        log.info("Migrating {} from the v1 to the v2 layout", dir);
+      } finally {
+        migrationLock.close();
       }
-      migrate(dir, migrating, backup, progress);
-      return FilesystemStoreV2.open(dir);
     } catch (IOException e) {
       throw new StoreException(
           "Failed to migrate " + dir + " to FilesystemStoreV2: " + e + "; run it again to resume",
           e);
     }
+  }
+
+  /** The lock of migrations of {@code dir}, beside it: {@code .<folder>_migration.lnkv-lock}. */
+  static WriterLock lockMigration(Path dir) throws IOException {
+    DurableDirectories.create(dir.getParent());
+    return WriterLock.acquire(
+        dir.getParent(), dir.getFileName() + "_migration", "FilesystemMigration");
   }
 
   private static void recoverInterrupted(Path dir, Path migrating, Path backup) throws IOException {

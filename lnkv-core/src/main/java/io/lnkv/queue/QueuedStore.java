@@ -1,5 +1,7 @@
 package io.lnkv.queue;
 
+import io.lnkv.BackupFailureException;
+import io.lnkv.BatchInDoubtException;
 import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       store's, without the keys queued for removal.
  *   <li>{@link #commit()}: when the wrapped store has atomic batches, all queued operations are
  *       applied as one batch, all or nothing. Otherwise they are applied in order, stopping at the
- *       first failure, and the result says the commit was not atomic.
+ *       first failure, and the result says the commit was not atomic; a key removed and written
+ *       again in the queue is then written in place and keeps its old position in pages (a remove
+ *       and a write outside a batch could lose it to a crash between them).
  *   <li>Operations that arrive during a commit are not part of it and stay queued; a key rewritten
  *       during a commit keeps its newer operation queued.
  *   <li>Optional automatic commits after a number of operations, a number of bytes, or an age. An
@@ -170,6 +174,8 @@ public final class QueuedStore extends AbstractKVStore {
     try {
       delegate.writeBatch(ops);
     } catch (StoreException e) {
+      boolean mayHaveApplied =
+          e instanceof BatchInDoubtException || e instanceof BackupFailureException;
       throw new CommitFailedException(
           "Failed to commit "
               + ops.size()
@@ -177,7 +183,10 @@ public final class QueuedStore extends AbstractKVStore {
               + delegate
               + " as one batch: "
               + e.getMessage()
-              + ". Nothing was applied; all are still queued",
+              + (mayHaveApplied
+                  ? ". The batch may have taken effect (wholly); all operations are still queued,"
+                      + " and committing again applies the same values"
+                  : ". Nothing was applied; all are still queued"),
           new CommitResult(0, pendingCount(), true),
           null,
           e);
@@ -191,9 +200,8 @@ public final class QueuedStore extends AbstractKVStore {
       ScopedKey k = e.getKey();
       Pending p = e.getValue();
       try {
-        if (p.recreate()) {
-          delegate.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), false);
-        }
+        // A re-created key is written in place here, keeping its old position in pages: removing
+        // it first, outside a batch, would lose it to a crash between the remove and the write.
         if (p.op() instanceof BatchOp.Write w) {
           delegate.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), w.value());
         } else {

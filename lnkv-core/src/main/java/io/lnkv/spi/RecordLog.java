@@ -33,6 +33,8 @@ import java.util.Set;
  */
 public final class RecordLog implements AutoCloseable {
   private static final int DIGEST_LENGTH = 32;
+  // Files.readAllBytes reads at most this; the stores' logs are checkpointed far below it.
+  private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
 
   private final Path path;
   private final byte[] magic;
@@ -40,6 +42,7 @@ public final class RecordLog implements AutoCloseable {
   private FileChannel channel; // null until the first append, or recover() of an existing file
   private long size;
   private boolean broken; // an append failed and could not be undone
+  private boolean closed;
 
   /**
    * @param path the log file
@@ -85,15 +88,19 @@ public final class RecordLog implements AutoCloseable {
    * @throws CorruptedDataException if the file is damaged anywhere but at its end
    */
   public List<byte[]> recover() throws IOException {
+    checkOpen();
     if (!Files.exists(path)) {
       return List.of();
     }
+    long fileSize = Files.size(path);
+    if (fileSize > MAX_FILE_BYTES) {
+      throw damaged("it is " + fileSize + " bytes long, more than a log of this kind can be", 0);
+    }
     byte[] bytes = Files.readAllBytes(path);
-    if (bytes.length < magic.length) {
-      if (!Arrays.equals(bytes, Arrays.copyOf(magic, bytes.length))) {
-        throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
-      }
-      openChannel(); // a crash cut the header itself: no record was ever appended
+    if (bytes.length <= magic.length && tornHeader(bytes)) {
+      // The header is written and synced before any record: if it did not survive, no record did
+      // (a power cut can leave it short, or zeros where the size got out before the data).
+      openChannel();
       writeHeader();
       return List.of();
     }
@@ -103,22 +110,13 @@ public final class RecordLog implements AutoCloseable {
     List<byte[]> records = new ArrayList<>();
     int pos = magic.length;
     while (pos < bytes.length) {
-      int bodyLength = bytes.length - pos >= 4 ? ByteBuffer.wrap(bytes, pos, 4).getInt() : -1;
-      long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
-      boolean whole =
-          bodyLength > 0
-              && end <= bytes.length
-              && Arrays.equals(
-                  sha256(bytes, pos + 4, bodyLength),
-                  Arrays.copyOfRange(bytes, pos + 4 + bodyLength, (int) end));
-      if (!whole) {
-        if (bodyLength > 0 && end < bytes.length) {
-          throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
-        }
+      int end = wholeRecordEnd(bytes, pos);
+      if (end < 0) {
+        checkTornTail(bytes, pos);
         break; // the record a crash cut short; its append never returned
       }
-      records.add(Arrays.copyOfRange(bytes, pos + 4, pos + 4 + bodyLength));
-      pos = (int) end;
+      records.add(Arrays.copyOfRange(bytes, pos + 4, end - DIGEST_LENGTH));
+      pos = end;
     }
     openChannel();
     if (pos < bytes.length) {
@@ -127,6 +125,89 @@ public final class RecordLog implements AutoCloseable {
     }
     size = pos;
     return records;
+  }
+
+  private boolean tornHeader(byte[] bytes) {
+    boolean zeros = true;
+    for (byte b : bytes) {
+      zeros &= b == 0;
+    }
+    return zeros || Arrays.equals(bytes, Arrays.copyOf(magic, bytes.length));
+  }
+
+  /** The end of the whole record at {@code pos}, or -1 if there is none there. */
+  private static int wholeRecordEnd(byte[] bytes, int pos) {
+    if (bytes.length - pos < 4) {
+      return -1;
+    }
+    int bodyLength = ByteBuffer.wrap(bytes, pos, 4).getInt();
+    long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
+    if (bodyLength <= 0 || end > bytes.length) {
+      return -1;
+    }
+    byte[] digest = sha256(bytes, pos + 4, bodyLength);
+    return Arrays.equals(digest, Arrays.copyOfRange(bytes, pos + 4 + bodyLength, (int) end))
+        ? (int) end
+        : -1;
+  }
+
+  /**
+   * Refuses a bad record at {@code pos} unless it is what a power cut leaves of the last append: a
+   * prefix of it (its length field intact, its end past the file's), possibly followed by zeros
+   * where the size got out before the data. Every append is synced before the next one starts, so a
+   * bad record followed by a whole one, or by data it cannot account for, is damage.
+   */
+  private void checkTornTail(byte[] bytes, int pos) {
+    int remaining = bytes.length - pos;
+    if (remaining < 4 || allZero(bytes, pos)) {
+      return;
+    }
+    int bodyLength = ByteBuffer.wrap(bytes, pos, 4).getInt();
+    long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
+    if (bodyLength <= 0) {
+      throw damaged("the record at byte " + pos + " has an impossible length " + bodyLength, pos);
+    }
+    if (end < bytes.length) {
+      throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
+    }
+    if (aWholeRecordFollows(bytes, pos + 4)) {
+      throw damaged(
+          "the record at byte "
+              + pos
+              + " claims "
+              + bodyLength
+              + " bytes, past the end of the file, and whole records follow it",
+          pos);
+    }
+  }
+
+  private static boolean allZero(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether a whole record starts anywhere from {@code from} on. The search hashes at most a few
+   * times the bytes it searches; past that budget it answers yes, so that a file built to make the
+   * search slow is refused, never cut.
+   */
+  private static boolean aWholeRecordFollows(byte[] bytes, int from) {
+    long budget = 8L * (bytes.length - from) + (1 << 20);
+    for (int q = from; q + 4 + 1 + DIGEST_LENGTH <= bytes.length; q++) {
+      int bodyLength = ByteBuffer.wrap(bytes, q, 4).getInt();
+      if (bodyLength <= 0 || (long) q + 4 + bodyLength + DIGEST_LENGTH > bytes.length) {
+        continue;
+      }
+      budget -= bodyLength;
+      if (budget < 0 || wholeRecordEnd(bytes, q) > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private CorruptedDataException damaged(String what, int at) {
@@ -158,6 +239,7 @@ public final class RecordLog implements AutoCloseable {
    * records whose loss is harmless.
    */
   public void append(byte[] body, boolean sync) throws IOException {
+    checkOpen();
     if (broken) {
       throw new IOException("an earlier append to " + path + " could not be undone");
     }
@@ -165,6 +247,11 @@ public final class RecordLog implements AutoCloseable {
       throw new IllegalArgumentException("a record needs at least one byte");
     }
     if (channel == null) {
+      if (Files.exists(path)) {
+        // never adopt (and truncate) a file recover() has not read: it may hold records
+        throw new IOException(
+            path + " exists but was not recovered; open the log again to read it first");
+      }
       openChannel();
       writeHeader();
     }
@@ -194,6 +281,7 @@ public final class RecordLog implements AutoCloseable {
 
   /** Drops every record, durably. */
   public void reset() throws IOException {
+    checkOpen();
     if (channel != null && hasRecords()) {
       channel.truncate(magic.length);
       channel.force(false);
@@ -206,6 +294,7 @@ public final class RecordLog implements AutoCloseable {
    * renamed over this one): compaction of a log whose older records no longer matter.
    */
   public void rewrite(List<byte[]> bodies) throws IOException {
+    checkOpen();
     if (broken) {
       throw new IOException("an earlier append to " + path + " could not be undone");
     }
@@ -222,8 +311,14 @@ public final class RecordLog implements AutoCloseable {
       channel.close();
       channel = null;
     }
-    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    DurableDirectories.fsync(path.getParent());
+    try {
+      Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      DurableDirectories.fsync(path.getParent());
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      openChannel(); // the old log, whole: later appends go on after its records
+      throw e;
+    }
     openChannel();
     size = fresh.size;
   }
@@ -231,6 +326,7 @@ public final class RecordLog implements AutoCloseable {
   /** Closes the file, deleting it when it holds no record. */
   @Override
   public void close() throws IOException {
+    closed = true;
     if (channel == null) {
       return;
     }
@@ -239,6 +335,13 @@ public final class RecordLog implements AutoCloseable {
     if (!hasRecords() && !broken) {
       Files.deleteIfExists(path);
       DurableDirectories.fsync(path.getParent());
+    }
+  }
+
+  private void checkOpen() throws IOException {
+    if (closed) {
+      throw new IOException(
+          path + " is closed: nothing more can be appended (a late append must not re-create it)");
     }
   }
 

@@ -31,6 +31,7 @@ public final class WriteOrdering {
   // that protects it happen atomically for a key: no operation can apply and drop the slot
   // between taking a version and registering it.
   private final AtomicLong nextVersion = new AtomicLong(1);
+  private final Object batchEntry = new Object();
 
   /** How a failed operation is recorded. */
   public enum OnFailure {
@@ -73,13 +74,18 @@ public final class WriteOrdering {
   }
 
   /**
-   * Takes versions for several keys at once, for a batch. The keys are de-duplicated; the tickets
-   * are ordered by key, which is the order {@link #applyAll} locks them in.
+   * Takes versions for several keys at once, for a batch: atomically with respect to other batches,
+   * so of two batches sharing keys, one is newer on every shared key. The keys are de-duplicated;
+   * the tickets are ordered by key, which is the order {@link #applyAll} locks them in.
    */
   public List<Ticket> enterAll(Collection<String> lockKeys) {
     List<Ticket> tickets = new ArrayList<>();
-    for (String key : new TreeSet<>(lockKeys)) {
-      tickets.add(enter(key));
+    // One batch at a time takes its versions, so two batches sharing keys are ordered as wholes:
+    // taken key by key, they could interleave (a newer here, older there) and their results mix.
+    synchronized (batchEntry) {
+      for (String key : new TreeSet<>(lockKeys)) {
+        tickets.add(enter(key));
+      }
     }
     return tickets;
   }

@@ -63,6 +63,22 @@ public final class WriterLock implements AutoCloseable {
    */
   public static WriterLock acquire(Path path, String storeKind) throws IOException {
     Path real = path.toRealPath();
+    if (real.getParent() == null) {
+      throw new IllegalArgumentException("A store needs a parent folder: " + path);
+    }
+    return acquire(real.getParent(), real.getFileName().toString(), storeKind);
+  }
+
+  /**
+   * Takes the lock named {@code name} in the existing folder {@code parent}, in {@code
+   * .<name>.lnkv-lock}, whether or not anything called {@code name} exists there: for work on a
+   * name rather than on a file, such as a migration that renames folders.
+   *
+   * @throws StoreLockedException if another process or another holder in this process holds it
+   * @throws IOException if the lock file cannot be created or locked
+   */
+  public static WriterLock acquire(Path parent, String name, String storeKind) throws IOException {
+    Path real = parent.toRealPath().resolve(name);
     String holder =
         "pid "
             + ProcessHandle.current().pid()

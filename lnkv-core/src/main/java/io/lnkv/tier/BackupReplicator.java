@@ -303,14 +303,20 @@ final class BackupReplicator implements AutoCloseable {
     }
   }
 
-  /** Waits until nothing is pending; false if {@code timeout} passed first. */
+  /**
+   * Waits until nothing is pending; false if {@code timeout} passed first. Wakes the worker once,
+   * so that a key just recorded is not left to the next backoff, and then only watches: waking it
+   * on every poll would defeat its backoff against a backup that is down.
+   */
   boolean awaitLevel(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    if (pending.size() > 0) {
+      wakeUps.release();
+    }
     while (pending.size() > 0) {
       if (System.nanoTime() > deadline) {
         return false;
       }
-      wakeUps.release();
       Thread.sleep(5);
     }
     return true;

@@ -167,6 +167,23 @@ class CommitJournalTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  void theJournalOfAStoreOpenedThroughASymlink_livesBesideTheRealFolder(
+      String name, Function<Path, KVStore> open) throws IOException {
+    // It was located from the path as given, the lock from the real path: a store opened once
+    // through a link and once directly looked for its journal in two places, so a crash's
+    // batches were never replayed.
+    Path real = tmp.resolve("disk").resolve("store");
+    Files.createDirectories(real);
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+    try (KVStore store = open.apply(link)) {
+      store.writeBatch(List.of(BatchOp.write("p", "s", "a", bytes("1"))));
+      assertThat(journalOf(real)).as("beside the real folder").exists();
+      assertThat(journalOf(link)).as("not beside the link").doesNotExist();
+    }
+  }
+
   /**
    * What a crash leaves when the batches' file writes never reached the disk but their journal did:
    * a copy ({@code tmp/c}) of the folder as it was after {@code setup}, with the journal as it was

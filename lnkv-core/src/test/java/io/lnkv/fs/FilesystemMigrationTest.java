@@ -128,4 +128,27 @@ class FilesystemMigrationTest {
       }
     }
   }
+
+  @Test
+  void interruptedMigration_isNotRecoveredWhileAnotherMigrationHoldsTheFolder() throws Exception {
+    // The recovery renamed and deleted folders before taking any lock, so it could undo a
+    // migration another process was in the middle of.
+    Path dir = tmp.resolve("race");
+    Path backup = tmp.resolve("race_v1_backup");
+    Path migrating = tmp.resolve("race_v2_migrating");
+    Files.createDirectories(backup);
+    Files.writeString(backup.resolve("key"), "v1");
+    Files.createDirectories(migrating.resolve("[empty]").resolve("[empty]"));
+    io.lnkv.spi.WriterLock other = FilesystemMigration.lockMigration(dir);
+    try {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> FilesystemMigration.openOrMigrateToV2(dir))
+          .isInstanceOf(io.lnkv.StoreLockedException.class);
+      assertThat(Files.isDirectory(migrating)).isTrue();
+      assertThat(Files.isDirectory(backup)).isTrue();
+      assertThat(Files.exists(dir)).isFalse();
+    } finally {
+      other.close();
+    }
+  }
 }

@@ -119,4 +119,39 @@ class WriteOrderingTest {
     staleLater.abandon();
     assertThat(ordering.trackedKeys()).isZero();
   }
+
+  @Test
+  void enterAll_concurrentBatchesOnSharedKeys_areOrderedAsWholes() throws Exception {
+    // Versions taken key by key let two batches interleave (a from one, b from the other), so
+    // the result of two racing batches could mix them.
+    int threads = 4;
+    int perThread = 5_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<CompletableFuture<List<long[]>>> runs = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                List<long[]> versions = new ArrayList<>();
+                for (int i = 0; i < perThread; i++) {
+                  List<WriteOrdering.Ticket> tickets = ordering.enterAll(List.of("a", "b"));
+                  versions.add(new long[] {tickets.get(0).version(), tickets.get(1).version()});
+                  tickets.forEach(WriteOrdering.Ticket::abandon);
+                }
+                return versions;
+              },
+              pool));
+    }
+    List<long[]> all = new ArrayList<>();
+    for (CompletableFuture<List<long[]>> r : runs) {
+      all.addAll(r.get());
+    }
+    pool.shutdown();
+    all.sort((x, y) -> Long.compare(x[0], y[0]));
+    for (int i = 1; i < all.size(); i++) {
+      assertThat(all.get(i)[1])
+          .as("batch %d is after batch %d on a, so it must be on b too", i, i - 1)
+          .isGreaterThan(all.get(i - 1)[1]);
+    }
+  }
 }

@@ -46,6 +46,7 @@ final class GroupCommitter implements AutoCloseable {
   private final AtomicLong commits = new AtomicLong();
   private final AtomicLong units = new AtomicLong();
   private volatile boolean stopped;
+  private volatile boolean terminated; // the thread takes nothing more from the queue
 
   GroupCommitter(Connection connection, String where) {
     this.connection = connection;
@@ -64,10 +65,15 @@ final class GroupCommitter implements AutoCloseable {
    */
   void submit(Unit unit) throws SQLException {
     if (stopped) {
-      throw new StoreException(where + " is closed; open the store again to use it");
+      throw closedException();
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    queue.add(new Pending(unit, done));
+    Pending pending = new Pending(unit, done);
+    queue.add(pending);
+    if (terminated && queue.remove(pending)) {
+      // close() raced this submit and the thread is gone: nobody else would complete it
+      done.completeExceptionally(closedException());
+    }
     try {
       done.get();
     } catch (InterruptedException e) {
@@ -84,6 +90,10 @@ final class GroupCommitter implements AutoCloseable {
       }
       throw new StoreException("Commit failed in " + where + ": " + cause, cause);
     }
+  }
+
+  private StoreException closedException() {
+    return new StoreException(where + " is closed; open the store again to use it");
   }
 
   /** Transactions committed so far. */
@@ -116,6 +126,10 @@ final class GroupCommitter implements AutoCloseable {
         if (!late.isEmpty()) {
           commitGroup(late);
         }
+        terminated = true;
+        List<Pending> tooLate = new ArrayList<>();
+        queue.drainTo(tooLate);
+        tooLate.forEach(p -> p.done.completeExceptionally(closedException()));
         return;
       }
     }
@@ -128,7 +142,8 @@ final class GroupCommitter implements AutoCloseable {
       units.addAndGet(group.size());
       group.forEach(p -> p.done.complete(null));
       return;
-    } catch (SQLException | RuntimeException e) {
+    } catch (Exception | Error e) {
+      // an Error too: every submitted unit completes, or its caller would wait forever
       if (group.size() == 1) {
         group.get(0).done.completeExceptionally(e);
         return;
@@ -141,7 +156,7 @@ final class GroupCommitter implements AutoCloseable {
         commits.incrementAndGet();
         units.incrementAndGet();
         p.done.complete(null);
-      } catch (SQLException | RuntimeException e) {
+      } catch (Exception | Error e) {
         p.done.completeExceptionally(e);
       }
     }
@@ -154,7 +169,7 @@ final class GroupCommitter implements AutoCloseable {
         p.unit.apply(connection);
       }
       connection.commit(); // with synchronous=FULL: the WAL is fsynced before this returns
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | RuntimeException | Error e) {
       try {
         connection.rollback();
       } catch (SQLException rollback) {

@@ -3,6 +3,7 @@ package io.lnkv.sqlite;
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.spi.SqlKeyValueTable;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -64,6 +65,30 @@ final class SqliteSchema {
               + VERSION
               + " this lnkv knows; use a newer lnkv. The database was not changed");
     }
+    if (version == VERSION && !tableExists(c, table)) {
+      // user_version is the database's, not the table's: a second table (another --table in the
+      // same file) is new although the database is current
+      log.info("Creating table {} in {}", table, where);
+      inTransaction(
+          c,
+          s -> {
+            s.execute(createTable(table));
+            s.execute(createIndex(table));
+          });
+      return;
+    }
+    if (version != 0 && !tableExists(c, table)) {
+      throw new IncompatibleStoreException(
+          "Cannot open "
+              + where
+              + ": the database is at schema version "
+              + version
+              + " and has no table "
+              + table
+              + "; open its existing table once to migrate the database to version "
+              + VERSION
+              + ", then open this one. The database was not changed");
+    }
     if (version == 0) {
       inTransaction(
           c,
@@ -112,6 +137,16 @@ final class SqliteSchema {
             s.execute(createIndex(table));
             s.execute("PRAGMA user_version = 3");
           });
+    }
+  }
+
+  static boolean tableExists(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+      ps.setString(1, table);
+      try (ResultSet r = ps.executeQuery()) {
+        return r.next();
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.DurableDirectories;
 import io.lnkv.spi.SqlKeyValueTable;
 import io.lnkv.spi.WriterLock;
 import java.io.IOException;
@@ -277,16 +278,13 @@ public final class SqliteStore extends AbstractKVStore {
       Connection writer = null;
       try {
         Path dir = path.getParent();
-        if (!Files.isDirectory(dir)) {
-          Files.createDirectories(
-              dir,
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
+        DurableDirectories.create(dir);
         refuseNonDatabase(path);
         if (!Files.exists(path)) {
           Files.createFile(
               path,
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          DurableDirectories.fsync(dir); // the file's name, before any commit relies on it
         }
         lock = WriterLock.acquire(path, "SqliteStore");
         writer = connect(path);

@@ -145,4 +145,21 @@ class SqliteStoreTest {
       Thread.sleep(Long.MAX_VALUE);
     }
   }
+
+  @Test
+  void secondTable_inAnExistingDatabase_isCreated() {
+    // The table was created only when user_version was 0, so another table in a database that
+    // already held one failed with "no such table".
+    Path file = tmp.resolve("two-tables.sqlite");
+    try (SqliteStore first = SqliteStore.builder(file).table("first_table").build()) {
+      first.write("p", "", "k", new byte[] {1});
+    }
+    try (SqliteStore second = SqliteStore.builder(file).table("second_table").build()) {
+      second.write("p", "", "k", new byte[] {2});
+      assertThat(second.read("p", "", "k")).containsExactly(2);
+    }
+    try (SqliteStore first = SqliteStore.builder(file).table("first_table").build()) {
+      assertThat(first.read("p", "", "k")).containsExactly(1);
+    }
+  }
 }

@@ -191,4 +191,56 @@ class QueuedStoreTest {
       assertThat(reopened.list("p", "")).containsExactly("kept");
     }
   }
+
+  @Test
+  void commit_whoseBatchFailsAfterTheStoreRecordedIt_doesNotClaimNothingWasApplied() {
+    // The filesystem store records a batch in its commit log, then writes the files; a disk error
+    // in between left QueuedStore saying "Nothing was applied" of a batch the next open completes.
+    io.lnkv.testkit.disk.SimulatedDisk disk = io.lnkv.testkit.disk.SimulatedDisk.create();
+    FilesystemStoreV2 fs = FilesystemStoreV2.open(disk.path("/data"));
+    QueuedStore queue = QueuedStore.builder(fs).build();
+    queue.write("p", "", "a", b(1));
+    queue.write("p", "", "b", b(2));
+    disk.injectFault(
+        (op, path, index) ->
+            op == io.lnkv.testkit.disk.SimulatedDisk.Operation.WRITE
+                    && path.toString().startsWith("/data/")
+                ? new java.io.IOException("Input/output error")
+                : null);
+
+    assertThatThrownBy(queue::commit)
+        .isInstanceOf(CommitFailedException.class)
+        .hasCauseInstanceOf(io.lnkv.BatchInDoubtException.class)
+        .hasMessageContaining("may have taken effect")
+        .hasMessageNotContaining("Nothing was applied");
+    assertThat(queue.pendingCount()).isEqualTo(2);
+
+    disk.injectFault(null);
+    try {
+      queue.close();
+    } catch (RuntimeException refusedUntilReopened) {
+      // the store refuses calls until it is reopened
+    }
+    try (FilesystemStoreV2 reopened = FilesystemStoreV2.open(disk.path("/data"))) {
+      assertThat(reopened.read("p", "", "a")).isEqualTo(b(1));
+      assertThat(reopened.read("p", "", "b")).isEqualTo(b(2));
+    }
+  }
+
+  @Test
+  void commitWithoutAtomicBatches_writesARecreatedKeyInPlace_neverRemovingItFirst() {
+    // Removing then writing outside a batch could lose the key to a crash between the two.
+    FaultInjectingStore delegate =
+        FaultInjectingStore.wrap(InMemoryStore.create())
+            .withoutAtomicBatches()
+            .failWhen(op -> op.kind() == FaultInjectingStore.Kind.REMOVE);
+    delegate.write("p", "", "k", b(1));
+    try (QueuedStore queue = QueuedStore.builder(delegate).build()) {
+      queue.remove("p", "", "k", false);
+      queue.write("p", "", "k", b(2));
+      CommitResult result = queue.commit();
+      assertThat(result.atomic()).isFalse();
+      assertThat(delegate.read("p", "", "k")).isEqualTo(b(2));
+    }
+  }
 }

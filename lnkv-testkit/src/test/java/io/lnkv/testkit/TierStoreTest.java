@@ -125,6 +125,28 @@ class TierStoreTest {
   }
 
   @Test
+  void awaitBackup_duringAnOutage_doesNotDefeatTheBackoff() throws Exception {
+    // awaitBackup woke the worker every 5 ms: about 200 attempts a second against a dead backup.
+    primary = FaultInjectingStore.wrap(FilesystemStore.open(tmp.resolve("primary")));
+    backup = FaultInjectingStore.wrap(FilesystemStoreV2.open(tmp.resolve("backup")));
+    try (TierStore tier =
+        TierStore.builder(primary)
+            .backup(backup, BackupMode.SEMI_SYNC)
+            .retryJournal(tmp.resolve("retry.journal"))
+            .retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+            .build()) {
+      backup.failAll();
+      tier.write("p", "", "k", bytes("v"));
+      long before = backup.injectedFailures();
+      assertThat(tier.awaitBackup(Duration.ofSeconds(2))).isFalse();
+      // backoff 100, 200, 400, 800 ms, then 1 s: a handful of attempts in 2 s, plus one wake-up
+      assertThat(backup.injectedFailures() - before).isLessThan(15);
+      backup.heal();
+      assertThat(tier.awaitBackup(Duration.ofSeconds(10))).isTrue();
+    }
+  }
+
+  @Test
   void semiSync_journalSurvivesARestart_andIsReplayedOnOpen() throws Exception {
     try (TierStore tier = open(BackupMode.SEMI_SYNC)) {
       backup.failAll();

@@ -70,9 +70,20 @@ final class SqlVssStorage implements VssStorage {
 
   static SqlVssStorage sqlite(Path file) {
     try {
+      // owner-only, as every file lnkv creates: SQLite gives its -wal and -shm files the
+      // database file's permissions
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
-        Files.createDirectories(parent);
+        io.lnkv.spi.DurableDirectories.create(parent);
+      }
+      if (!Files.exists(file)) {
+        Files.createFile(
+            file,
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        if (parent != null) {
+          io.lnkv.spi.DurableDirectories.fsync(parent);
+        }
       }
     } catch (java.io.IOException e) {
       throw new StoreException("Cannot create the folder of " + file + ": " + e.getMessage(), e);

@@ -1,0 +1,96 @@
+package io.lnkv.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lnkv.StoreException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every unit handed to the committer completes, normally or exceptionally, whatever happens. */
+@org.junit.jupiter.api.Timeout(120)
+class GroupCommitterTest {
+  @TempDir Path dir;
+
+  private GroupCommitter committer() throws Exception {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("db.sqlite"));
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE t (k TEXT PRIMARY KEY)");
+    }
+    return new GroupCommitter(c, "test database");
+  }
+
+  @Test
+  void unitThrowingAnError_failsItsCaller_andTheCommitterGoesOn() throws Exception {
+    GroupCommitter committer = committer();
+    try {
+      assertThatThrownBy(
+              () ->
+                  committer.submit(
+                      c -> {
+                        throw new AssertionError("an Error in a unit");
+                      }))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("an Error in a unit");
+      committer.submit(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              s.execute("INSERT INTO t VALUES ('after')");
+            }
+          });
+      assertThat(committer.units()).isEqualTo(1);
+    } finally {
+      committer.close();
+    }
+  }
+
+  @Test
+  void submitsRacingClose_allComplete() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      GroupCommitter committer = committer();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<CompletableFuture<Void>> calls = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String key = "k" + i;
+        calls.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    committer.submit(
+                        c -> {
+                          try (Statement s = c.createStatement()) {
+                            s.execute("INSERT OR REPLACE INTO t VALUES ('" + key + "')");
+                          }
+                        });
+                  } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                pool));
+      }
+      committer.close();
+      for (CompletableFuture<Void> call : calls) {
+        try {
+          call.get(10, TimeUnit.SECONDS); // a call left waiting would time out here
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause())
+              .isInstanceOf(StoreException.class)
+              .hasMessageContaining("closed");
+        }
+      }
+      pool.shutdownNow();
+      Path db = dir.resolve("db.sqlite");
+      java.nio.file.Files.deleteIfExists(db);
+    }
+  }
+}

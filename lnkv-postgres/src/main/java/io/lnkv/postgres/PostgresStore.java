@@ -12,6 +12,7 @@ import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.SqlKeyValueTable;
 import java.net.InetAddress;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -71,6 +72,13 @@ public final class PostgresStore extends AbstractKVStore {
   private final Duration retryWindow;
   private final AtomicLong nextSortOrder;
   private volatile String fenced; // why this writer lost its lease; null while it holds it
+
+  /** A setting as this store's connections see it (for tests). */
+  String sessionSetting(String name) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return Builder.setting(c, name);
+    }
+  }
 
   private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
     super("PostgresStore " + b.redactedUrl() + " (table " + b.table + ")", b);
@@ -374,6 +382,8 @@ public final class PostgresStore extends AbstractKVStore {
       config.setConnectionTimeout(10_000);
       config.setInitializationFailTimeout(10_000);
       config.setPoolName("lnkv-pg-" + table);
+      // A commit must be durable when it returns, whatever the database or role defaults say.
+      config.setConnectionInitSql("SET synchronous_commit = on");
       HikariDataSource pool;
       try {
         pool = new HikariDataSource(config);
@@ -384,6 +394,7 @@ public final class PostgresStore extends AbstractKVStore {
           new PostgresLease(
               table + "_lease", UUID.randomUUID().toString(), holderLine(), leaseDuration);
       try (Connection c = pool.getConnection()) {
+        warnIfNotDurable(c, where);
         lease.createTable(c);
         lease.acquire(c, where);
         createOrCheckSchema(c, where);
@@ -395,6 +406,30 @@ public final class PostgresStore extends AbstractKVStore {
           throw se;
         }
         throw new StoreException("Failed to open " + where + ": " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * The server's {@code fsync} is not a session setting: with it off, PostgreSQL acknowledges
+     * commits that a power cut or an OS crash can lose, which no client can change.
+     */
+    private static void warnIfNotDurable(Connection c, String where) throws SQLException {
+      String fsync = setting(c, "fsync");
+      if (!"on".equalsIgnoreCase(fsync)) {
+        log.warn(
+            "{}: the server runs with fsync={}: a power cut or an OS crash can lose acknowledged"
+                + " writes. Set fsync = on in postgresql.conf for node state",
+            where,
+            fsync);
+      }
+    }
+
+    static String setting(Connection c, String name) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+        ps.setString(1, name);
+        try (ResultSet r = ps.executeQuery()) {
+          return r.next() ? r.getString(1) : null;
+        }
       }
     }
 

@@ -36,6 +36,22 @@ class PostgresStoreTest {
   }
 
   @Test
+  void connections_commitSynchronously_evenWhenTheDatabaseDefaultIsOff() throws Exception {
+    sql(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off',"
+            + " current_database()); END $$");
+    try {
+      try (PostgresStore store = PgTestServer.builder(PgTestServer.freshTable()).build()) {
+        assertThat(store.sessionSetting("synchronous_commit")).isEqualTo("on");
+      }
+    } finally {
+      sql(
+          "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET synchronous_commit',"
+              + " current_database()); END $$");
+    }
+  }
+
+  @Test
   void schema_isLdkNodes() throws Exception {
     String table = PgTestServer.freshTable();
     try (PostgresStore store = PgTestServer.builder(table).build()) {

@@ -67,11 +67,7 @@ public final class CrashHarness {
 
   /** The kills per store for this run: {@value #KILLS_PROPERTY}, else LNKV_CRASH_KILLS, else 50. */
   public static int configuredKills() {
-    String value = System.getProperty(KILLS_PROPERTY);
-    if (value == null || value.isBlank()) {
-      value = System.getenv("LNKV_CRASH_KILLS");
-    }
-    return value == null || value.isBlank() ? 50 : Integer.parseInt(value.trim());
+    return TestSettings.integer(KILLS_PROPERTY, "LNKV_CRASH_KILLS", 50);
   }
 
   /**

@@ -203,14 +203,7 @@ public abstract class KVStoreConformance<S extends KVStore> {
   }
 
   private static List<String> allPages(PaginatedKVStore s, String p, String sec) {
-    List<String> keys = new ArrayList<>();
-    PageToken token = null;
-    do {
-      Page page = s.listPaginated(p, sec, token);
-      keys.addAll(page.keys());
-      token = page.nextPageToken().orElse(null);
-    } while (token != null);
-    return keys;
+    return Pages.all(s, p, sec);
   }
 
   private void reopen() {

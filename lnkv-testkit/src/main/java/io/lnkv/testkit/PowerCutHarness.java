@@ -3,8 +3,6 @@ package io.lnkv.testkit;
 import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
-import io.lnkv.Page;
-import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.queue.QueuedStore;
@@ -164,11 +162,7 @@ public final class PowerCutHarness {
    * 200.
    */
   public static int configuredCuts() {
-    String value = System.getProperty(CUTS_PROPERTY);
-    if (value == null || value.isBlank()) {
-      value = System.getenv("LNKV_POWER_CUTS");
-    }
-    return value == null || value.isBlank() ? 200 : Integer.parseInt(value.trim());
+    return TestSettings.integer(CUTS_PROPERTY, "LNKV_POWER_CUTS", 200);
   }
 
   /**
@@ -424,13 +418,7 @@ public final class PowerCutHarness {
                 + expected);
       }
       if (checkOrder && store instanceof PaginatedKVStore paginated) {
-        List<String> paged = new ArrayList<>();
-        PageToken token = null;
-        do {
-          Page page = paginated.listPaginated(scope[0], scope[1], token);
-          paged.addAll(page.keys());
-          token = page.nextPageToken().orElse(null);
-        } while (token != null);
+        List<String> paged = Pages.all(paginated, scope[0], scope[1]);
         if (!new HashSet<>(paged).equals(expected) || paged.size() != expected.size()) {
           throw new AssertionError(
               where

@@ -2,8 +2,6 @@ package io.lnkv.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lnkv.Page;
-import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.fs.FilesystemMigration;
 import io.lnkv.fs.FilesystemStore;
@@ -11,7 +9,6 @@ import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.testkit.disk.SimulatedDisk;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,13 +77,6 @@ class FilesystemMigrationPowerCutTest {
   }
 
   private static List<String> pages(PaginatedKVStore store, String[] scope) {
-    List<String> keys = new ArrayList<>();
-    PageToken token = null;
-    do {
-      Page page = store.listPaginated(scope[0], scope[1], token);
-      keys.addAll(page.keys());
-      token = page.nextPageToken().orElse(null);
-    } while (token != null);
-    return keys;
+    return Pages.all(store, scope[0], scope[1]);
   }
 }

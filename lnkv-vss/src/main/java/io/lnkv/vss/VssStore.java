@@ -452,7 +452,8 @@ public final class VssStore extends AbstractKVStore {
     Map<ScopedKey, BatchOp> last = new LinkedHashMap<>();
     for (BatchOp op : operations) {
       checkWritable(op.key());
-      last.remove(op.key()); // the server conflicts on a key named twice; the last op wins
+      // One item per key (the server conflicts on a key named twice): the last op wins, at the
+      // place of the first, so that a key new to the store is created where the batch created it.
       last.put(op.key(), op);
     }
     if (last.size() > maxBatchItems) {

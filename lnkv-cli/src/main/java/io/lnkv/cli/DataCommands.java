@@ -109,15 +109,8 @@ final class DataCommands {
               java.nio.file.StandardOpenOption.CREATE,
               java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
               java.nio.file.StandardOpenOption.WRITE);
-      java.nio.file.attribute.FileAttribute<?>[] ownerOnly =
-          file.getFileSystem().supportedFileAttributeViews().contains("posix")
-              ? new java.nio.file.attribute.FileAttribute<?>[] {
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))
-              }
-              : new java.nio.file.attribute.FileAttribute<?>[0];
       try (java.nio.channels.FileChannel ch =
-          java.nio.channels.FileChannel.open(file, options, ownerOnly)) {
+          java.nio.channels.FileChannel.open(file, options, io.lnkv.spi.OwnerOnly.file(file))) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(value);
         while (buf.hasRemaining()) {
           ch.write(buf);

@@ -55,7 +55,6 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
   private final Path root;
-  private final FsFiles files;
   private final WriterLock lock;
   private final AtomicLong tmpCounter = new AtomicLong();
   private final AtomicLong lastCreationMillis = new AtomicLong();
@@ -76,7 +75,6 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       throws IOException {
     super(kind + " at " + root, settings);
     this.root = root;
-    this.files = new FsFiles(root);
     this.lock = lock;
     this.journal = new CommitJournal(root);
     recover();
@@ -185,8 +183,8 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    * unless {@code sync} is false.
    */
   final void writeFile(Path dest, byte[] value, FileTime created, boolean sync) throws IOException {
-    files.createDirectories(dest.getParent());
-    files.writeAtomically(dest, tempFileFor(dest), value, created, sync);
+    FsFiles.createDirectories(dest.getParent());
+    FsFiles.writeAtomically(dest, tempFileFor(dest), value, created, sync);
     lastCreationMillis.accumulateAndGet(created.toMillis(), Math::max);
   }
 
@@ -311,7 +309,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
           throw new IOException("cannot write " + dest + " in place: it is not writable");
         }
         if (folders.add(dest.getParent())) {
-          files.createDirectories(dest.getParent());
+          FsFiles.createDirectories(dest.getParent());
         }
         bytes += w.value().length;
       } else {
@@ -342,9 +340,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       boolean newFolder = unsyncedDirs.add(dest.getParent());
       if (e.isWrite()) {
         if (newFolder) {
-          files.createDirectories(dest.getParent()); // stamp() did, unless this is a replay
+          FsFiles.createDirectories(dest.getParent()); // stamp() did, unless this is a replay
         }
-        files.overwrite(dest, e.value(), FileTime.fromMillis(e.createdMillis()));
+        FsFiles.overwrite(dest, e.value(), FileTime.fromMillis(e.createdMillis()));
         lastCreationMillis.accumulateAndGet(e.createdMillis(), Math::max);
       } else {
         FsFiles.remove(dest, true);
@@ -617,7 +615,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     Path given = folder.toAbsolutePath().normalize();
     Path root = given;
     try {
-      new FsFiles(given).createDirectories(given);
+      FsFiles.createDirectories(given);
       // One canonical location for the lock and the commit log beside the folder, however it is
       // reached (a symlink, "..", a relative path): a journal looked for in two places is a
       // journal whose batches a crash leaves unreplayed.

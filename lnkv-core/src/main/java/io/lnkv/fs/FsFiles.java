@@ -1,6 +1,7 @@
 package io.lnkv.fs;
 
 import io.lnkv.spi.DurableDirectories;
+import io.lnkv.spi.OwnerOnly;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -12,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,17 +34,7 @@ final class FsFiles {
   /** Suffix of LDK's Windows trash files, skipped like temporary files. */
   static final String TRASH_SUFFIX = ".trash";
 
-  private static final FileAttribute<?>[] OWNER_FILE = {
-    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
-  };
-  private static final FileAttribute<?>[] NONE = {};
-
-  private final boolean posix;
-
-  FsFiles(Path anyPathOnTheFileSystem) {
-    this.posix =
-        anyPathOnTheFileSystem.getFileSystem().supportedFileAttributeViews().contains("posix");
-  }
+  private FsFiles() {}
 
   static boolean isArtifact(String name) {
     return name.endsWith(TMP_SUFFIX) || name.endsWith(TRASH_SUFFIX);
@@ -56,7 +45,7 @@ final class FsFiles {
    * (LDK does not fsync the parents it creates, so a power cut could lose a freshly created
    * namespace folder together with a write already acknowledged inside it.)
    */
-  void createDirectories(Path dir) throws IOException {
+  static void createDirectories(Path dir) throws IOException {
     DurableDirectories.create(dir);
   }
 
@@ -80,7 +69,7 @@ final class FsFiles {
    * <p>With {@code sync} false, steps 3 and 5 are left out: the caller syncs every file and folder
    * it wrote once at the end (a migration does).
    */
-  void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime, boolean sync)
+  static void writeAtomically(Path dest, Path tmp, byte[] value, FileTime mtime, boolean sync)
       throws IOException {
     writeTemp(tmp, value, mtime, sync);
     try {
@@ -98,13 +87,13 @@ final class FsFiles {
    * Steps 1 to 3 of {@link #writeAtomically}: a new file {@code tmp} holding {@code value}, with
    * the mtime set, fsynced if {@code sync}. Deleted again if anything fails.
    */
-  void writeTemp(Path tmp, byte[] value, FileTime mtime, boolean sync) throws IOException {
+  static void writeTemp(Path tmp, byte[] value, FileTime mtime, boolean sync) throws IOException {
     boolean written = false;
     try (FileChannel ch =
         FileChannel.open(
             tmp,
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            posix ? OWNER_FILE : NONE)) {
+            OwnerOnly.file(tmp))) {
       ByteBuffer buf = ByteBuffer.wrap(value);
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -127,12 +116,12 @@ final class FsFiles {
    * crash can leave the file torn, and the replay of the journal on open rewrites it. Writing in
    * place reuses the file's blocks, which is many times cheaper than a new file per value.
    */
-  void overwrite(Path dest, byte[] value, FileTime mtime) throws IOException {
+  static void overwrite(Path dest, byte[] value, FileTime mtime) throws IOException {
     try (FileChannel ch =
         FileChannel.open(
             dest,
             Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-            posix ? OWNER_FILE : NONE)) {
+            OwnerOnly.file(dest))) {
       ByteBuffer buf = ByteBuffer.wrap(value);
       long at = 0;
       while (buf.hasRemaining()) {
@@ -190,12 +179,6 @@ final class FsFiles {
    * thrown once every call has finished; a failed fsync is never retried.
    */
   static void fsyncAll(List<Path> paths) throws IOException {
-    if (paths.size() <= 1) {
-      for (Path p : paths) {
-        fsyncFile(p);
-      }
-      return;
-    }
     List<Future<?>> pending = new ArrayList<>(paths.size());
     for (Path p : paths) {
       pending.add(

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -17,11 +16,6 @@ import java.util.Deque;
  * fsynced, and a new directory only once its parent is. Stateless and thread-safe.
  */
 public final class DurableDirectories {
-  private static final FileAttribute<?>[] OWNER_ONLY = {
-    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))
-  };
-  private static final FileAttribute<?>[] NONE = {};
-
   private DurableDirectories() {}
 
   /**
@@ -37,8 +31,7 @@ public final class DurableDirectories {
     for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
       missing.push(p);
     }
-    FileAttribute<?>[] attrs =
-        dir.getFileSystem().supportedFileAttributeViews().contains("posix") ? OWNER_ONLY : NONE;
+    FileAttribute<?>[] attrs = OwnerOnly.directory(dir);
     while (!missing.isEmpty()) {
       Path p = missing.pop();
       try {

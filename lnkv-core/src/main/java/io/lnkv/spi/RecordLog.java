@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -98,7 +97,7 @@ public final class RecordLog implements AutoCloseable {
     }
     byte[] bytes = Files.readAllBytes(path);
     if (bytes.length <= magic.length && tornHeader(bytes)) {
-      // The header is written and synced before any record: if it did not survive, no record did
+      // The header is synced before any record is written: if it did not survive, no record did
       // (a power cut can leave it short, or zeros where the size got out before the data).
       openChannel();
       writeHeader();
@@ -120,8 +119,9 @@ public final class RecordLog implements AutoCloseable {
     }
     openChannel();
     if (pos < bytes.length) {
+      // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
+      // append's fdatasync makes the new length durable with its record.
       channel.truncate(pos);
-      channel.force(false);
     }
     size = pos;
     return records;
@@ -269,6 +269,9 @@ public final class RecordLog implements AutoCloseable {
       size = at;
     } catch (IOException | RuntimeException e) {
       try {
+        // Synced: after a failed fsync the record may have reached the disk anyway, whole, and
+        // only a durable truncation keeps a batch reported failed from being replayed. The
+        // power-cut harness cannot show this: its failed fsyncs drop the writes, the kind case.
         channel.truncate(before);
         channel.force(false);
       } catch (IOException | RuntimeException undo) {
@@ -333,8 +336,8 @@ public final class RecordLog implements AutoCloseable {
     channel.close();
     channel = null;
     if (!hasRecords() && !broken) {
+      // Not synced: every reset is, so a log that a power cut brings back holds no record.
       Files.deleteIfExists(path);
-      DurableDirectories.fsync(path.getParent());
     }
   }
 
@@ -351,7 +354,7 @@ public final class RecordLog implements AutoCloseable {
         FileChannel.open(
             path,
             Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            OwnerOnly.file(path));
     if (created) {
       DurableDirectories.fsync(path.getParent());
     }
@@ -363,6 +366,10 @@ public final class RecordLog implements AutoCloseable {
     while (header.hasRemaining()) {
       channel.write(header, header.position());
     }
+    // Synced before any record is written, so that a file whose header did not survive holds no
+    // record (recover reads it as an empty log). The power-cut harness keeps a prefix of a file's
+    // unsynced writes and cannot show the state this prevents: a record on disk and the header
+    // not, which a real disk writing blocks out of order can.
     channel.force(false);
     size = magic.length;
   }

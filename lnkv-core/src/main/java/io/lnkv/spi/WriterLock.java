@@ -11,7 +11,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,7 +103,7 @@ public final class WriterLock implements AutoCloseable {
           FileChannel.open(
               lockFile,
               Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+              OwnerOnly.file(lockFile));
       FileLock lock;
       try {
         lock = ch.tryLock();
@@ -122,9 +121,10 @@ public final class WriterLock implements AutoCloseable {
                 + "); stop that process first. Two writers of one node's state can lose funds");
       }
       byte[] line = (holder + "\n").getBytes(StandardCharsets.UTF_8);
+      // Not synced: the line only names the holder to a refused opener, which reads it from the
+      // page cache; after a power cut there is no holder, and the lock itself is the OS's.
       ch.truncate(0);
       ch.write(ByteBuffer.wrap(line), 0);
-      ch.force(true);
       return new WriterLock(real, ch, lock);
     } catch (IOException | RuntimeException e) {
       HELD_IN_THIS_PROCESS.remove(real);

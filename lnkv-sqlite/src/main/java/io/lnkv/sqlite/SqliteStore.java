@@ -8,6 +8,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.DurableDirectories;
+import io.lnkv.spi.OwnerOnly;
 import io.lnkv.spi.SqlKeyValueTable;
 import io.lnkv.spi.WriterLock;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -281,9 +281,7 @@ public final class SqliteStore extends AbstractKVStore {
         DurableDirectories.create(dir);
         refuseNonDatabase(path);
         if (!Files.exists(path)) {
-          Files.createFile(
-              path,
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          Files.createFile(path, OwnerOnly.file(path));
           DurableDirectories.fsync(dir); // the file's name, before any commit relies on it
         }
         lock = WriterLock.acquire(path, "SqliteStore");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class FilesystemMigrationPowerCutTest {
   private static final String[][] SCOPES = {{"", ""}, {"monitors", ""}, {"payments", "p2"}};
+  private static final byte[] AFTER = "acknowledged after".getBytes(StandardCharsets.UTF_8);
 
   @Test
   void migration_cutAtEveryStep_isFinishedByTheNextOpen() throws Exception {
@@ -40,12 +41,15 @@ class FilesystemMigrationPowerCutTest {
     }
     long steps = operationsOfAMigration(base);
     assertThat(steps).isGreaterThan(50);
-    for (long cut = 0; cut <= steps; cut++) {
+    for (long cut = 0; cut <= steps + 12; cut++) { // the last ones fall in or after the write
       for (boolean strict : new boolean[] {true, false}) {
         SimulatedDisk disk = base.durableCopy();
         disk.cutPowerAfter(cut);
-        try {
-          FilesystemMigration.openOrMigrateToV2(disk.path("/node/fs_store")).close();
+        boolean writtenAfter = false; // a write acknowledged by the migrated store
+        try (FilesystemStoreV2 migrated =
+            FilesystemMigration.openOrMigrateToV2(disk.path("/node/fs_store"))) {
+          migrated.write("", "", "after", AFTER);
+          writtenAfter = true;
         } catch (RuntimeException expected) {
           assertThat(disk.poweredOff()).as("failed with the power on: %s", expected).isTrue();
         }
@@ -58,13 +62,24 @@ class FilesystemMigrationPowerCutTest {
             assertThat(v2.read(parts[0], parts[1], parts[2])).as(where).isEqualTo(e.getValue());
           }
           for (String[] scope : SCOPES) {
-            assertThat(pages(v2, scope))
+            List<String> keys = new java.util.ArrayList<>(pages(v2, scope));
+            keys.remove("after");
+            assertThat(keys)
                 .as(where + ": creation order of " + scope[0] + "/" + scope[1])
                 .isEqualTo(order.get(scope[0] + "/" + scope[1]));
           }
+          if (writtenAfter) {
+            assertThat(v2.read("", "", "after")).as(where + ": written after").isEqualTo(AFTER);
+          }
+          v2.write("", "", "recovered", AFTER); // acknowledged by the store the recovery opened
         }
-        try (FilesystemStoreV2 again = FilesystemStoreV2.open(image.path("/node/fs_store"))) {
-          assertThat(again.listAllKeys()).as(where).hasSize(values.size());
+        // and what the recovered store acknowledged survives the next cut
+        SimulatedDisk again = image.cutPower();
+        try (FilesystemStoreV2 v2 = FilesystemStoreV2.open(again.path("/node/fs_store"))) {
+          assertThat(v2.read("", "", "recovered")).as(where + ": after recovery").isEqualTo(AFTER);
+          assertThat(v2.listAllKeys().size())
+              .as(where)
+              .isBetween(values.size() + 1, values.size() + 2);
         }
       }
     }
@@ -72,7 +87,10 @@ class FilesystemMigrationPowerCutTest {
 
   private static long operationsOfAMigration(SimulatedDisk base) {
     SimulatedDisk disk = base.durableCopy();
-    FilesystemMigration.openOrMigrateToV2(disk.path("/node/fs_store")).close();
+    try (FilesystemStoreV2 migrated =
+        FilesystemMigration.openOrMigrateToV2(disk.path("/node/fs_store"))) {
+      migrated.write("", "", "after", AFTER);
+    }
     return disk.operations();
   }
 

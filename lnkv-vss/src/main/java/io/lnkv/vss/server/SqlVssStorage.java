@@ -77,10 +77,7 @@ final class SqlVssStorage implements VssStorage {
         io.lnkv.spi.DurableDirectories.create(parent);
       }
       if (!Files.exists(file)) {
-        Files.createFile(
-            file,
-            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(file, io.lnkv.spi.OwnerOnly.file(file));
         if (parent != null) {
           io.lnkv.spi.DurableDirectories.fsync(parent);
         }

@@ -234,6 +234,19 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       List<CommitJournal.Entry> batch = stamp(operations);
       try {
         journal.append(batch);
+      } catch (CommitJournal.RecordedException e) {
+        interruptedBatch = "a batch was recorded in " + journal.path() + " but " + e.getMessage();
+        throw new BatchInDoubtException(
+            "A batch of "
+                + operations.size()
+                + " operations was recorded in "
+                + journal.path()
+                + ", then marking "
+                + description()
+                + " failed ("
+                + e.getMessage()
+                + "); reopening completes the batch",
+            e);
       } catch (IOException | RuntimeException e) {
         if (journal.broken()) {
           interruptedBatch =
@@ -586,7 +599,11 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       if (attrs.isDirectory() && depth < 2) {
         recover(child, depth + 1);
       } else if (attrs.isRegularFile()) {
-        if (FsFiles.isArtifact(child.getFileName().toString())) {
+        String name = child.getFileName().toString();
+        if (depth == 0 && name.equals(CommitJournal.PENDING_MARKER)) {
+          continue; // the commit log's, removed by its checkpoint
+        }
+        if (FsFiles.isArtifact(name)) {
           Files.deleteIfExists(child);
         } else {
           lastCreationMillis.accumulateAndGet(attrs.lastModifiedTime().toMillis(), Math::max);

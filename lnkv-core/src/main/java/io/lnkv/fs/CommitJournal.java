@@ -1,7 +1,10 @@
 package io.lnkv.fs;
 
 import io.lnkv.BatchOp;
+import io.lnkv.CorruptedDataException;
 import io.lnkv.ScopedKey;
+import io.lnkv.spi.DurableDirectories;
+import io.lnkv.spi.OwnerOnly;
 import io.lnkv.spi.RecordLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,10 +27,13 @@ import java.util.List;
  * <ol>
  *   <li>{@link #append}: the whole batch, with the creation time of every value it writes, is
  *       appended as one record of a {@link RecordLog}, which is fdatasynced. From here the batch is
- *       durable: if the process dies, the next open replays it.
- *   <li>The store renames the batch's files into place without syncing them.
+ *       durable: if the process dies, the next open replays it. The first record after a checkpoint
+ *       also leaves {@value #PENDING_MARKER} in the store folder (synced), so that the folder
+ *       cannot be opened without its journal.
+ *   <li>The store writes the batch's values into their files in place without syncing them.
  *   <li>At a checkpoint the store fsyncs every file and folder the logged batches touched, then
- *       {@link #reset}s the log. Until then, the log is what makes those batches durable.
+ *       {@link #reset}s the log, which removes the marker. Until then, the log is what makes those
+ *       batches durable.
  * </ol>
  *
  * Replaying the records in order is idempotent (whole values written, keys removed), so a crash
@@ -52,9 +59,22 @@ final class CommitJournal implements AutoCloseable {
     }
   }
 
+  /**
+   * The file inside the store folder that says batches are waiting in the journal beside it: a
+   * folder moved or copied without its journal is refused instead of opened with the values those
+   * batches were writing, perhaps torn. Its name ends in {@code .tmp}, so LDK's v1 listings skip it
+   * (and its single dot keeps it apart from temporary files, {@code <key>.<n>.tmp}); LDK's v2
+   * refuses to open a folder with a file at its top, which is right while batches wait.
+   */
+  static final String PENDING_MARKER = "lnkv-pending-batches.tmp";
+
   private final RecordLog log;
+  private final Path storeFolder;
+  private final Path marker;
 
   CommitJournal(Path storeFolder) {
+    this.storeFolder = storeFolder;
+    this.marker = storeFolder.resolve(PENDING_MARKER);
     this.log =
         new RecordLog(
             storeFolder.resolveSibling("." + storeFolder.getFileName() + ".lnkv-journal"),
@@ -88,9 +108,25 @@ final class CommitJournal implements AutoCloseable {
    */
   List<List<Entry>> recover() throws IOException {
     Files.deleteIfExists(log.path().resolveSibling(log.path().getFileName() + ".tmp"));
+    if (Files.exists(marker) && !Files.exists(log.path())) {
+      throw new CorruptedDataException(
+          "Cannot open "
+              + storeFolder
+              + ": batches were waiting in its commit log "
+              + log.path()
+              + ", which is not there (was the folder moved or copied without it?). Put the"
+              + " journal back beside the folder and open it again. Only if the journal is lost for"
+              + " good: delete "
+              + marker
+              + " to open the folder as it is, knowing that values those batches wrote may be"
+              + " torn or missing");
+    }
     List<List<Entry>> batches = new ArrayList<>();
     for (byte[] record : log.recover()) {
       batches.add(decode(record));
+    }
+    if (batches.isEmpty() && Files.deleteIfExists(marker)) {
+      DurableDirectories.fsync(storeFolder); // a cut between a checkpoint and its marker's removal
     }
     return batches;
   }
@@ -98,11 +134,37 @@ final class CommitJournal implements AutoCloseable {
   /** Appends one batch and makes it durable; on failure the batch stays absent. */
   void append(List<Entry> batch) throws IOException {
     log.append(encode(batch));
+    if (!Files.exists(marker)) {
+      // After the record, so that a marker always has a journal beside it; before the batch is
+      // acknowledged, so that a folder holding an acknowledged batch's files always says so.
+      try {
+        Files.newByteChannel(
+                marker,
+                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                OwnerOnly.file(marker))
+            .close();
+        DurableDirectories.fsync(storeFolder);
+      } catch (IOException e) {
+        throw new RecordedException(e);
+      }
+    }
+  }
+
+  /** The batch is recorded (the next open replays it), but something after the record failed. */
+  static final class RecordedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    RecordedException(IOException cause) {
+      super(cause.toString(), cause);
+    }
   }
 
   /** Empties the log once every logged batch is synced into the store folder (a checkpoint). */
   void reset() throws IOException {
     log.reset();
+    if (Files.deleteIfExists(marker)) {
+      DurableDirectories.fsync(storeFolder); // or a cut brings it back, with no journal to match
+    }
   }
 
   /** Closes the log, deleting it when it holds no record. */

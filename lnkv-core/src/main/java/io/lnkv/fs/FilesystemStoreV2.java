@@ -80,6 +80,9 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
   static void refuseV1(Path root) throws IOException {
     try (DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
       for (Path entry : top) {
+        if (entry.getFileName().toString().equals(CommitJournal.PENDING_MARKER)) {
+          continue; // lnkv's own: batches wait in the commit log beside the folder
+        }
         if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
           throw v1Detected(root, entry);
         }

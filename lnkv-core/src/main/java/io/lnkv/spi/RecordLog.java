@@ -158,25 +158,24 @@ public final class RecordLog implements AutoCloseable {
    * bad record followed by a whole one, or by data it cannot account for, is damage.
    */
   private void checkTornTail(byte[] bytes, int pos) {
-    int remaining = bytes.length - pos;
-    if (remaining < 4 || allZero(bytes, pos)) {
+    if (bytes.length - pos < 4 || allZero(bytes, pos)) {
       return;
     }
     int bodyLength = ByteBuffer.wrap(bytes, pos, 4).getInt();
     long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
-    if (bodyLength <= 0) {
-      throw damaged("the record at byte " + pos + " has an impossible length " + bodyLength, pos);
-    }
-    if (end < bytes.length) {
+    if (bodyLength > 0 && end < bytes.length) {
       throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
     }
-    if (aWholeRecordFollows(bytes, pos + 4)) {
+    // A header a power cut left as zeros or garbage, or intact and pointing past the end, is the
+    // last append's, unless whole records follow it: then its length field is damaged.
+    if (aWholeRecordEndsTheFile(bytes, pos + 1)) {
       throw damaged(
           "the record at byte "
               + pos
-              + " claims "
-              + bodyLength
-              + " bytes, past the end of the file, and whole records follow it",
+              + (bodyLength <= 0
+                  ? " has an impossible length " + bodyLength
+                  : " claims " + bodyLength + " bytes, past the end of the file")
+              + ", and whole records follow it",
           pos);
     }
   }
@@ -191,19 +190,17 @@ public final class RecordLog implements AutoCloseable {
   }
 
   /**
-   * Whether a whole record starts anywhere from {@code from} on. The search hashes at most a few
-   * times the bytes it searches; past that budget it answers yes, so that a file built to make the
-   * search slow is refused, never cut.
+   * Whether a whole record starting at or after {@code from} ends exactly at the end of the file:
+   * what a damaged length in a middle record leaves (the records after it are whole), and what a
+   * torn last record never does (nothing whole follows its start). Cheap: the digest is computed
+   * only where the length field points exactly at the end of the file.
    */
-  private static boolean aWholeRecordFollows(byte[] bytes, int from) {
-    long budget = 8L * (bytes.length - from) + (1 << 20);
+  private static boolean aWholeRecordEndsTheFile(byte[] bytes, int from) {
     for (int q = from; q + 4 + 1 + DIGEST_LENGTH <= bytes.length; q++) {
       int bodyLength = ByteBuffer.wrap(bytes, q, 4).getInt();
-      if (bodyLength <= 0 || (long) q + 4 + bodyLength + DIGEST_LENGTH > bytes.length) {
-        continue;
-      }
-      budget -= bodyLength;
-      if (budget < 0 || wholeRecordEnd(bytes, q) > 0) {
+      if ((long) q + 4 + bodyLength + DIGEST_LENGTH == bytes.length
+          && bodyLength > 0
+          && wholeRecordEnd(bytes, q) == bytes.length) {
         return true;
       }
     }

@@ -93,4 +93,27 @@ class PowerCutRegressionTest {
           .isTrue();
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  void folderMovedWithoutItsJournal_afterACut_isRefused(String name, Function<Path, KVStore> open)
+      throws Exception {
+    // The journal beside the folder holds the batches whose values the folder's files may hold
+    // torn; opened elsewhere without it, the store would serve them. The folder now says so.
+    SimulatedDisk disk = SimulatedDisk.create();
+    KVStore store = open.apply(disk.path("/data"));
+    store.writeBatch(java.util.List.of(io.lnkv.BatchOp.write("p", "", "k", bytes("v"))));
+
+    SimulatedDisk after = disk.cutPower();
+    java.nio.file.Files.move(after.path("/data"), after.path("/moved"));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> open.apply(after.path("/moved")))
+        .as(name)
+        .hasMessageContaining("without it")
+        .hasMessageContaining(".moved.lnkv-journal");
+    java.nio.file.Files.move(after.path("/moved"), after.path("/data")); // put back: replayed
+    try (KVStore reopened = open.apply(after.path("/data"))) {
+      assertThat(reopened.read("p", "", "k")).isEqualTo(bytes("v"));
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.lnkv.fs;
 
 import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
+import io.lnkv.InvalidKeyException;
 import io.lnkv.ScopedKey;
 import io.lnkv.spi.DurableDirectories;
 import io.lnkv.spi.OwnerOnly;
@@ -68,6 +69,9 @@ final class CommitJournal implements AutoCloseable {
    */
   static final String PENDING_MARKER = "lnkv-pending-batches.tmp";
 
+  // A tag and three empty key parts: no operation takes fewer bytes.
+  private static final int MIN_OPERATION_BYTES = 1 + 3 * 2;
+
   private final RecordLog log;
   private final Path storeFolder;
   private final Path marker;
@@ -122,8 +126,26 @@ final class CommitJournal implements AutoCloseable {
               + " torn or missing");
     }
     List<List<Entry>> batches = new ArrayList<>();
-    for (byte[] record : log.recover()) {
-      batches.add(decode(record));
+    List<byte[]> records = log.recover();
+    for (int i = 0; i < records.size(); i++) {
+      try {
+        batches.add(decode(records.get(i)));
+      } catch (IOException e) {
+        throw new CorruptedDataException(
+            "Cannot open "
+                + storeFolder
+                + ": batch record "
+                + (i + 1)
+                + " of "
+                + records.size()
+                + " in "
+                + log.path()
+                + " is not a valid batch ("
+                + e.getMessage()
+                + "), although its digest matches: the file was written by something else than"
+                + " lnkv. Keep a copy of it; nothing was replayed",
+            e);
+      }
     }
     if (batches.isEmpty() && Files.deleteIfExists(marker)) {
       DurableDirectories.fsync(storeFolder); // a cut between a checkpoint and its marker's removal
@@ -193,21 +215,45 @@ final class CommitJournal implements AutoCloseable {
     return bytes.toByteArray();
   }
 
+  /**
+   * A record read back from disk is hostile input even with a valid digest (anyone who can write
+   * the file can write one): counts and lengths are bounded by the record before anything is
+   * allocated, and every key must pass LDK's rules, so that no replay can write outside the store
+   * folder.
+   */
   private static List<Entry> decode(byte[] record) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
     int count = in.readInt();
+    if (count < 1 || count > record.length / MIN_OPERATION_BYTES) {
+      throw new IOException("it claims " + count + " operations in " + record.length + " bytes");
+    }
     List<Entry> batch = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int tag = in.readUnsignedByte();
+      if (tag != 'W' && tag != 'R') {
+        throw new IOException("operation " + i + " has the unknown tag " + tag);
+      }
       ScopedKey key = ScopedKey.of(in.readUTF(), in.readUTF(), in.readUTF());
+      try {
+        key.validate();
+      } catch (InvalidKeyException e) {
+        throw new IOException("operation " + i + " names an invalid key: " + e.getMessage(), e);
+      }
       if (tag == 'W') {
         long created = in.readLong();
-        byte[] value = new byte[in.readInt()];
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+          throw new IOException("operation " + i + " claims a value of " + length + " bytes");
+        }
+        byte[] value = new byte[length];
         in.readFully(value);
         batch.add(new Entry(key, value, created));
       } else {
         batch.add(new Entry(key, null, 0));
       }
+    }
+    if (in.available() > 0) {
+      throw new IOException(in.available() + " bytes follow its last operation");
     }
     return batch;
   }

@@ -184,6 +184,42 @@ class CommitJournalTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stores")
+  void aCraftedRecordWithAValidDigest_isRefused_andNothingIsWrittenOutside(
+      String name, Function<Path, KVStore> open) throws IOException {
+    // A record read back is hostile input even when its digest matches: a ".." namespace made a
+    // replay write outside the store, and a huge count exhausted the heap.
+    Path folder = tmp.resolve("s");
+    Files.createDirectories(folder);
+    java.io.ByteArrayOutputStream traversal = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(traversal)) {
+      out.writeInt(1);
+      out.writeByte('W');
+      out.writeUTF("..");
+      out.writeUTF("..");
+      out.writeUTF("escaped");
+      out.writeLong(1);
+      out.writeInt(1);
+      out.writeByte(7);
+    }
+    byte[] hugeCount = java.nio.ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).array();
+    for (byte[] body : List.of(traversal.toByteArray(), hugeCount)) {
+      Files.deleteIfExists(journalOf(folder));
+      io.lnkv.spi.RecordLog log =
+          new io.lnkv.spi.RecordLog(journalOf(folder), "LNKVLOG1", "crafted");
+      log.recover();
+      log.append(body);
+      log.close();
+      assertThatThrownBy(() -> open.apply(folder))
+          .isInstanceOf(io.lnkv.CorruptedDataException.class)
+          .hasMessageContaining(journalOf(folder).toString())
+          .hasMessageContaining("not a valid batch");
+      assertThat(tmp.resolve("escaped")).doesNotExist();
+      assertThat(tmp.getParent().resolve("escaped")).doesNotExist();
+    }
+  }
+
   /**
    * What a crash leaves when the batches' file writes never reached the disk but their journal did:
    * a copy ({@code tmp/c}) of the folder as it was after {@code setup}, with the journal as it was

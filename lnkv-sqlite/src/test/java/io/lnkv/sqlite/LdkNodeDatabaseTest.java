@@ -3,8 +3,6 @@ package io.lnkv.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.lnkv.Page;
-import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,14 +46,7 @@ class LdkNodeDatabaseTest {
   }
 
   private static List<String> allPages(SqliteStore store, String p, String s) {
-    List<String> keys = new ArrayList<>();
-    PageToken token = null;
-    do {
-      Page page = store.listPaginated(p, s, token);
-      keys.addAll(page.keys());
-      token = page.nextPageToken().orElse(null);
-    } while (token != null);
-    return keys;
+    return io.lnkv.testkit.Pages.all(store, p, s);
   }
 
   @Test

@@ -64,7 +64,7 @@ final class DemoCommand extends LnkvCommand {
     Path root = dir.toAbsolutePath().normalize();
     prepare(root);
     Path node = root.resolve("node");
-    Files.createDirectories(node);
+    io.lnkv.spi.DurableDirectories.create(node); // owner-only, as all node state
     Path primaryFile = node.resolve(SqliteStore.LDK_NODE_DB_FILE_NAME);
     Path backupDir = root.resolve("backup");
     Path journal = node.resolve("backup.retry-journal");
@@ -205,7 +205,7 @@ final class DemoCommand extends LnkvCommand {
         }
       }
     }
-    Files.createDirectories(root);
+    io.lnkv.spi.DurableDirectories.create(root);
     Files.writeString(root.resolve(MARKER), "made by lnkv demo; the next run replaces it\n");
   }
 

@@ -144,7 +144,8 @@ public final class PowerCutHarness {
 
   /**
    * Prepares every new disk of the run before the store opens on it (e.g. {@link
-   * SimulatedDisk#ignoreFsyncs}, for a self-test). Images after a cut keep the setup.
+   * SimulatedDisk#ignoreFsyncs}, for a self-test). Images after a cut keep the setup. Not for
+   * {@link SimulatedDisk#injectFault}: the harness uses that hook to trace the disk's operations.
    */
   public PowerCutHarness diskSetup(Consumer<SimulatedDisk> setup) {
     this.diskSetup = Objects.requireNonNull(setup);

@@ -11,4 +11,8 @@ public final class IncompatibleStoreException extends StoreException {
   public IncompatibleStoreException(String message) {
     super(message);
   }
+
+  public IncompatibleStoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

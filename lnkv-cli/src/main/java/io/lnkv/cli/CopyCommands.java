@@ -52,7 +52,7 @@ final class CopyCommands {
       StoreUri.parse(source);
       StoreUri.parse(target);
       long start = System.nanoTime();
-      try (AbstractKVStore src = existing(source);
+      try (AbstractKVStore src = reading(source);
           AbstractKVStore dst = createIfMissing(target)) {
         Migration m = Migration.from(src).to(dst);
         if (allowNonEmpty) {
@@ -111,8 +111,8 @@ final class CopyCommands {
     public Integer call() {
       StoreUri.parse(source);
       StoreUri.parse(copy);
-      try (AbstractKVStore a = existing(source);
-          AbstractKVStore b = existing(copy)) {
+      try (AbstractKVStore a = reading(source);
+          AbstractKVStore b = reading(copy)) {
         DriftReport r;
         try (Output.Progress p = output().progress("verify")) {
           r =
@@ -142,7 +142,7 @@ final class CopyCommands {
       StoreUri.parse(primary);
       StoreUri.parse(backup);
       long start = System.nanoTime();
-      try (AbstractKVStore p = existing(primary);
+      try (AbstractKVStore p = reading(primary);
           AbstractKVStore b = createIfMissing(backup);
           TierStore tier =
               TierStore.builder(p).backup(b, BackupMode.SYNC).routing(routing()).build()) {
@@ -193,7 +193,7 @@ final class CopyCommands {
       StoreUri.parse(backup);
       StoreUri.parse(primary);
       long start = System.nanoTime();
-      try (AbstractKVStore b = existing(backup);
+      try (AbstractKVStore b = reading(backup);
           AbstractKVStore p = createIfMissing(primary)) {
         Restore restore = Restore.from(b).into(p).routing(routing());
         if (dryRun) {

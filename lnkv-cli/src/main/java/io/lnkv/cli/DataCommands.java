@@ -11,11 +11,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -61,7 +56,7 @@ final class DataCommands {
     @Override
     public Integer call() {
       String[] s = Address.scope(scope);
-      try (Opened o = tiered(store, true)) {
+      try (Opened o = tieredForReading(store)) {
         List<String> keys = new ArrayList<>(o.store.list(s[0], s[1]));
         keys.sort(null);
         output().result(Map.of("keys", keys), String.join("\n", keys));
@@ -82,7 +77,7 @@ final class DataCommands {
     public Integer call() throws IOException {
       ScopedKey k = Address.key(key);
       byte[] value;
-      try (Opened o = tiered(store, true)) {
+      try (Opened o = tieredForReading(store)) {
         value = o.store.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
       }
       if (output().json()) {
@@ -191,7 +186,7 @@ final class DataCommands {
       String[] s = Address.scope(scope);
       List<Map<String, Object>> pages = new ArrayList<>();
       StringBuilder text = new StringBuilder();
-      try (Opened o = tiered(store, true)) {
+      try (Opened o = tieredForReading(store)) {
         PageToken next = token == null ? null : new PageToken(token);
         do {
           Page page = o.store.listPaginated(s[0], s[1], next);
@@ -224,7 +219,7 @@ final class DataCommands {
     @Override
     public Integer call() {
       List<ScopedKey> keys;
-      try (Opened o = tiered(store, true)) {
+      try (Opened o = tieredForReading(store)) {
         keys = new ArrayList<>(o.store.listAllKeys());
       }
       keys.sort(BY_ADDRESS);
@@ -249,7 +244,7 @@ final class DataCommands {
       long bytes = 0;
       String schema;
       String description;
-      try (AbstractKVStore kv = existing(store)) {
+      try (AbstractKVStore kv = reading(store)) {
         description = kv.toString();
         schema = schemaOf(uri, kv);
         for (ScopedKey k : kv.listAllKeys()) {
@@ -289,21 +284,10 @@ final class DataCommands {
         case MEM -> "in memory";
         case FS -> "LDK FilesystemStore v1 layout";
         case FS2 -> "LDK FilesystemStoreV2 layout";
-        case SQLITE ->
-            "ldk-node SQLite, user_version " + sqliteUserVersion(((SqliteStore) kv).file());
+        case SQLITE -> "ldk-node SQLite, user_version " + ((SqliteStore) kv).schemaVersion();
         case POSTGRES -> "ldk-node PostgreSQL, schema version " + PostgresStore.SCHEMA_VERSION;
         case VSS -> "ldk-node VSS, key schema " + ((io.lnkv.vss.VssStore) kv).schema();
       };
-    }
-
-    private static String sqliteUserVersion(Path file) {
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-          Statement s = c.createStatement();
-          ResultSet r = s.executeQuery("PRAGMA user_version")) {
-        return r.next() ? Integer.toString(r.getInt(1)) : "?";
-      } catch (SQLException e) {
-        return "unreadable (" + e.getMessage() + ")";
-      }
     }
   }
 }

@@ -5,6 +5,7 @@ import io.lnkv.IncompatibleStoreException;
 import io.lnkv.InvalidKeyException;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.StoreLockedException;
+import io.lnkv.StoreNotFoundException;
 
 /** The exit codes scripts can rely on; listed in {@code lnkv --help}. */
 final class ExitCode {
@@ -37,7 +38,7 @@ final class ExitCode {
     if (t instanceof InvalidKeyException || t instanceof IllegalArgumentException) {
       return USAGE;
     }
-    if (t instanceof KeyNotFoundException || t instanceof StoreMissingException) {
+    if (t instanceof KeyNotFoundException || t instanceof StoreNotFoundException) {
       return NOT_FOUND;
     }
     if (t instanceof StoreLockedException

@@ -15,14 +15,17 @@ abstract class LnkvCommand implements Callable<Integer> {
     return lnkv.output();
   }
 
-  /** Opens a store that must already exist (commands that read). */
-  AbstractKVStore existing(String uri) {
-    return StoreUri.parse(uri).open(lnkv.table, true);
+  /**
+   * Opens an existing store read-only (commands that only read it): no lock or lease is taken and
+   * nothing is changed, so a running node's store can be inspected.
+   */
+  AbstractKVStore reading(String uri) {
+    return StoreUri.parse(uri).open(lnkv.table, StoreUri.Access.READ);
   }
 
-  /** Opens a store, creating it if needed (commands that write). */
+  /** Opens a store for writing, creating it if needed (commands that write). */
   AbstractKVStore createIfMissing(String uri) {
-    return StoreUri.parse(uri).open(lnkv.table, false);
+    return StoreUri.parse(uri).open(lnkv.table, StoreUri.Access.CREATE);
   }
 
   /** The routing of LDK's caches plus the user's {@code --ephemeral-namespace}s. */
@@ -35,8 +38,35 @@ abstract class LnkvCommand implements Callable<Integer> {
   }
 
   /**
-   * Opens {@code uri} as the primary of a TierStore when {@code --backup} or {@code --ephemeral}
-   * asks for one (waiting, at close, up to 30 s for the backup to be level), else on its own.
+   * Opens {@code uri} read-only, with {@code --ephemeral} (read-only too) laid over it as a
+   * TierStore does. {@code --backup} is not opened: reads and listings never consult the backup.
+   */
+  Opened tieredForReading(String uri) {
+    AbstractKVStore primary = reading(uri);
+    if (lnkv.ephemeral == null) {
+      return new Opened(primary, null);
+    }
+    AbstractKVStore ephemeral = null;
+    try {
+      ephemeral = StoreUri.parse(lnkv.ephemeral).open(lnkv.table, StoreUri.Access.READ);
+      TierStore tier =
+          TierStore.builder(primary).routing(routing()).name("lnkv").ephemeral(ephemeral).build();
+      return new Opened(tier, null);
+    } catch (RuntimeException e) {
+      primary.close();
+      if (ephemeral != null) {
+        ephemeral.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Opens {@code uri} for writing, as the primary of a TierStore when {@code --backup} or {@code
+   * --ephemeral} asks for one (waiting, at close, up to 30 s for the backup to be level), else on
+   * its own.
+   *
+   * @param mustExist whether a missing store is an error rather than created
    */
   Opened tiered(String uri, boolean mustExist) {
     StoreUri primaryUri = StoreUri.parse(uri);
@@ -47,7 +77,9 @@ abstract class LnkvCommand implements Callable<Integer> {
         && lnkv.retryJournal == null) {
       throw new IllegalArgumentException("--backup-mode SEMI_SYNC needs --retry-journal FILE");
     }
-    AbstractKVStore primary = primaryUri.open(lnkv.table, mustExist);
+    AbstractKVStore primary =
+        primaryUri.open(
+            lnkv.table, mustExist ? StoreUri.Access.WRITE_EXISTING : StoreUri.Access.CREATE);
     if (backupUri == null && ephemeralUri == null) {
       return new Opened(primary, null);
     }
@@ -56,14 +88,14 @@ abstract class LnkvCommand implements Callable<Integer> {
     try {
       TierStore.Builder b = TierStore.builder(primary).routing(routing()).name("lnkv");
       if (backupUri != null) {
-        backup = backupUri.open(lnkv.table, false);
+        backup = backupUri.open(lnkv.table, StoreUri.Access.CREATE);
         b.backup(backup, lnkv.backupMode);
         if (lnkv.retryJournal != null) {
           b.retryJournal(lnkv.retryJournal);
         }
       }
       if (ephemeralUri != null) {
-        ephemeral = ephemeralUri.open(lnkv.table, false);
+        ephemeral = ephemeralUri.open(lnkv.table, StoreUri.Access.CREATE);
         b.ephemeral(ephemeral);
       }
       TierStore tier = b.build();

@@ -1,5 +1,6 @@
 package io.lnkv.cli;
 
+import io.lnkv.StoreNotFoundException;
 import io.lnkv.fs.FilesystemStore;
 import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.memory.InMemoryStore;
@@ -12,11 +13,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -80,41 +76,59 @@ record StoreUri(Kind kind, String location, String text) {
     throw new IllegalArgumentException("Unknown store URI '" + text + "': use " + FORMS);
   }
 
+  /** How a command opens a store. */
+  enum Access {
+    /** Read-only: the store must exist; no lock or lease, nothing changed or created. */
+    READ,
+    /** For writing; the store must exist (rm). */
+    WRITE_EXISTING,
+    /** For writing, created if missing (put, migrate's target, restore's primary). */
+    CREATE
+  }
+
   /**
    * Opens the store.
    *
    * @param table the SQL table, or null for the default
-   * @param mustExist whether a missing folder or file is an error (commands that only read)
-   * @throws StoreMissingException if {@code mustExist} and there is no store
+   * @throws StoreNotFoundException if the access needs an existing store and there is none
    */
-  AbstractKVStore open(String table, boolean mustExist) {
+  AbstractKVStore open(String table, Access access) {
+    boolean read = access == Access.READ;
     switch (kind) {
       case MEM:
         return InMemoryStore.create();
       case FS:
       case FS2:
         Path folder = Path.of(location);
-        if (mustExist && !Files.isDirectory(folder)) {
+        if (access == Access.WRITE_EXISTING && !Files.isDirectory(folder)) {
           throw missing(folder, "folder");
         }
-        return kind == Kind.FS ? FilesystemStore.open(folder) : FilesystemStoreV2.open(folder);
+        if (kind == Kind.FS) {
+          FilesystemStore.Builder fs = FilesystemStore.builder(folder);
+          return read ? fs.readOnly().build() : fs.build();
+        }
+        FilesystemStoreV2.Builder fs2 = FilesystemStoreV2.builder(folder);
+        return read ? fs2.readOnly().build() : fs2.build();
       case SQLITE:
         Path file = Path.of(location);
-        if (mustExist && !Files.isRegularFile(file)) {
+        if (access == Access.WRITE_EXISTING && !Files.isRegularFile(file)) {
           throw missing(file, "file");
         }
-        return SqliteStore.builder(file).table(table != null ? table : sqliteTable(file)).build();
+        SqliteStore.Builder sqlite =
+            SqliteStore.builder(file).table(table != null ? table : sqliteTable(file));
+        return read ? sqlite.readOnly().build() : sqlite.build();
       case POSTGRES:
-        return postgres(table);
+        PostgresStore.Builder pg = postgres(table);
+        return read ? pg.readOnly().build() : pg.build();
       case VSS:
-        return VssUri.open(location, text);
+        return VssUri.open(location, text, read);
       default:
         throw new IllegalStateException("unknown kind " + kind);
     }
   }
 
-  private StoreMissingException missing(Path where, String what) {
-    return new StoreMissingException(
+  private StoreNotFoundException missing(Path where, String what) {
+    return new StoreNotFoundException(
         "No store at "
             + where.toAbsolutePath()
             + ": the "
@@ -122,25 +136,18 @@ record StoreUri(Kind kind, String location, String text) {
             + " does not exist; check the path (put, migrate and restore create stores)");
   }
 
-  /** The table an existing SQLite file uses: ldk-node's or LDK's; LDK's for a new file. */
+  /**
+   * The table an existing SQLite file uses: ldk-node's or LDK's; LDK's for a new file. Reads the
+   * file without changing it.
+   */
   private static String sqliteTable(Path file) {
     if (!Files.isRegularFile(file)) {
       return SqliteStore.DEFAULT_TABLE_NAME;
     }
-    List<String> found = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-        Statement s = c.createStatement();
-        ResultSet r =
-            s.executeQuery(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('"
-                    + SqliteStore.LDK_NODE_TABLE_NAME
-                    + "', '"
-                    + SqliteStore.DEFAULT_TABLE_NAME
-                    + "')")) {
-      while (r.next()) {
-        found.add(r.getString(1));
-      }
-    } catch (SQLException e) {
+    List<String> found;
+    try {
+      found = SqliteStore.ldkTablesIn(file);
+    } catch (RuntimeException e) {
       return SqliteStore.DEFAULT_TABLE_NAME; // opening the store reports what is wrong
     }
     if (found.size() > 1) {
@@ -150,7 +157,7 @@ record StoreUri(Kind kind, String location, String text) {
     return found.isEmpty() ? SqliteStore.DEFAULT_TABLE_NAME : found.get(0);
   }
 
-  private AbstractKVStore postgres(String tableOption) {
+  private PostgresStore.Builder postgres(String tableOption) {
     // a table=NAME query parameter names the table; it is not passed on to the driver
     String url = location;
     String table = tableOption;
@@ -205,7 +212,7 @@ record StoreUri(Kind kind, String location, String text) {
     if (table != null) {
       b.table(table);
     }
-    return b.build();
+    return b;
   }
 
   private static String decode(String s) {

@@ -17,7 +17,7 @@ import java.util.Map;
 final class VssUri {
   private VssUri() {}
 
-  static VssStore open(String location, String text) {
+  static VssStore open(String location, String text, boolean readOnly) {
     int q = location.indexOf('?');
     if (q < 0) {
       throw new IllegalArgumentException("VSS store URI '" + text + "' needs ?store=ID&seed=FILE");
@@ -56,6 +56,9 @@ final class VssUri {
     }
     if ("lenient".equals(params.get("protocol"))) {
       b.protocolVersionCheck(ProtocolVersionCheck.LENIENT);
+    }
+    if (readOnly) {
+      b.readOnly();
     }
     return b.build();
   }

@@ -133,7 +133,7 @@ class CliTest {
   @Test
   void missingStore_isNotFound_andNotCreated() {
     for (String cmd : List.of("ls", "keys", "stat")) {
-      assertFails(lnkv(cmd, fs2("missing")), ExitCode.NOT_FOUND, "No store at");
+      assertFails(lnkv(cmd, fs2("missing")), ExitCode.NOT_FOUND, "the folder does not exist");
     }
     assertFails(
         lnkv("get", "sqlite:" + tmp.resolve("missing.sqlite"), "k"),
@@ -190,7 +190,7 @@ class CliTest {
   @Test
   void verbose_addsTheStackTrace() {
     Run r = lnkv("--verbose", "ls", fs2("missing"));
-    assertThat(r.err()).contains("StoreMissingException").contains("\tat ");
+    assertThat(r.err()).contains("StoreNotFoundException").contains("\tat ");
   }
 
   // ---- whole stores -------------------------------------------------------------------------
@@ -316,9 +316,15 @@ class CliTest {
         lnkv("--ephemeral-namespace", "cache", "verify", primary, backup, "--durable-only");
     assertThat(durable.code()).as(durable.out()).isZero();
     assertFails(
-        lnkv("--backup", backup, "--backup-mode", "SEMI_SYNC", "ls", primary),
+        lnkv("--backup", backup, "--backup-mode", "SEMI_SYNC", "rm", primary, "manager"),
         ExitCode.USAGE,
         "--retry-journal");
+    // reads never consult the backup: a read command opens neither it nor a retry journal
+    Path unused = tmp.resolve("unused-backup");
+    Run ls = lnkv("--backup", "fs2:" + unused, "--backup-mode", "SEMI_SYNC", "ls", primary);
+    assertThat(ls.code()).as(ls.err()).isZero();
+    assertThat(ls.out()).contains("manager");
+    assertThat(unused).doesNotExist();
   }
 
   // ---- the demo -----------------------------------------------------------------------------

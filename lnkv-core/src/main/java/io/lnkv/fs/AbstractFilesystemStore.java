@@ -3,11 +3,13 @@ package io.lnkv.fs;
 import io.lnkv.BatchInDoubtException;
 import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
+import io.lnkv.IncompatibleStoreException;
 import io.lnkv.KeyRules;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.StoreNotFoundException;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.WriterLock;
 import java.io.IOException;
@@ -59,6 +61,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private final AtomicLong tmpCounter = new AtomicLong();
   private final AtomicLong lastCreationMillis = new AtomicLong();
   private final CommitJournal journal;
+  private final PendingBatches pending; // read-only stores: the log laid over the files; else null
   // Keys and folders changed by batches since the last checkpoint: the journal, not an fsync, makes
   // them durable until then. Changed only with the batch lock held exclusively.
   private final Set<Path> unsynced = ConcurrentHashMap.newKeySet();
@@ -69,15 +72,22 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   /**
    * @param root an existing folder, already checked for its layout
-   * @param lock the folder's lock, held; closed with the store
+   * @param lock the folder's lock, held and closed with the store; null when read-only
    */
   AbstractFilesystemStore(String kind, Path root, WriterLock lock, Builder<?> settings)
       throws IOException {
-    super(kind + " at " + root, settings);
+    super(kind + " at " + root + (settings.isReadOnly() ? " (read-only)" : ""), settings);
     this.root = root;
     this.lock = lock;
     this.journal = new CommitJournal(root);
-    recover();
+    if (settings.isReadOnly()) {
+      this.pending = new PendingBatches(journal);
+      checkEveryEntry(kind);
+      pending.current(); // a damaged or missing commit log fails the open, not a later read
+    } else {
+      this.pending = null;
+      recover();
+    }
   }
 
   /** The folder of a scope. */
@@ -148,7 +158,24 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   @Override
   protected final byte[] doRead(ScopedKey key) throws IOException {
-    return shared(() -> FsFiles.readOrNull(fileOf(key)));
+    if (pending == null) {
+      return shared(() -> FsFiles.readOrNull(fileOf(key)));
+    }
+    // A key of a logged batch is read from the log: its file may be half-written. The log is read
+    // again after the file: a batch logged meanwhile may have been writing that file.
+    Map<ScopedKey, CommitJournal.Entry> before = pending.current();
+    while (true) {
+      CommitJournal.Entry logged = before.get(key);
+      if (logged != null) {
+        return logged.value();
+      }
+      byte[] value = FsFiles.readOrNull(fileOf(key));
+      Map<ScopedKey, CommitJournal.Entry> after = pending.current();
+      if (after == before) {
+        return value;
+      }
+      before = after;
+    }
   }
 
   @Override
@@ -419,14 +446,35 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   @Override
   protected final List<String> doList(String primary, String secondary) throws IOException {
-    return shared(() -> scan(scopeDir(primary, secondary)).stream().map(KeyFile::name).toList());
+    return shared(() -> scope(primary, secondary)).stream().map(KeyFile::name).toList();
+  }
+
+  /** The keys of a scope and their creation times, with the logged batches laid over a reader's. */
+  private List<KeyFile> scope(String primary, String secondary) throws IOException {
+    List<KeyFile> files = scan(scopeDir(primary, secondary));
+    if (pending == null) {
+      return files;
+    }
+    Map<String, KeyFile> byName = new HashMap<>();
+    files.forEach(f -> byName.put(f.name(), f));
+    for (CommitJournal.Entry e : pending.current().values()) {
+      ScopedKey k = e.key();
+      if (k.primaryNamespace().equals(primary) && k.secondaryNamespace().equals(secondary)) {
+        if (e.isWrite()) {
+          byName.put(k.key(), new KeyFile(k.key(), e.createdMillis()));
+        } else {
+          byName.remove(k.key());
+        }
+      }
+    }
+    return new ArrayList<>(byName.values());
   }
 
   @Override
   protected final Page doListPaginated(
       String primary, String secondary, PageToken token, int pageSize) throws IOException {
     KeyFile after = token == null ? null : parseToken(token);
-    List<KeyFile> entries = new ArrayList<>(shared(() -> scan(scopeDir(primary, secondary))));
+    List<KeyFile> entries = new ArrayList<>(shared(() -> scope(primary, secondary)));
     entries.sort(NEWEST_FIRST);
     List<String> page = new ArrayList<>(pageSize);
     KeyFile last = null;
@@ -468,7 +516,18 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         () -> {
           List<ScopedKey> all = new ArrayList<>();
           walk(root, 0, "", "", all);
-          return all;
+          if (pending == null) {
+            return all;
+          }
+          Set<ScopedKey> keys = new HashSet<>(all);
+          for (CommitJournal.Entry e : pending.current().values()) {
+            if (e.isWrite()) {
+              keys.add(e.key());
+            } else {
+              keys.remove(e.key());
+            }
+          }
+          return new ArrayList<>(keys);
         });
   }
 
@@ -522,14 +581,49 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     return out;
   }
 
-  private static List<Path> children(Path dir) throws IOException {
+  /**
+   * The entries of {@code dir}; none if it does not exist. A file where the folder should be fails,
+   * as in LDK: a node that listed its channel monitors as none would start without them.
+   */
+  private List<Path> children(Path dir) throws IOException {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       stream.forEach(out::add);
-    } catch (NoSuchFileException | NotDirectoryException e) {
+    } catch (NoSuchFileException e) {
       return List.of();
+    } catch (NotDirectoryException e) {
+      throw new CorruptedDataException(
+          "Cannot list "
+              + dir
+              + " in "
+              + description()
+              + ": it (or a folder above it) is a file, where a namespace folder should be; the"
+              + " store folder is damaged or was changed by hand. Move the file out of the store"
+              + " folder once you know what it is",
+          e);
     }
     return out;
+  }
+
+  /**
+   * A read-only open's check that the folder is a store of this kind: every entry a key file, a
+   * namespace folder or a temporary file of ours, all names valid. Foreign content is refused
+   * rather than shown as keys or skipped.
+   */
+  private void checkEveryEntry(String kind) throws IOException {
+    try {
+      walk(root, 0, "", "", new ArrayList<>());
+    } catch (CorruptedDataException e) {
+      throw new IncompatibleStoreException(
+          "Cannot open "
+              + root
+              + " read-only as a "
+              + kind
+              + ": it is not one ("
+              + e.getMessage()
+              + "). Check the path and the kind (fs: is LDK's v1 layout, fs2: its v2)",
+          e);
+    }
   }
 
   private String checkedName(Path entry, String name) {
@@ -626,17 +720,40 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   /**
    * The opening sequence of both stores: create the folder (owner-only), take its lock, check its
-   * layout, construct (which recovers). Any failure releases the lock.
+   * layout, construct (which recovers). Any failure releases the lock. Read-only: the folder must
+   * exist; nothing is created or locked.
    */
-  static <S> S open(Path folder, String kind, LayoutCheck layout, Constructor<S> constructor) {
+  static <S> S open(
+      Path folder, String kind, boolean readOnly, LayoutCheck layout, Constructor<S> constructor) {
     Path given = folder.toAbsolutePath().normalize();
     Path root = given;
     try {
-      FsFiles.createDirectories(given);
+      if (readOnly) {
+        BasicFileAttributes attrs = FsFiles.attributesOrNull(given);
+        if (attrs == null && !Files.exists(given)) {
+          throw new StoreNotFoundException(
+              "No "
+                  + kind
+                  + " at "
+                  + given
+                  + ": the folder does not exist; check the path (opening for writing creates"
+                  + " it)");
+        }
+        if (!Files.isDirectory(given)) {
+          throw new IncompatibleStoreException(
+              "Cannot open " + given + " as a " + kind + ": it is not a folder; check the path");
+        }
+      } else {
+        FsFiles.createDirectories(given);
+      }
       // One canonical location for the lock and the commit log beside the folder, however it is
       // reached (a symlink, "..", a relative path): a journal looked for in two places is a
       // journal whose batches a crash leaves unreplayed.
       root = given.toRealPath();
+      if (readOnly) {
+        layout.check(root);
+        return constructor.create(root, null);
+      }
       WriterLock lock = WriterLock.acquire(root, kind);
       try {
         layout.check(root);
@@ -656,6 +773,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    */
   @Override
   protected final void doClose() {
+    if (pending != null) {
+      return; // a reader holds no lock and leaves the log as it is
+    }
     batchLock.writeLock().lock();
     try {
       if (interruptedBatch == null) {

@@ -112,6 +112,25 @@ final class CommitJournal implements AutoCloseable {
    */
   List<List<Entry>> recover() throws IOException {
     Files.deleteIfExists(log.path().resolveSibling(log.path().getFileName() + ".tmp"));
+    refuseMarkerWithoutJournal();
+    List<List<Entry>> batches = decodeAll(log.recover());
+    if (batches.isEmpty() && Files.deleteIfExists(marker)) {
+      DurableDirectories.fsync(storeFolder); // a cut between a checkpoint and its marker's removal
+    }
+    return batches;
+  }
+
+  /**
+   * The batches logged and perhaps not yet synced into the folder, read without changing anything:
+   * what a read-only open lays over the folder's files (a batch's files may be half-written while
+   * its record is whole).
+   */
+  List<List<Entry>> readWithoutChanging() throws IOException {
+    refuseMarkerWithoutJournal();
+    return decodeAll(log.readRecords());
+  }
+
+  private void refuseMarkerWithoutJournal() {
     if (Files.exists(marker) && !Files.exists(log.path())) {
       throw new CorruptedDataException(
           "Cannot open "
@@ -125,8 +144,10 @@ final class CommitJournal implements AutoCloseable {
               + " to open the folder as it is, knowing that values those batches wrote may be"
               + " torn or missing");
     }
+  }
+
+  private List<List<Entry>> decodeAll(List<byte[]> records) {
     List<List<Entry>> batches = new ArrayList<>();
-    List<byte[]> records = log.recover();
     for (int i = 0; i < records.size(); i++) {
       try {
         batches.add(decode(records.get(i)));
@@ -146,9 +167,6 @@ final class CommitJournal implements AutoCloseable {
                 + " lnkv. Keep a copy of it; nothing was replayed",
             e);
       }
-    }
-    if (batches.isEmpty() && Files.deleteIfExists(marker)) {
-      DurableDirectories.fsync(storeFolder); // a cut between a checkpoint and its marker's removal
     }
     return batches;
   }

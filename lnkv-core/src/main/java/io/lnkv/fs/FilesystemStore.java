@@ -109,6 +109,7 @@ public final class FilesystemStore extends AbstractFilesystemStore {
       return open(
           folder,
           KIND,
+          isReadOnly(),
           FilesystemStore::refuseV2,
           (root, lock) -> new FilesystemStore(root, lock, this));
     }

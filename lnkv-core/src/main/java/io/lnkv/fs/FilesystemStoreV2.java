@@ -123,6 +123,7 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
       return open(
           folder,
           KIND,
+          isReadOnly(),
           FilesystemStoreV2::refuseV1,
           (root, lock) -> new FilesystemStoreV2(root, lock, this));
     }

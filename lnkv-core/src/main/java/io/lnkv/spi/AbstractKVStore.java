@@ -51,6 +51,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   private final WriteOrdering ordering = new WriteOrdering();
   private final ExecutorService io;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean readOnly;
 
   /**
    * @param description how messages name this store, e.g. {@code FilesystemStoreV2 at /data}
@@ -59,6 +60,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   protected AbstractKVStore(String description, Builder<?> settings) {
     this.description = description;
     this.pageSize = settings.pageSize;
+    this.readOnly = settings.readOnly;
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             settings.ioThreads,
@@ -124,14 +126,14 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   @Override
   public final void write(String primary, String secondary, String key, byte[] value) {
-    ScopedKey k = checkedKey(primary, secondary, key);
+    ScopedKey k = checkedChange(primary, secondary, key);
     checkValue(value);
     applyWrite(ordering.enter(k.toString()), k, value);
   }
 
   @Override
   public final void remove(String primary, String secondary, String key, boolean lazy) {
-    ScopedKey k = checkedKey(primary, secondary, key);
+    ScopedKey k = checkedChange(primary, secondary, key);
     applyRemove(ordering.enter(k.toString()), k, lazy);
   }
 
@@ -175,7 +177,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
       String primary, String secondary, String key, byte[] value) {
     ScopedKey k;
     try {
-      k = checkedKey(primary, secondary, key);
+      k = checkedChange(primary, secondary, key);
       checkValue(value);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -190,7 +192,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
       String primary, String secondary, String key, boolean lazy) {
     ScopedKey k;
     try {
-      k = checkedKey(primary, secondary, key);
+      k = checkedChange(primary, secondary, key);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -251,6 +253,14 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     }
   }
 
+  /**
+   * Whether this store was opened read-only ({@link Builder#readOnly()}): then every write, remove
+   * and batch fails with a {@link StoreException} before any I/O.
+   */
+  public final boolean isReadOnly() {
+    return readOnly;
+  }
+
   /** The page size this store was configured with. */
   protected final int pageSize() {
     return pageSize;
@@ -279,6 +289,19 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
     return ScopedKey.of(primary, secondary, key);
   }
 
+  private ScopedKey checkedChange(String primary, String secondary, String key) {
+    ScopedKey k = checkedKey(primary, secondary, key);
+    ensureWritable();
+    return k;
+  }
+
+  private void ensureWritable() {
+    if (readOnly) {
+      throw new StoreException(
+          description + " was opened read-only; open it for writing to change it");
+    }
+  }
+
   private void checkedScope(String primary, String secondary) {
     ensureOpen();
     KeyRules.checkScope(primary, secondary);
@@ -286,6 +309,7 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
 
   private List<BatchOp> checkedBatch(List<BatchOp> operations) {
     ensureOpen();
+    ensureWritable();
     requireBatchSupport();
     List<BatchOp> ops = List.copyOf(operations);
     for (BatchOp op : ops) {
@@ -445,8 +469,28 @@ public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVS
   public abstract static class Builder<B extends Builder<B>> {
     private int pageSize = DEFAULT_PAGE_SIZE;
     private int ioThreads = 8;
+    private boolean readOnly;
 
     protected Builder() {}
+
+    /**
+     * Opens the store for reading only, to inspect it while its writer runs: no writer lock or
+     * lease is taken, and nothing is written, created, upgraded or cleaned up. Opening fails with
+     * {@link io.lnkv.StoreNotFoundException} when there is no store, and with {@link
+     * io.lnkv.IncompatibleStoreException} when the target is not a store of this kind (foreign
+     * files, a database without the table, an old schema that only a writer may upgrade). Writes,
+     * removes and batches then fail with a {@link StoreException}. What a store shows while another
+     * process writes it is described on each store.
+     */
+    public B readOnly() {
+      this.readOnly = true;
+      return self();
+    }
+
+    /** Whether {@link #readOnly()} was called. */
+    public final boolean isReadOnly() {
+      return readOnly;
+    }
 
     /** Keys per page of {@link #listPaginated}; {@value #DEFAULT_PAGE_SIZE} by default. */
     public B pageSize(int keysPerPage) {

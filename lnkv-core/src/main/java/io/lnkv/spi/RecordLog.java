@@ -88,20 +88,52 @@ public final class RecordLog implements AutoCloseable {
    */
   public List<byte[]> recover() throws IOException {
     checkOpen();
-    if (!Files.exists(path)) {
+    Parsed parsed = parse();
+    if (parsed == null) {
       return List.of();
     }
-    long fileSize = Files.size(path);
-    if (fileSize > MAX_FILE_BYTES) {
-      throw damaged("it is " + fileSize + " bytes long, more than a log of this kind can be", 0);
-    }
-    byte[] bytes = Files.readAllBytes(path);
-    if (bytes.length <= magic.length && tornHeader(bytes)) {
+    openChannel();
+    if (parsed.tornHeader) {
       // The header is synced before any record is written: if it did not survive, no record did
       // (a power cut can leave it short, or zeros where the size got out before the data).
-      openChannel();
       writeHeader();
       return List.of();
+    }
+    if (parsed.end < parsed.fileLength) {
+      // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
+      // append's fdatasync makes the new length durable with its record.
+      channel.truncate(parsed.end);
+    }
+    size = parsed.end;
+    return parsed.records;
+  }
+
+  /**
+   * Reads the records in the file as {@link #recover} would, without changing the file or opening
+   * it for writing: for a reader beside the live writer. A torn last record is left out (its append
+   * has not returned, or never will); damage is refused as by {@code recover}.
+   *
+   * @throws CorruptedDataException if the file is damaged anywhere but at its end
+   */
+  public List<byte[]> readRecords() throws IOException {
+    Parsed parsed = parse();
+    return parsed == null || parsed.tornHeader ? List.of() : parsed.records;
+  }
+
+  /** What the file holds; null if there is no file. */
+  private Parsed parse() throws IOException {
+    byte[] bytes;
+    try {
+      long fileSize = Files.size(path);
+      if (fileSize > MAX_FILE_BYTES) {
+        throw damaged("it is " + fileSize + " bytes long, more than a log of this kind can be", 0);
+      }
+      bytes = Files.readAllBytes(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+    if (bytes.length <= magic.length && tornHeader(bytes)) {
+      return new Parsed(List.of(), 0, bytes.length, true);
     }
     if (!Arrays.equals(Arrays.copyOf(bytes, magic.length), magic)) {
       throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
@@ -117,15 +149,11 @@ public final class RecordLog implements AutoCloseable {
       records.add(Arrays.copyOfRange(bytes, pos + 4, end - DIGEST_LENGTH));
       pos = end;
     }
-    openChannel();
-    if (pos < bytes.length) {
-      // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
-      // append's fdatasync makes the new length durable with its record.
-      channel.truncate(pos);
-    }
-    size = pos;
-    return records;
+    return new Parsed(records, pos, bytes.length, false);
   }
+
+  /** The whole records of a file, where they end, and whether only a torn header is there. */
+  private record Parsed(List<byte[]> records, int end, int fileLength, boolean tornHeader) {}
 
   private boolean tornHeader(byte[] bytes) {
     boolean zeros = true;

@@ -9,8 +9,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +31,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * different files of the same name). It holds a line naming the holder, which a refused opener puts
  * in its message.
  *
+ * <p>The lock file is found by name, so it also takes an {@code flock} on the store folder or file
+ * itself ({@code InodeLock}): a writer reaching the same store by another path (a hard link, a bind
+ * mount) is refused too. The lock file is never followed through a symbolic link, and a link or a
+ * hard-linked file in its place is refused with its name.
+ *
  * <p>POSIX locks belong to the process, not the thread or channel, and closing any channel to the
  * file would drop them; so a second open in this process is refused from an in-process registry,
  * before the file is touched.
@@ -37,11 +47,13 @@ public final class WriterLock implements AutoCloseable {
   private final Path guarded;
   private final FileChannel channel;
   private final FileLock lock;
+  private final InodeLock inode;
 
-  private WriterLock(Path guarded, FileChannel channel, FileLock lock) {
+  private WriterLock(Path guarded, FileChannel channel, FileLock lock, InodeLock inode) {
     this.guarded = guarded;
     this.channel = channel;
     this.lock = lock;
+    this.inode = inode;
   }
 
   /** Where the lock of {@code path} (a store folder or database file) lives. */
@@ -99,11 +111,22 @@ public final class WriterLock implements AutoCloseable {
     FileChannel ch = null;
     try {
       Path lockFile = lockFileOf(real);
-      ch =
-          FileChannel.open(
-              lockFile,
-              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-              OwnerOnly.file(lockFile));
+      refuseLink(lockFile);
+      try {
+        ch =
+            FileChannel.open(
+                lockFile,
+                Set.of(
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS),
+                OwnerOnly.file(lockFile));
+      } catch (FileSystemException e) {
+        refuseLink(lockFile); // a link planted since the check: O_NOFOLLOW refused it
+        throw e;
+      }
+      refuseHardLinks(lockFile);
       FileLock lock;
       try {
         lock = ch.tryLock();
@@ -120,18 +143,84 @@ public final class WriterLock implements AutoCloseable {
                 + lockFile
                 + "); stop that process first. Two writers of one node's state can lose funds");
       }
+      InodeLock inode;
+      try {
+        inode = InodeLock.acquire(real);
+      } catch (InodeLock.HeldException e) {
+        throw new StoreLockedException(
+            "Cannot open "
+                + real
+                + ": another writer has it open under another path (a hard link, a bind mount or"
+                + " another mount of the same folder; its lock file is beside that path, not "
+                + lockFile
+                + "); stop that process first. Two writers of one node's state can lose funds",
+            e);
+      }
       byte[] line = (holder + "\n").getBytes(StandardCharsets.UTF_8);
       // Not synced: the line only names the holder to a refused opener, which reads it from the
       // page cache; after a power cut there is no holder, and the lock itself is the OS's.
-      ch.truncate(0);
-      ch.write(ByteBuffer.wrap(line), 0);
-      return new WriterLock(real, ch, lock);
+      try {
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap(line), 0);
+      } catch (IOException | RuntimeException e) {
+        inode.close();
+        throw e;
+      }
+      return new WriterLock(real, ch, lock, inode);
     } catch (IOException | RuntimeException e) {
       HELD_IN_THIS_PROCESS.remove(real);
       if (ch != null) {
         ch.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * The lock file is opened for writing and truncated: a symbolic link planted in its place would
+   * make the lock overwrite the link's target, so no link is followed (O_NOFOLLOW), and anything
+   * but a regular file is refused with its name.
+   */
+  private static void refuseLink(Path lockFile) throws IOException {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    if (a.isSymbolicLink()) {
+      throw new StoreException(
+          "Refusing the lock file "
+              + lockFile
+              + ": it is a symbolic link (to "
+              + Files.readSymbolicLink(lockFile)
+              + "), which lnkv never follows; a lock through it would overwrite that file. Remove"
+              + " the link (lnkv creates the lock file itself)");
+    }
+    if (!a.isRegularFile()) {
+      throw new StoreException(
+          "Refusing the lock file "
+              + lockFile
+              + ": it is not a regular file. Move it away (lnkv creates the lock file itself)");
+    }
+  }
+
+  /** A hard link to another file in the lock file's place would have that file truncated. */
+  private static void refuseHardLinks(Path lockFile) throws IOException {
+    Object links;
+    try {
+      links = Files.getAttribute(lockFile, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return; // no link count on this platform or file system
+    }
+    if (links instanceof Integer n && n > 1) {
+      throw new StoreException(
+          "Refusing the lock file "
+              + lockFile
+              + ": it has "
+              + n
+              + " hard links, so it is another file too, which the lock would overwrite. Remove it"
+              + " (lnkv creates the lock file itself)");
     }
   }
 
@@ -157,6 +246,7 @@ public final class WriterLock implements AutoCloseable {
   @Override
   public void close() {
     try {
+      inode.close();
       lock.release();
       channel.close();
     } catch (IOException e) {

@@ -80,13 +80,18 @@ public final class PostgresStore extends AbstractKVStore {
     }
   }
 
+  /** A writer holds {@code lease}; a read-only store has none (null) and renews nothing. */
   private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
-    super("PostgresStore " + b.redactedUrl() + " (table " + b.table + ")", b);
+    super(b.where() + (lease == null ? " (read-only)" : ""), b);
     this.rows = new SqlKeyValueTable(b.table, "PostgresStore");
     this.pool = pool;
     this.lease = lease;
     this.retryWindow = b.retryWindow;
     this.nextSortOrder = new AtomicLong(nextSortOrder);
+    if (lease == null) {
+      this.renewer = null;
+      return;
+    }
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -274,6 +279,10 @@ public final class PostgresStore extends AbstractKVStore {
 
   @Override
   protected void doClose() {
+    if (lease == null) {
+      pool.close();
+      return;
+    }
     renewer.shutdownNow();
     try (Connection c = pool.getConnection()) {
       if (fenced == null) {
@@ -356,6 +365,10 @@ public final class PostgresStore extends AbstractKVStore {
       return this;
     }
 
+    String where() {
+      return "PostgresStore " + redactedUrl() + " (table " + table + ")";
+    }
+
     String redactedUrl() {
       return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
@@ -368,7 +381,7 @@ public final class PostgresStore extends AbstractKVStore {
      * @throws StoreException if the server cannot be reached
      */
     public PostgresStore build() {
-      String where = "PostgresStore " + redactedUrl() + " (table " + table + ")";
+      String where = where();
       HikariConfig config = new HikariConfig();
       config.setJdbcUrl(jdbcUrl);
       if (user != null) {
@@ -382,6 +395,8 @@ public final class PostgresStore extends AbstractKVStore {
       config.setConnectionTimeout(10_000);
       config.setInitializationFailTimeout(10_000);
       config.setPoolName("lnkv-pg-" + table);
+      // A reader's transactions are read-only on the server too: nothing it runs can write.
+      config.setReadOnly(isReadOnly());
       // A commit must be durable when it returns, whatever the database or role defaults say.
       config.setConnectionInitSql("SET synchronous_commit = on");
       HikariDataSource pool;
@@ -394,6 +409,10 @@ public final class PostgresStore extends AbstractKVStore {
           new PostgresLease(
               table + "_lease", UUID.randomUUID().toString(), holderLine(), leaseDuration);
       try (Connection c = pool.getConnection()) {
+        if (isReadOnly()) {
+          checkSchema(c, where);
+          return new PostgresStore(this, pool, null, 0);
+        }
         warnIfNotDurable(c, where);
         lease.createTable(c);
         lease.acquire(c, where);
@@ -433,6 +452,56 @@ public final class PostgresStore extends AbstractKVStore {
       }
     }
 
+    /** A reader's check: the table exists, at a schema version this code knows. */
+    private void checkSchema(Connection c, String where) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)")) {
+        ps.setString(1, table);
+        try (ResultSet r = ps.executeQuery()) {
+          if (!r.next() || r.getString(1) == null) {
+            throw new io.lnkv.StoreNotFoundException(
+                "No "
+                    + where
+                    + ": the database has no table "
+                    + table
+                    + "; check the table name (table=NAME or --table) and the database");
+          }
+        }
+      }
+      try (Statement s = c.createStatement()) {
+        schemaVersion(s, where);
+      }
+    }
+
+    private int schemaVersion(Statement s, String where) throws SQLException {
+      int version = 0;
+      try (ResultSet r =
+          s.executeQuery("SELECT obj_description('" + table + "'::regclass, 'pg_class')")) {
+        if (r.next() && r.getString(1) != null) {
+          try {
+            version = Integer.parseInt(r.getString(1).trim());
+          } catch (NumberFormatException e) {
+            throw new IncompatibleStoreException(
+                "Cannot open "
+                    + where
+                    + ": the table's comment '"
+                    + r.getString(1)
+                    + "' is not a schema version; is this table ldk-node's?");
+          }
+        }
+      }
+      if (version > SCHEMA_VERSION) {
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": its schema version is "
+                + version
+                + ", newer than the "
+                + SCHEMA_VERSION
+                + " this lnkv knows; use a newer lnkv. The table was not changed");
+      }
+      return version;
+    }
+
     private void createOrCheckSchema(Connection c, String where) throws SQLException {
       try (Statement s = c.createStatement()) {
         s.execute(
@@ -444,32 +513,7 @@ public final class PostgresStore extends AbstractKVStore {
                 + " value BYTEA,"
                 + " sort_order BIGSERIAL CHECK (sort_order >= 0),"
                 + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
-        int version = 0;
-        try (ResultSet r =
-            s.executeQuery("SELECT obj_description('" + table + "'::regclass, 'pg_class')")) {
-          if (r.next() && r.getString(1) != null) {
-            try {
-              version = Integer.parseInt(r.getString(1).trim());
-            } catch (NumberFormatException e) {
-              throw new IncompatibleStoreException(
-                  "Cannot open "
-                      + where
-                      + ": the table's comment '"
-                      + r.getString(1)
-                      + "' is not a schema version; is this table ldk-node's?");
-            }
-          }
-        }
-        if (version > SCHEMA_VERSION) {
-          throw new IncompatibleStoreException(
-              "Cannot open "
-                  + where
-                  + ": its schema version is "
-                  + version
-                  + ", newer than the "
-                  + SCHEMA_VERSION
-                  + " this lnkv knows; use a newer lnkv. The table was not changed");
-        }
+        int version = schemaVersion(s, where);
         if (version == 0) {
           s.execute("COMMENT ON TABLE " + table + " IS '" + SCHEMA_VERSION + "'");
         }

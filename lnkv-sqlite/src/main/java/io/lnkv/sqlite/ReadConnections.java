@@ -1,7 +1,6 @@
 package io.lnkv.sqlite;
 
 import io.lnkv.StoreException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -17,13 +16,19 @@ import java.util.function.BiFunction;
  * serves one thread at a time: a connection is lent for one query.
  */
 final class ReadConnections implements AutoCloseable {
-  private final Path file;
+  private final Opener opener;
   private final Semaphore permits;
   private final BlockingQueue<Connection> idle;
   private final List<Connection> all = new ArrayList<>(); // guarded by this
 
-  ReadConnections(Path file, int max) {
-    this.file = file;
+  /** Opens one read connection. */
+  @FunctionalInterface
+  interface Opener {
+    Connection open() throws SQLException;
+  }
+
+  ReadConnections(Opener opener, int max) {
+    this.opener = opener;
     this.permits = new Semaphore(max, true);
     this.idle = new ArrayBlockingQueue<>(max);
   }
@@ -40,7 +45,7 @@ final class ReadConnections implements AutoCloseable {
     try {
       c = idle.poll();
       if (c == null) {
-        c = SqliteStore.connect(file);
+        c = opener.open();
         synchronized (this) {
           all.add(c);
         }

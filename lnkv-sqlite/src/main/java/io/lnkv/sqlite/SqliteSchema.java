@@ -54,17 +54,7 @@ final class SqliteSchema {
    * @throws IncompatibleStoreException if the database is newer than this code
    */
   static void upgrade(Connection c, String table, String where) throws SQLException {
-    int version = userVersion(c);
-    if (version > VERSION) {
-      throw new IncompatibleStoreException(
-          "Cannot open "
-              + where
-              + ": its schema version is "
-              + version
-              + ", newer than the "
-              + VERSION
-              + " this lnkv knows; use a newer lnkv. The database was not changed");
-    }
+    int version = checkVersion(c, where);
     if (version == VERSION && !tableExists(c, table)) {
       // user_version is the database's, not the table's: a second table (another --table in the
       // same file) is new although the database is current
@@ -100,7 +90,7 @@ final class SqliteSchema {
       return;
     }
     if (version == 1) {
-      log.info("Migrating {} from schema version 1 to 2", where);
+      log.warn("Upgrading {} from schema version 1 to 2 (as ldk-node does)", where);
       inTransaction(
           c,
           s -> {
@@ -112,7 +102,7 @@ final class SqliteSchema {
       version = 2;
     }
     if (version == 2) {
-      log.info("Migrating {} from schema version 2 to 3", where);
+      log.warn("Upgrading {} from schema version 2 to 3 (as ldk-node does)", where);
       boolean keyed =
           primaryKey(c, table).equals(List.of("primary_namespace", "secondary_namespace", "key"));
       inTransaction(
@@ -138,6 +128,55 @@ final class SqliteSchema {
             s.execute("PRAGMA user_version = 3");
           });
     }
+  }
+
+  /**
+   * The database's schema version, once it is known not to be newer than this code's, nor a
+   * database of something else: version 0 with tables in it is not an ldk-node database, and lnkv
+   * does not add its table to it. Reads only.
+   *
+   * @throws IncompatibleStoreException if the database is newer or foreign
+   */
+  static int checkVersion(Connection c, String where) throws SQLException {
+    int version = userVersion(c);
+    if (version > VERSION) {
+      throw new IncompatibleStoreException(
+          "Cannot open "
+              + where
+              + ": its schema version is "
+              + version
+              + ", newer than the "
+              + VERSION
+              + " this lnkv knows; use a newer lnkv. The database was not changed");
+    }
+    if (version == 0) {
+      List<String> tables = tables(c);
+      if (!tables.isEmpty()) {
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": it is not an ldk-node or lnkv database (user_version 0, tables "
+                + tables
+                + "). lnkv adds its table only to a new database or one of its own; check the"
+                + " path. The database was not changed");
+      }
+    }
+    return version;
+  }
+
+  /** The tables in the database, SQLite's own left out. */
+  static List<String> tables(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                    + " ORDER BY name")) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
   }
 
   static boolean tableExists(Connection c, String table) throws SQLException {

@@ -90,8 +90,20 @@ public final class SqliteStore extends AbstractKVStore {
     this.lock = lock;
     this.rows = new SqlKeyValueTable(table, "SqliteStore");
     this.nextSortOrder = new AtomicLong(rows.nextSortOrder(writer));
-    this.reads = new ReadConnections(file, b.readConnections);
+    this.reads = new ReadConnections(() -> connect(file), b.readConnections);
     this.committer = new GroupCommitter(writer, description());
+  }
+
+  /** A read-only store: no lock, no committer, read connections as {@code reader} opens them. */
+  private SqliteStore(Path file, String table, ReadConnections.Opener reader, Builder b) {
+    super("SqliteStore at " + file + " (table " + table + ", read-only)", b);
+    this.file = file;
+    this.table = table;
+    this.lock = null;
+    this.rows = new SqlKeyValueTable(table, "SqliteStore");
+    this.nextSortOrder = new AtomicLong();
+    this.reads = new ReadConnections(reader, b.readConnections);
+    this.committer = null;
   }
 
   /** Opens (creating if needed) the database file with the default table ({@code ldk_data}). */
@@ -109,14 +121,42 @@ public final class SqliteStore extends AbstractKVStore {
     return file;
   }
 
+  /** The table this store keeps its keys in. */
+  public String table() {
+    return table;
+  }
+
   /** Transactions committed so far; with concurrent writers, fewer than the writes. */
   public long commitCount() {
-    return committer.commits();
+    return committer == null ? 0 : committer.commits();
   }
 
   /** Writes, removes and batches committed so far. */
   public long committedOperations() {
-    return committer.units();
+    return committer == null ? 0 : committer.units();
+  }
+
+  /** The database's schema version ({@code PRAGMA user_version}); 3 for ldk-node's current one. */
+  public int schemaVersion() {
+    return reads.query(SqliteSchema::userVersion, this::failure, "read the schema version of");
+  }
+
+  /**
+   * The ldk-node ({@value #LDK_NODE_TABLE_NAME}) and LDK ({@value #DEFAULT_TABLE_NAME}) tables in
+   * an existing database file, found without changing the file (no journal or WAL file is created):
+   * for choosing the table to open.
+   *
+   * @throws StoreException if the file cannot be read as a SQLite database
+   */
+  public static List<String> ldkTablesIn(Path file) {
+    Path path = file.toAbsolutePath().normalize();
+    try (Connection c = readOnlyOpener(path).open()) {
+      List<String> found = new java.util.ArrayList<>(SqliteSchema.tables(c));
+      found.retainAll(List.of(LDK_NODE_TABLE_NAME, DEFAULT_TABLE_NAME));
+      return found;
+    } catch (IOException | SQLException e) {
+      throw new StoreException("Failed to read the tables of " + path + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -180,11 +220,15 @@ public final class SqliteStore extends AbstractKVStore {
   protected void doClose() throws IOException {
     try {
       reads.close();
-      committer.close(); // the last connection: SQLite checkpoints the WAL into the database
+      if (committer != null) {
+        committer.close(); // the last connection: SQLite checkpoints the WAL into the database
+      }
     } catch (SQLException e) {
       throw new IOException("closing the database: " + e.getMessage(), e);
     } finally {
-      lock.close();
+      if (lock != null) {
+        lock.close();
+      }
     }
   }
 
@@ -211,6 +255,52 @@ public final class SqliteStore extends AbstractKVStore {
       s.execute("PRAGMA synchronous = FULL");
     }
     return c;
+  }
+
+  /**
+   * How a reader opens the database without changing anything. SQLite's read-only mode on a WAL
+   * database creates its {@code -wal} and {@code -shm} files when they are missing; so when no
+   * writer has the database open (no {@code -wal} file: every commit is in the database file), the
+   * file is opened immutable instead, which reads it as it is and creates nothing. A {@code -wal}
+   * file without its {@code -shm} holds commits only a writer may fold in.
+   */
+  private static ReadConnections.Opener readOnlyOpener(Path file) throws IOException {
+    byte[] header = new byte[20];
+    try (InputStream in = Files.newInputStream(file)) {
+      if (in.readNBytes(header, 0, header.length) < header.length) {
+        return () -> connectReadOnly(file, true); // empty: nothing to read, nothing to create
+      }
+    }
+    boolean wal = header[18] == 2 || header[19] == 2;
+    Path walFile = file.resolveSibling(file.getFileName() + "-wal");
+    Path shmFile = file.resolveSibling(file.getFileName() + "-shm");
+    if (!wal || Files.exists(shmFile)) {
+      return () -> connectReadOnly(file, false);
+    }
+    if (Files.exists(walFile) && Files.size(walFile) > 0) {
+      throw new StoreException(
+          "Cannot open "
+              + file
+              + " read-only: its write-ahead log "
+              + walFile
+              + " holds commits that only a writer can fold in (its -shm file is gone; did the"
+              + " writer stop uncleanly?). Open it once for writing (e.g. lnkv put, or start the"
+              + " node), then read it");
+    }
+    return () -> connectReadOnly(file, true);
+  }
+
+  private static Connection connectReadOnly(Path file, boolean immutable) throws SQLException {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(10_000);
+    String uri = "jdbc:sqlite:file:" + uriPath(file) + (immutable ? "?immutable=1" : "");
+    return DriverManager.getConnection(uri, config.toProperties());
+  }
+
+  /** A path in a SQLite URI filename: {@code %}, {@code ?} and {@code #} percent-encoded. */
+  private static String uriPath(Path file) {
+    return file.toString().replace("%", "%25").replace("?", "%3f").replace("#", "%23");
   }
 
   private static void refuseNonDatabase(Path file) throws IOException {
@@ -273,6 +363,9 @@ public final class SqliteStore extends AbstractKVStore {
      */
     public SqliteStore build() {
       Path path = file.toAbsolutePath().normalize();
+      if (isReadOnly()) {
+        return buildReadOnly(path);
+      }
       String where = "SqliteStore at " + path;
       WriterLock lock = null;
       Connection writer = null;
@@ -285,8 +378,9 @@ public final class SqliteStore extends AbstractKVStore {
           DurableDirectories.fsync(dir); // the file's name, before any commit relies on it
         }
         lock = WriterLock.acquire(path, "SqliteStore");
+        refuseHardLinks(path);
         writer = connect(path);
-        SqliteSchema.userVersion(writer); // reads the header and schema before any change
+        SqliteSchema.checkVersion(writer, where); // before any change, the journal mode's too
         try (Statement s = writer.createStatement()) {
           s.execute("PRAGMA journal_mode = WAL");
         }
@@ -310,6 +404,84 @@ public final class SqliteStore extends AbstractKVStore {
               sql);
         }
         throw new StoreException("Failed to open " + where + ": " + e, e);
+      }
+    }
+
+    /**
+     * Opens without a lock and without changing the file: it must be a database with this store's
+     * table at the current schema version.
+     */
+    private SqliteStore buildReadOnly(Path path) {
+      String where = "SqliteStore at " + path + " (table " + table + ")";
+      try {
+        if (!Files.exists(path)) {
+          throw new io.lnkv.StoreNotFoundException(
+              "No "
+                  + where
+                  + ": the file does not exist; check the path (opening for writing creates it)");
+        }
+        if (!Files.isRegularFile(path)) {
+          throw new io.lnkv.IncompatibleStoreException(
+              "Cannot open " + where + ": it is not a file; check the path");
+        }
+        refuseNonDatabase(path);
+        ReadConnections.Opener opener = readOnlyOpener(path);
+        try (Connection c = opener.open()) {
+          int version = SqliteSchema.checkVersion(c, where);
+          if (!SqliteSchema.tableExists(c, table)) {
+            throw new io.lnkv.IncompatibleStoreException(
+                "Cannot open "
+                    + where
+                    + " read-only: the database has no table "
+                    + table
+                    + " (it has "
+                    + SqliteSchema.tables(c)
+                    + "); choose the table (lnkv: --table), or check the path");
+          }
+          if (version < SqliteSchema.VERSION) {
+            throw new io.lnkv.IncompatibleStoreException(
+                "Cannot open "
+                    + where
+                    + " read-only: its schema version "
+                    + version
+                    + " is older than "
+                    + SqliteSchema.VERSION
+                    + ", and only opening it for writing upgrades it (as ldk-node does at start)");
+          }
+        }
+        return new SqliteStore(path, table, opener, this);
+      } catch (IOException | SQLException e) {
+        if (e instanceof SQLException sql && isCorruption(sql)) {
+          throw new CorruptedDataException(
+              "Cannot open " + where + ": the database is damaged (" + sql.getMessage() + ")", sql);
+        }
+        throw new StoreException("Failed to open " + where + " read-only: " + e, e);
+      }
+    }
+
+    /**
+     * The lock is named after the path, and SQLite's {@code -wal} and {@code -shm} files too: a
+     * second path to the same file (a hard link) would get past the lock and corrupt the database
+     * with a second log. Symbolic links and {@code ..} are resolved before the lock is taken.
+     */
+    private static void refuseHardLinks(Path path) throws IOException {
+      Object links;
+      try {
+        links = Files.getAttribute(path, "unix:nlink");
+      } catch (UnsupportedOperationException | IllegalArgumentException e) {
+        return; // no link count on this platform
+      }
+      if (links instanceof Integer n && n > 1) {
+        throw new io.lnkv.StoreLockedException(
+            "Refusing to open "
+                + path
+                + " for writing: the file has "
+                + n
+                + " hard links, and a writer through another of them would get past the"
+                + " single-writer lock (and SQLite's write-ahead log). Remove the other links (find"
+                + " them with: find / -samefile "
+                + path
+                + "), or copy the file");
       }
     }
 

@@ -94,14 +94,26 @@ public final class VssStore extends AbstractKVStore {
   private final VssWriterLease lease;
 
   private VssStore(Builder b, VssClient client) {
-    super("VSS store '" + b.storeId + "' at " + client.baseUrl(), b);
+    super(
+        "VSS store '"
+            + b.storeId
+            + "' at "
+            + client.baseUrl()
+            + (b.isReadOnly() ? " (read-only)" : ""),
+        b);
     this.client = client;
     this.storeId = b.storeId;
     this.obfuscator = new KeyObfuscator(b.keys.obfuscationMasterKey());
     this.codec = new StorableCodec(b.keys.dataEncryptionKey());
     this.writeMode = b.writeMode;
     this.maxBatchItems = b.maxBatchItems;
-    this.layout = new VssKeyLayout(obfuscator, detectSchema());
+    this.layout = new VssKeyLayout(obfuscator, detectSchema(b.isReadOnly()));
+    if (b.isReadOnly()) {
+      // a reader takes no lease and no global version: it must not disturb the live writer
+      this.fenceLock = null;
+      this.lease = null;
+      return;
+    }
     this.fenceLock = b.fencing ? new ReentrantLock() : null;
     // the lease first: a refused second writer must not bump global_version under the first
     this.lease =
@@ -132,8 +144,11 @@ public final class VssStore extends AbstractKVStore {
 
   // ---- schema and fencing -------------------------------------------------------------------
 
-  /** ldk-node's {@code determine_and_write_schema_version}. */
-  private Schema detectSchema() {
+  /**
+   * ldk-node's {@code determine_and_write_schema_version}; a reader writes no marker into a new
+   * store (it reads V1, where a new store has nothing).
+   */
+  private Schema detectSchema(boolean readOnly) {
     VssKeyLayout v1 = new VssKeyLayout(obfuscator, Schema.V1);
     String markerKey = v1.schemaVersionKey();
     Optional<KeyValue> marker = client.getObject(storeId, markerKey);
@@ -158,6 +173,9 @@ public final class VssStore extends AbstractKVStore {
                 .build());
     if (legacy.getKeyVersionsCount() > 0) {
       return Schema.V0;
+    }
+    if (readOnly) {
+      return Schema.V1;
     }
     byte[] v1Marker = {1, 0};
     client.putObjects(

@@ -139,9 +139,81 @@ class CliTest {
         lnkv("get", "sqlite:" + tmp.resolve("missing.sqlite"), "k"),
         ExitCode.NOT_FOUND,
         "does not exist");
-    assertFails(lnkv("verify", fs2("missing"), fs2("other")), ExitCode.NOT_FOUND, "No store");
+    assertFails(lnkv("verify", fs2("missing"), fs2("other")), ExitCode.NOT_FOUND, "does not exist");
     assertThat(tmp.resolve("missing")).doesNotExist();
     assertThat(tmp.resolve("missing.sqlite")).doesNotExist();
+  }
+
+  // ---- reading never writes ----------------------------------------------------------------
+
+  /** Every file under {@code dir}, with its bytes: what a read-only command must leave as is. */
+  private static java.util.Map<String, String> snapshot(Path dir) throws IOException {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.toList()) {
+        out.put(
+            dir.relativize(p).toString(),
+            Files.isRegularFile(p) ? java.util.Arrays.toString(Files.readAllBytes(p)) : "dir");
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void readCommands_onAFolderOfForeignFiles_refuseIt_andChangeNothing() throws Exception {
+    Path folder = tmp.resolve("downloads");
+    Files.createDirectories(folder);
+    Files.writeString(folder.resolve("report.tmp"), "someone's temporary file");
+    Files.writeString(folder.resolve("old.trash"), "x");
+    Files.writeString(folder.resolve("notes.txt"), "mine");
+    java.util.Map<String, String> before = snapshot(tmp);
+    for (String cmd : List.of("ls", "keys", "stat")) {
+      assertFails(lnkv(cmd, "fs:" + folder), ExitCode.REFUSED, "not one");
+    }
+    assertFails(lnkv("get", "fs:" + folder, "k"), ExitCode.REFUSED, "not one");
+    assertThat(snapshot(tmp)).as("no file deleted, no lock file left").isEqualTo(before);
+  }
+
+  @Test
+  void readCommands_onSqliteFilesThatAreNoStore_changeNothing() throws Exception {
+    Path empty = tmp.resolve("empty.sqlite");
+    Files.createFile(empty);
+    Path other = tmp.resolve("other.sqlite");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + other);
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE accounts (id INTEGER)");
+    }
+    java.util.Map<String, String> before = snapshot(tmp);
+    for (String cmd : List.of("ls", "keys", "stat")) {
+      assertFails(lnkv(cmd, "sqlite:" + empty), ExitCode.REFUSED, "no table ldk_data");
+      assertFails(lnkv(cmd, "sqlite:" + other), ExitCode.REFUSED, "accounts");
+    }
+    assertThat(snapshot(tmp)).as("no table, no WAL, no user_version added").isEqualTo(before);
+  }
+
+  /** A store open for writing in this process is held: a command that took its lock would fail. */
+  @Test
+  void readCommands_inspectAStoreItsWriterHoldsOpen() throws Exception {
+    Path folder = tmp.resolve("node");
+    Path file = tmp.resolve("node.sqlite");
+    try (io.lnkv.fs.FilesystemStoreV2 fs = io.lnkv.fs.FilesystemStoreV2.open(folder);
+        io.lnkv.sqlite.SqliteStore sqlite = io.lnkv.sqlite.SqliteStore.open(file)) {
+      fs.write("monitors", "", "m1", new byte[] {1});
+      sqlite.write("monitors", "", "m1", new byte[] {1});
+      for (String store : List.of("fs2:" + folder, "sqlite:" + file)) {
+        Run ls = lnkv("ls", store, "monitors");
+        assertThat(ls.code()).as(ls.err()).isZero();
+        assertThat(ls.out().strip()).isEqualTo("m1");
+        assertThat(lnkv("keys", store).code()).isZero();
+        assertThat(lnkv("stat", store).code()).isZero();
+        assertThat(lnkv("page", store, "monitors").code()).isZero();
+        assertThat(lnkv("verify", store, store).code()).isZero();
+        Run put = lnkv("put", store, "k", "--value", "v");
+        assertThat(put.code()).as(put.err()).isEqualTo(ExitCode.REFUSED);
+      }
+      Run migrate = lnkv("migrate", "sqlite:" + file, "fs2:" + tmp.resolve("copy"));
+      assertThat(migrate.code()).as(migrate.err()).isZero();
+    }
   }
 
   @Test

@@ -63,6 +63,28 @@ class ServeCommandTest {
       String copy = "fs2:" + tmp.resolve("copy");
       assertThat(lnkv("migrate", vss, copy).code()).isZero();
       assertThat(lnkv("verify", vss, copy).code()).isZero();
+      // a running node holds the writer lease: an operator still reads, and cannot write
+      try (io.lnkv.vss.VssStore node =
+          io.lnkv.vss.VssStore.builder("http://127.0.0.1:" + port + "/vss", "node1")
+              .nodeSeed(bytes)
+              .build()) {
+        node.write("", "", "live", "x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CliTest.Run ls = lnkv("ls", vss);
+        assertThat(ls.code()).as(ls.err()).isZero();
+        assertThat(ls.out()).contains("live");
+        assertThat(lnkv("keys", vss).code()).isZero();
+        CliTest.Run put = lnkv("put", vss, "x", "--value", "y");
+        assertThat(put.code()).as(put.err()).isEqualTo(ExitCode.REFUSED);
+        assertThat(put.err()).contains("lease");
+      }
+      // the server's own storage is not a node's store: not adopted, not changed
+      byte[] storage = Files.readAllBytes(db);
+      CliTest.Run adopt = lnkv("put", "sqlite:" + db, "k", "--value", "v");
+      assertThat(adopt.code()).as(adopt.err()).isEqualTo(ExitCode.REFUSED);
+      assertThat(adopt.err()).contains("not an ldk-node or lnkv database");
+      assertThat(lnkv("ls", "sqlite:" + db).code()).isEqualTo(ExitCode.REFUSED);
+      assertThat(Files.readAllBytes(db)).isEqualTo(storage);
+
       CliTest.Run wrong = lnkv("ls", "vss:http://127.0.0.1:" + port + "/vss?store=node1");
       assertThat(wrong.code()).isEqualTo(ExitCode.USAGE);
       assertThat(wrong.err()).contains("seed=FILE");

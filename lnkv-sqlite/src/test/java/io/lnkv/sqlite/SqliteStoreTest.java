@@ -107,23 +107,11 @@ class SqliteStoreTest {
   @Test
   void secondProcess_isRefused_withTheHoldersPid() throws Exception {
     Path file = tmp.resolve("locked.sqlite");
-    Process holder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Holder.class.getName(),
-                file.toString())
-            .redirectErrorStream(true)
-            .start();
+    Process holder = startHolder(file);
     try (BufferedReader out =
         new BufferedReader(
             new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null && !line.equals("READY")) {
-        // skip logging
-      }
-      assertThat(line).isEqualTo("READY");
+      awaitReady(out);
       assertThatThrownBy(() -> SqliteStore.open(file))
           .isInstanceOf(StoreLockedException.class)
           .hasMessageContaining("pid " + holder.pid());
@@ -133,6 +121,27 @@ class SqliteStoreTest {
     try (SqliteStore store = SqliteStore.open(file)) {
       assertThat(store.read("", "", "held")).containsExactly(7);
     }
+  }
+
+  /** A child process that holds {@code file} open for writing (see {@link Holder}). */
+  static Process startHolder(Path file) throws java.io.IOException {
+    return new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            Holder.class.getName(),
+            file.toString())
+        .redirectErrorStream(true)
+        .start();
+  }
+
+  /** Reads the holder's output up to its READY line. */
+  static void awaitReady(BufferedReader out) throws java.io.IOException {
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("READY")) {
+      // skip logging
+    }
+    assertThat(line).isEqualTo("READY");
   }
 
   /** Holds a store open until killed. */

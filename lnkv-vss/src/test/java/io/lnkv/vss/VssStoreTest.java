@@ -222,6 +222,37 @@ class VssStoreTest {
   }
 
   @Test
+  void readOnly_besideTheLeaseHolder_readsItsData_andTakesNoLease() {
+    String id = freshStore();
+    try (VssStore writer = builder(id).build()) {
+      writer.write("monitors", "", "m", bytes("monitor"));
+      try (VssStore reader = builder(id).readOnly().build()) {
+        assertThat(reader.read("monitors", "", "m")).isEqualTo(bytes("monitor"));
+        assertThat(reader.list("", "")).as("the lease key stays hidden").isEmpty();
+        assertThatThrownBy(() -> reader.write("monitors", "", "x", bytes("x")))
+            .isInstanceOf(io.lnkv.StoreException.class)
+            .hasMessageContaining("read-only");
+      }
+      writer.write("monitors", "", "m2", bytes("still the writer"));
+    }
+  }
+
+  @Test
+  void readOnly_ofANewStore_writesNoSchemaMarker() {
+    String id = freshStore();
+    try (VssStore reader = builder(id).readOnly().build()) {
+      assertThat(reader.schema()).isEqualTo(Schema.V1);
+      assertThat(reader.listAllKeys()).isEmpty();
+    }
+    assertThat(
+            raw()
+                .listKeyVersions(
+                    io.lnkv.vss.wire.ListKeyVersionsRequest.newBuilder().setStoreId(id).build())
+                .getKeyVersionsCount())
+        .isZero();
+  }
+
+  @Test
   void writerLease_refusesASecondWriter_untilTheFirstCloses() {
     String id = freshStore();
     VssStore first = builder(id).build();

@@ -1,8 +1,11 @@
 package io.lnkv;
 
 /**
- * A full key: primary namespace, secondary namespace and key. Its string form is {@code
- * primary/secondary/key}, which is unambiguous because {@code /} is outside LDK's alphabet.
+ * A full key: primary namespace, secondary namespace and key. Its string form is the address the
+ * {@code lnkv} command reads: {@code key} in the root scope, {@code primary/key} with an empty
+ * secondary namespace, {@code primary/secondary/key} otherwise. It is unambiguous for valid keys,
+ * because {@code /} is outside LDK's alphabet and an empty primary namespace forces an empty
+ * secondary one (the invalid {@code ("", s, k)} prints as {@code /s/k}).
  *
  * <p>Construction does not validate; stores validate on use (see {@link KeyRules}).
  */
@@ -25,6 +28,9 @@ public record ScopedKey(String primaryNamespace, String secondaryNamespace, Stri
 
   @Override
   public String toString() {
+    if (secondaryNamespace.isEmpty()) {
+      return primaryNamespace.isEmpty() ? key : primaryNamespace + "/" + key;
+    }
     return primaryNamespace + "/" + secondaryNamespace + "/" + key;
   }
 }

@@ -10,7 +10,7 @@ package io.lnkv;
  * except where the store's documentation says otherwise.
  *
  * <p>Messages follow one shape: what failed, where, why, and what to do, for example {@code Failed
- * to write monitors//abc_1 in FilesystemStoreV2 at /data: No space left on device}.
+ * to write monitors/abc_1 in FilesystemStoreV2 at /data: No space left on device}.
  */
 public class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -48,12 +48,6 @@ final class Address {
 
   /** The address of a key, as {@link #key} reads it. */
   static String of(ScopedKey k) {
-    if (k.primaryNamespace().isEmpty()) {
-      return k.key();
-    }
-    if (k.secondaryNamespace().isEmpty()) {
-      return k.primaryNamespace() + "/" + k.key();
-    }
-    return k.primaryNamespace() + "/" + k.secondaryNamespace() + "/" + k.key();
+    return k.toString();
   }
 }

@@ -80,9 +80,9 @@ final class CopyCommands {
                     + " keys ("
                     + result.bytes()
                     + " bytes) from "
-                    + source
+                    + StoreUri.redact(source)
                     + " to "
-                    + target
+                    + StoreUri.redact(target)
                     + " in "
                     + seconds(start)
                     + (check == null ? "" : "; verify: " + check));

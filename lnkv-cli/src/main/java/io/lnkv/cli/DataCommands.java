@@ -87,7 +87,18 @@ final class DataCommands {
         data.put("base64", Base64.getEncoder().encodeToString(value));
         output().result(data, "");
       } else if (file != null) {
-        writeOwnerOnly(file, value);
+        try {
+          writeOwnerOnly(file, value);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(
+              "Cannot write the value of "
+                  + Address.of(k)
+                  + " to "
+                  + file
+                  + ": "
+                  + Errors.reason(e),
+              e);
+        }
       } else {
         System.out.write(value);
         System.out.flush();
@@ -125,15 +136,37 @@ final class DataCommands {
     @Option(names = "--stdin", description = "Read the value from standard input.")
     boolean stdin;
 
-    byte[] read() throws IOException {
+    /**
+     * The value, read up to {@code maxBytes}: a value from an endless source ({@code /dev/zero}, a
+     * pipe that never closes) ends in a clear error instead of exhausting the heap.
+     */
+    byte[] read(long maxBytes) {
       if (text != null) {
-        return text.getBytes(StandardCharsets.UTF_8);
+        byte[] value = text.getBytes(StandardCharsets.UTF_8);
+        checkSize(value.length, maxBytes, "--value");
+        return value;
       }
-      if (file != null) {
-        return Files.readAllBytes(file);
+      String from = file != null ? file.toString() : "standard input";
+      try (InputStream in = file != null ? Files.newInputStream(file) : System.in) {
+        byte[] value = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        checkSize(value.length, maxBytes, from);
+        return value;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(
+            "Cannot read the value from " + from + ": " + Errors.reason(e), e);
       }
-      InputStream in = System.in;
-      return in.readAllBytes();
+    }
+
+    private static void checkSize(long size, long maxBytes, String from) {
+      if (size > maxBytes) {
+        throw new IllegalArgumentException(
+            "The value from "
+                + from
+                + " is larger than "
+                + maxBytes
+                + " bytes, the limit; raise it with --max-size if it is meant to be (e.g."
+                + " --max-size 512M)");
+      }
     }
   }
 
@@ -142,10 +175,19 @@ final class DataCommands {
     @ArgGroup(multiplicity = "1")
     ValueSource source;
 
+    @Option(
+        names = "--max-size",
+        paramLabel = "SIZE",
+        description =
+            "The largest value accepted, in bytes or with K, M or G (default 64M): reading stops"
+                + " there, with an error.",
+        converter = Sizes.class)
+    long maxSize = 64L << 20;
+
     @Override
     public Integer call() throws IOException {
       ScopedKey k = Address.key(key);
-      byte[] value = source.read();
+      byte[] value = source.read(maxSize);
       try (Opened o = tiered(store, false)) {
         o.store.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), value);
       }

@@ -78,6 +78,16 @@ public final class Lnkv {
   io.lnkv.tier.BackupMode backupMode = io.lnkv.tier.BackupMode.SYNC;
 
   @Option(
+      names = "--backup-wait",
+      scope = ScopeType.INHERIT,
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      description =
+          "How long a write command waits at exit for the backup to be level (default 30s); past"
+              + " it, the command warns (the primary has the change) and exits 0.")
+  java.time.Duration backupWait = java.time.Duration.ofSeconds(30);
+
+  @Option(
       names = "--retry-journal",
       scope = ScopeType.INHERIT,
       paramLabel = "FILE",
@@ -147,14 +157,15 @@ public final class Lnkv {
         });
     cli.setExecutionExceptionHandler(
         (e, parsed, result) -> {
-          err.println("lnkv: " + oneLine(e));
+          int code = ExitCode.of(e);
+          err.println(root.json ? Output.jsonError(oneLine(e), code) : "lnkv: " + oneLine(e));
           if (root.verbose) {
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             err.print(trace);
           }
           err.flush();
-          return ExitCode.of(e);
+          return code;
         });
     return cli.execute(args);
   }

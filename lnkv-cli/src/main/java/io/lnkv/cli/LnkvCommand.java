@@ -44,14 +44,14 @@ abstract class LnkvCommand implements Callable<Integer> {
   Opened tieredForReading(String uri) {
     AbstractKVStore primary = reading(uri);
     if (lnkv.ephemeral == null) {
-      return new Opened(primary, null);
+      return new Opened(primary, null, output(), lnkv.backupWait);
     }
     AbstractKVStore ephemeral = null;
     try {
       ephemeral = StoreUri.parse(lnkv.ephemeral).open(lnkv.table, StoreUri.Access.READ);
       TierStore tier =
           TierStore.builder(primary).routing(routing()).name("lnkv").ephemeral(ephemeral).build();
-      return new Opened(tier, null);
+      return new Opened(tier, null, output(), lnkv.backupWait);
     } catch (RuntimeException e) {
       primary.close();
       if (ephemeral != null) {
@@ -81,7 +81,7 @@ abstract class LnkvCommand implements Callable<Integer> {
         primaryUri.open(
             lnkv.table, mustExist ? StoreUri.Access.WRITE_EXISTING : StoreUri.Access.CREATE);
     if (backupUri == null && ephemeralUri == null) {
-      return new Opened(primary, null);
+      return new Opened(primary, null, output(), lnkv.backupWait);
     }
     AbstractKVStore backup = null;
     AbstractKVStore ephemeral = null;
@@ -99,7 +99,7 @@ abstract class LnkvCommand implements Callable<Integer> {
         b.ephemeral(ephemeral);
       }
       TierStore tier = b.build();
-      return new Opened(tier, tier);
+      return new Opened(tier, tier, output(), lnkv.backupWait);
     } catch (RuntimeException e) {
       for (AbstractKVStore s : new AbstractKVStore[] {primary, backup, ephemeral}) {
         if (s != null) {
@@ -112,23 +112,34 @@ abstract class LnkvCommand implements Callable<Integer> {
 
   /**
    * A store opened for one command. Closing a TierStore first waits (up to 30 s) for its backup to
-   * be level, so that the command leaves no write behind.
+   * be level, so that the command leaves no write behind; if it is not level by then, the write
+   * still took effect on the primary (and in SEMI_SYNC sits in the retry journal for the next
+   * open), so the command warns rather than fails.
    */
   static final class Opened implements AutoCloseable {
     final AbstractKVStore store;
     private final TierStore tier;
+    private final Output output;
+    private final Duration wait;
 
-    Opened(AbstractKVStore store, TierStore tier) {
+    Opened(AbstractKVStore store, TierStore tier, Output output, Duration wait) {
       this.store = store;
       this.tier = tier;
+      this.output = output;
+      this.wait = wait;
     }
 
     @Override
     public void close() {
       try {
-        if (tier != null && !tier.awaitBackup(Duration.ofSeconds(30))) {
-          throw new IllegalStateException(
-              "The backup is not level after 30 s: " + tier.backupStatus());
+        if (tier != null && !tier.awaitBackup(wait)) {
+          output.warn(
+              "the primary holds every change; the backup is not level after "
+                  + wait.toMillis()
+                  + " ms ("
+                  + tier.backupStatus()
+                  + "). A SEMI_SYNC retry journal brings it level at the next open; else run"
+                  + " 'lnkv backfill' or check with 'lnkv verify --durable-only'");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

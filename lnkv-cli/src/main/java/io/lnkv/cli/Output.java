@@ -46,10 +46,33 @@ final class Output {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
       }
-    } else {
-      out.println(text);
+    } else if (!text.isEmpty()) {
+      out.println(text); // nothing at all for nothing: an empty scope lists no blank line
     }
     out.flush();
+  }
+
+  /** A warning on standard error: one line, or a JSON object with {@code --json}. */
+  void warn(String message) {
+    err.println(
+        json ? jsonLine(java.util.Map.of("warning", message)) : "lnkv: warning: " + message);
+    err.flush();
+  }
+
+  /** An error as {@code --json} prints it on standard error. */
+  static String jsonError(String message, int exitCode) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("error", message);
+    m.put("exit", exitCode);
+    return jsonLine(m);
+  }
+
+  private static String jsonLine(Object data) {
+    try {
+      return JSON.writeValueAsString(data);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
+    }
   }
 
   /** A progress bar for a long task: counts, rate and time left; nothing when not interactive. */

@@ -73,7 +73,7 @@ record StoreUri(Kind kind, String location, String text) {
         || lower.startsWith("jdbc:postgresql://")) {
       return new StoreUri(Kind.POSTGRES, text, text);
     }
-    throw new IllegalArgumentException("Unknown store URI '" + text + "': use " + FORMS);
+    throw new IllegalArgumentException("Unknown store URI '" + redact(text) + "': use " + FORMS);
   }
 
   /** How a command opens a store. */
@@ -183,11 +183,18 @@ record StoreUri(Kind kind, String location, String text) {
       try {
         uri = new URI(url);
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("Bad PostgreSQL URI '" + text + "': " + e.getMessage());
+        // not e.getMessage(): it quotes the input, password and all
+        throw new IllegalArgumentException(
+            "Bad PostgreSQL URI '"
+                + redact(text)
+                + "': "
+                + e.getReason()
+                + " at character "
+                + e.getIndex());
       }
       if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
         throw new IllegalArgumentException(
-            "Bad PostgreSQL URI '" + text + "': write postgres://user@host:port/database");
+            "Bad PostgreSQL URI '" + redact(text) + "': write postgres://user@host:port/database");
       }
       String jdbc =
           "jdbc:postgresql://"
@@ -219,8 +226,17 @@ record StoreUri(Kind kind, String location, String text) {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
+  /**
+   * A store URI fit for a message: a password in {@code user:password@} or a {@code password=}
+   * parameter is replaced by {@code ***}.
+   */
+  static String redact(String text) {
+    return text.replaceAll("(?i)(://[^/@:]*:)[^/@]*@", "$1***@")
+        .replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
   @Override
   public String toString() {
-    return text;
+    return redact(text);
   }
 }

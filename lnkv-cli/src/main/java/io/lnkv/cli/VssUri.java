@@ -9,12 +9,16 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
 /** Opens a {@code vss:URL?store=ID&seed=FILE[&auth=...][&protocol=lenient]} store URI. */
 final class VssUri {
+  /** How long a failing request is retried unless {@code retry-for=} says otherwise. */
+  static final String DEFAULT_RETRY_FOR = "20s";
+
   private VssUri() {}
 
   static VssStore open(String location, String text, boolean readOnly) {
@@ -37,6 +41,10 @@ final class VssUri {
       throw new IllegalArgumentException(
           "VSS store URI '" + text + "' needs store=ID and seed=FILE (the node's 64-byte seed)");
     }
+    if (storeId.isEmpty()) {
+      throw new IllegalArgumentException(
+          "VSS store URI '" + text + "' has an empty store=; name the node's store id");
+    }
     byte[] seed = seed(Path.of(seedFile));
     VssStore.Builder b = VssStore.builder(url, storeId).nodeSeed(seed);
     switch (params.getOrDefault("auth", "none")) {
@@ -57,6 +65,19 @@ final class VssUri {
     if ("lenient".equals(params.get("protocol"))) {
       b.protocolVersionCheck(ProtocolVersionCheck.LENIENT);
     }
+    // ldk-node retries for 180 s; an operator at a prompt learns sooner that the server is down
+    Duration retryFor;
+    try {
+      retryFor = Durations.parse(params.getOrDefault("retry-for", DEFAULT_RETRY_FOR));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "VSS store URI '" + text + "': retry-for=" + e.getMessage());
+    }
+    if (retryFor.isZero()) {
+      throw new IllegalArgumentException(
+          "VSS store URI '" + text + "': retry-for must be positive");
+    }
+    b.retries(100, retryFor);
     if (readOnly) {
       b.readOnly();
     }

@@ -216,6 +216,123 @@ class CliTest {
     }
   }
 
+  // ---- errors that say what happened and what to do ----------------------------------------
+
+  @Test
+  void put_fromAnEndlessSource_stopsAtTheLimit_withAUsageError() {
+    Run r = lnkv("put", fs2("s"), "k", "--file", "/dev/zero", "--max-size", "1K");
+    assertFails(r, ExitCode.USAGE, "larger than 1024 bytes");
+    assertThat(r.err()).contains("--max-size");
+    assertThat(lnkv("put", fs2("s"), "k", "--file", "/dev/zero").err())
+        .as("the default limit holds too")
+        .contains("larger than " + (64 << 20) + " bytes");
+  }
+
+  @Test
+  void put_andGet_withAPathThatIsNoFile_sayWhichAndWhy() throws Exception {
+    assertFails(
+        lnkv("put", fs2("s"), "k", "--file", "/nonexistent/value"),
+        ExitCode.FAILED,
+        "Cannot read the value from /nonexistent/value: no such file");
+    assertFails(
+        lnkv("put", fs2("s"), "k", "--file", tmp.toString()),
+        ExitCode.FAILED,
+        "Cannot read the value from " + tmp + ": Is a directory");
+    assertThat(lnkv("put", fs2("s"), "monitors/m", "--value", "v").code()).isZero();
+    assertFails(
+        lnkv("get", fs2("s"), "monitors/m", "-o", tmp.toString()),
+        ExitCode.FAILED,
+        "Cannot write the value of monitors/m to " + tmp);
+  }
+
+  @Test
+  void keys_inMessages_areWrittenAsTheCommandReadsThem() {
+    assertThat(lnkv("put", fs2("s"), "monitors/m", "--value", "v").code()).isZero();
+    Run missing = lnkv("get", fs2("s"), "monitors/absent");
+    assertThat(missing.code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(missing.err()).contains("monitors/absent").doesNotContain("//");
+    Run root = lnkv("get", fs2("s"), "absent");
+    assertThat(root.err()).contains(" absent").doesNotContain("//");
+  }
+
+  @Test
+  void ls_ofAnEmptyScope_printsNothing() {
+    assertThat(lnkv("put", fs2("s"), "monitors/m", "--value", "v").code()).isZero();
+    Run r = lnkv("ls", fs2("s"), "payments");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void json_errors_areAJsonObjectOnStandardError() throws Exception {
+    Run r = lnkv("--json", "ls", fs2("missing"));
+    assertThat(r.code()).isEqualTo(ExitCode.NOT_FOUND);
+    JsonNode error = new ObjectMapper().readTree(r.err());
+    assertThat(error.get("error").asText()).contains("does not exist");
+    assertThat(error.get("exit").asInt()).isEqualTo(ExitCode.NOT_FOUND);
+  }
+
+  @Test
+  void aMalformedPostgresUri_isNotEchoedWithItsPassword() {
+    for (String uri :
+        List.of(
+            "postgres://lnd:s3cret-pw@bad host/db",
+            "postgres://lnd:s3cret-pw@host",
+            "postgresql://h/db?user=u&password=s3cret-pw&table=bad-name")) {
+      Run r = lnkv("ls", uri);
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+      assertThat(r.err()).doesNotContain("s3cret-pw");
+    }
+  }
+
+  @Test
+  void aVssUri_withAnEmptyStoreOrABadRetryBudget_isRefusedBeforeAnyRequest() throws Exception {
+    Path seed = tmp.resolve("seed");
+    Files.write(seed, new byte[64]);
+    // port 9 (discard) is closed here: a request would be retried for the whole budget
+    String base = "vss:http://127.0.0.1:9/vss?seed=" + seed;
+    assertFails(lnkv("ls", base + "&store="), ExitCode.USAGE, "empty store=");
+    assertFails(lnkv("ls", base + "&store=n&retry-for=soon"), ExitCode.USAGE, "retry-for");
+    long start = System.nanoTime();
+    Run down = lnkv("ls", base + "&store=n&retry-for=1s");
+    assertThat(down.code()).isEqualTo(ExitCode.FAILED);
+    assertThat(down.err()).contains("Check that the server is up");
+    assertThat(System.nanoTime() - start)
+        .as("the budget bounds the wait")
+        .isLessThan(30_000_000_000L);
+  }
+
+  /**
+   * A SEMI_SYNC write that reached the primary and the retry journal took effect: the command exits
+   * 0 and warns that the backup lags, rather than exiting as refused.
+   */
+  @Test
+  void aSemiSyncWrite_whoseBackupLags_exitsZero_withAWarning() throws Exception {
+    Path backup = tmp.resolve("backup");
+    Files.createDirectories(backup);
+    Files.writeString(backup.resolve("monitors"), "a file where the namespace folder goes");
+    String primary = "sqlite:" + tmp.resolve("node.sqlite");
+    Run r =
+        lnkv(
+            "--backup",
+            "fs:" + backup,
+            "--backup-mode",
+            "SEMI_SYNC",
+            "--retry-journal",
+            tmp.resolve("retry.journal").toString(),
+            "--backup-wait",
+            "500ms",
+            "put",
+            primary,
+            "monitors/m",
+            "--value",
+            "v");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("warning").contains("backup is not level");
+    assertThat(lnkv("get", primary, "monitors/m").code()).isZero();
+    assertThat(tmp.resolve("retry.journal")).as("kept for the next open").exists();
+  }
+
   @Test
   void invalidKey_isAUsageError_beforeTheStoreIsTouched() {
     assertFails(lnkv("put", fs2("new"), "monitors/bad.key", "--value", "x"), ExitCode.USAGE, "'.'");

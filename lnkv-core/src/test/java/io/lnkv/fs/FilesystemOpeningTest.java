@@ -158,7 +158,7 @@ class FilesystemOpeningTest {
       store.write("monitors", "", "k", new byte[] {1});
       assertThatThrownBy(() -> store.write("", "", "monitors", new byte[] {1}))
           .isInstanceOf(StoreException.class)
-          .hasMessageContaining("Failed to write //monitors");
+          .hasMessageContaining("Failed to write monitors in");
     }
   }
 }

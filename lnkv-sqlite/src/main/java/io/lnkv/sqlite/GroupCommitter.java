@@ -162,6 +162,12 @@ final class GroupCommitter implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the group in one transaction. When it fails, the failure is what the caller sees: after a
+   * full disk, for instance, SQLite has already rolled the transaction back, and the rollback and
+   * the return to autocommit then fail with "no transaction is active", which must not replace the
+   * reason.
+   */
   private void inTransaction(List<Pending> group) throws SQLException {
     connection.setAutoCommit(false);
     try {
@@ -175,10 +181,14 @@ final class GroupCommitter implements AutoCloseable {
       } catch (SQLException rollback) {
         e.addSuppressed(rollback);
       }
+      try {
+        connection.setAutoCommit(true);
+      } catch (SQLException reset) {
+        e.addSuppressed(reset);
+      }
       throw e;
-    } finally {
-      connection.setAutoCommit(true);
     }
+    connection.setAutoCommit(true);
   }
 
   /**

@@ -54,6 +54,38 @@ class GroupCommitterTest {
     }
   }
 
+  /**
+   * A full disk makes SQLite roll the transaction back itself; the rollback and the return to
+   * autocommit that follow then fail with "no transaction is active", which once replaced the real
+   * reason in the caller's error.
+   */
+  @Test
+  void aTransactionSqliteEndedItself_reportsTheReason_notTheCleanup() throws Exception {
+    GroupCommitter committer = committer();
+    try {
+      assertThatThrownBy(
+              () ->
+                  committer.submit(
+                      c -> {
+                        try (Statement s = c.createStatement()) {
+                          s.execute("ROLLBACK"); // as SQLite does on SQLITE_FULL
+                        }
+                        throw new java.sql.SQLException("database or disk is full");
+                      }))
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessage("database or disk is full");
+      committer.submit(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              s.execute("INSERT INTO t VALUES ('after')");
+            }
+          });
+      assertThat(committer.units()).isEqualTo(1);
+    } finally {
+      committer.close();
+    }
+  }
+
   @Test
   void submitsRacingClose_allComplete() throws Exception {
     for (int round = 0; round < 20; round++) {

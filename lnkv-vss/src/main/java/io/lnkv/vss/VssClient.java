@@ -172,14 +172,31 @@ final class VssClient {
                 + elapsed.toMillis()
                 + " ms: "
                 + last.what()
-                + ". Check that the server is up and reachable; the operation may or may not have"
-                + " taken effect",
+                + (last.status() == 0
+                    ? ". Check that the server is up and reachable"
+                    : ". The server is up but failing; its log says why")
+                + " (the operation may or may not have taken effect; retried for up to "
+                + settings.maxRetryTime().toSeconds()
+                + " s)",
             last.status(),
             last.code(),
             last.cause());
       }
-      log.debug(
-          "VSS {} attempt {} failed ({}); retrying in {} ms", endpoint, attempt, last, delayMillis);
+      if (attempt == 1) {
+        log.warn(
+            "VSS {} at {} failed ({}); retrying for up to {} s",
+            endpoint,
+            base,
+            last.what(),
+            settings.maxRetryTime().toSeconds());
+      } else {
+        log.debug(
+            "VSS {} attempt {} failed ({}); retrying in {} ms",
+            endpoint,
+            attempt,
+            last.what(),
+            delayMillis);
+      }
       try {
         Thread.sleep(delayMillis);
       } catch (InterruptedException e) {
@@ -274,7 +291,7 @@ final class VssClient {
       }
       throw new Retryable(new Failure(what, status, null, null));
     }
-    String what = "HTTP " + status + " " + error.getErrorCode() + ": " + error.getMessage();
+    String what = "HTTP " + status + " " + error.getErrorCode() + ": " + cut(error.getMessage());
     switch (error.getErrorCode()) {
       case CONFLICT_EXCEPTION ->
           throw new ConflictException(
@@ -316,7 +333,8 @@ final class VssClient {
     }
     if (version.isEmpty() && settings.versionCheck() == ProtocolVersionCheck.LENIENT) {
       if (warnedMissingVersion.compareAndSet(false, true)) {
-        log.warn(
+        // the user chose lenient mode for this: said once, and not as a warning
+        log.info(
             "VSS server {} sends no {} header (an older server); accepted in lenient mode",
             base,
             PROTOCOL_VERSION_HEADER);
@@ -336,7 +354,13 @@ final class VssClient {
                     + version.get()
                     + ", expected "
                     + PROTOCOL_VERSION)
-            + ". Upgrade the server, or, for an older server that sends no header, use"
-            + " ProtocolVersionCheck.LENIENT");
+            + ". Upgrade the server, or, for an older server that sends no header, accept it:"
+            + " ProtocolVersionCheck.LENIENT in the builder, or &protocol=lenient in an lnkv vss:"
+            + " store URI");
+  }
+
+  /** A server's message, cut short: it is the server's text, echoed into a client's error. */
+  private static String cut(String message) {
+    return message.length() <= 200 ? message : message.substring(0, 200) + "...";
   }
 }

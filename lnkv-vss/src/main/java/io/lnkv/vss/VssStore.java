@@ -609,6 +609,10 @@ public final class VssStore extends AbstractKVStore {
     private Builder(String baseUrl, String storeId) {
       Objects.requireNonNull(baseUrl, "baseUrl");
       this.storeId = Objects.requireNonNull(storeId, "storeId");
+      if (storeId.isEmpty()) {
+        throw new IllegalArgumentException(
+            "The VSS store id is empty; name the store (ldk-node uses its own store id)");
+      }
       try {
         this.baseUrl = URI.create(baseUrl);
       } catch (IllegalArgumentException e) {

@@ -25,6 +25,9 @@ import java.util.Optional;
  * it.
  */
 final class SqlVssStorage implements VssStorage {
+  private static final java.util.regex.Pattern ISSUED_TOKEN =
+      java.util.regex.Pattern.compile("0|[1-9][0-9]{0,18}");
+
   private enum Dialect {
     // SQLite serializes writers, so MAX + 1 (read from its own index) cannot be taken twice
     SQLITE(
@@ -279,10 +282,16 @@ final class SqlVssStorage implements VssStorage {
       String user, String storeId, String prefix, int pageSize, String token) {
     Long after = null;
     if (token != null) {
+      // Only what this server issues: the decimal sort_order of a page's last key. A sign, a
+      // leading zero or a number past a long is a token from elsewhere; answering it with an
+      // empty last page would cut the client's listing short without an error.
+      if (!ISSUED_TOKEN.matcher(token).matches()) {
+        throw new IllegalArgumentException("not a page token this server issued");
+      }
       try {
         after = Long.parseLong(token);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("malformed page token");
+        throw new IllegalArgumentException("not a page token this server issued");
       }
     }
     ListKeyVersionsResponse.Builder page = ListKeyVersionsResponse.newBuilder();

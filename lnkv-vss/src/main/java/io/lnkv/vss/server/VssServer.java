@@ -197,7 +197,14 @@ public final class VssServer implements AutoCloseable {
         status =
             error(ex, 409, ErrorCode.CONFLICT_EXCEPTION, "Version conflict: " + e.getMessage());
       } catch (RuntimeException e) {
-        log.error("VSS {} for store '{}' failed in {}", endpoint, storeId, storage.describe(), e);
+        // No stack trace and no driver message as is: SQL drivers quote the failed statement
+        // with its parameters, which are the client's (encrypted) values.
+        log.error(
+            "VSS {} for store '{}' failed in {}: {}",
+            endpoint,
+            storeId,
+            storage.describe(),
+            withoutValues(e));
         status =
             error(ex, 500, ErrorCode.INTERNAL_SERVER_EXCEPTION, "Unknown Server Error occurred.");
       }
@@ -489,5 +496,31 @@ public final class VssServer implements AutoCloseable {
             "Cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * What went wrong inside the storage, for the log: the exception types, the SQL state and the
+   * database's own error, cut short. A batch's own message (which quotes the statement and its
+   * values) is replaced by the error of the entry that failed.
+   */
+  static String withoutValues(Throwable e) {
+    StringBuilder out = new StringBuilder(e.getClass().getSimpleName());
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof java.sql.SQLException sql) {
+      java.sql.SQLException reported =
+          sql instanceof java.sql.BatchUpdateException && sql.getNextException() != null
+              ? sql.getNextException()
+              : sql;
+      String message = String.valueOf(reported.getMessage());
+      out.append(" (")
+          .append(reported.getClass().getSimpleName())
+          .append(", SQLState ")
+          .append(reported.getSQLState())
+          .append("): ")
+          .append(message, 0, Math.min(message.length(), 200));
+    } else if (cause != e) {
+      out.append(" (").append(cause.getClass().getSimpleName()).append(')');
+    }
+    return out.toString();
   }
 }

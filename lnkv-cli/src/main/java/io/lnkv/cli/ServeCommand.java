@@ -88,6 +88,7 @@ final class ServeCommand extends LnkvCommand {
       throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
     }
     Authorizer authorizer = authorizer();
+    checkAddressFree(host, port);
     VssStorage store = storage();
     VssServer server;
     try {
@@ -129,6 +130,29 @@ final class ServeCommand extends LnkvCommand {
       }
     }
     return ExitCode.OK;
+  }
+
+  /**
+   * Fails before the storage is created or opened when the address cannot be bound (in use, or not
+   * this host's): a refused serve leaves no file behind. The server binds again right after.
+   */
+  private static void checkAddressFree(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(host, port));
+    } catch (IOException e) {
+      throw new io.lnkv.StoreException(
+          "Cannot listen on "
+              + host
+              + ":"
+              + port
+              + ": "
+              + (e.getMessage() != null ? e.getMessage() : e.toString())
+              + " (is another server there?); choose another --listen. Nothing was created");
+    }
   }
 
   private VssStorage storage() {

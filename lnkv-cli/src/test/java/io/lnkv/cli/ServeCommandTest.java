@@ -81,9 +81,36 @@ class ServeCommandTest {
       byte[] storage = Files.readAllBytes(db);
       CliTest.Run adopt = lnkv("put", "sqlite:" + db, "k", "--value", "v");
       assertThat(adopt.code()).as(adopt.err()).isEqualTo(ExitCode.REFUSED);
-      assertThat(adopt.err()).contains("not an ldk-node or lnkv database");
-      assertThat(lnkv("ls", "sqlite:" + db).code()).isEqualTo(ExitCode.REFUSED);
+      assertThat(adopt.err()).contains("already open for writing"); // the server's lock
+      CliTest.Run look = lnkv("ls", "sqlite:" + db);
+      assertThat(look.err()).contains("not an ldk-node or lnkv database");
+      assertThat(look.code()).isEqualTo(ExitCode.REFUSED);
       assertThat(Files.readAllBytes(db)).isEqualTo(storage);
+
+      // one server per storage file; a serve refused for its address creates nothing
+      int other;
+      try (ServerSocket probe = new ServerSocket(0)) {
+        other = probe.getLocalPort();
+      }
+      CliTest.Run second =
+          lnkv("serve", "--listen", "127.0.0.1:" + other, "--storage", "sqlite:" + db);
+      assertThat(second.code()).as(second.err()).isEqualTo(ExitCode.REFUSED);
+      assertThat(second.err()).contains("already open for writing");
+      Path fresh = tmp.resolve("fresh").resolve("vss.sqlite");
+      CliTest.Run taken =
+          lnkv("serve", "--listen", "127.0.0.1:" + port, "--storage", "sqlite:" + fresh);
+      assertThat(taken.code()).as(taken.err()).isEqualTo(ExitCode.FAILED);
+      assertThat(taken.err()).contains("Cannot listen on 127.0.0.1:" + port);
+      assertThat(tmp.resolve("fresh")).doesNotExist();
+      // nor does a server adopt a node's database as its storage
+      Path node = tmp.resolve("node.sqlite");
+      assertThat(lnkv("put", "sqlite:" + node, "manager", "--value", "m").code()).isZero();
+      byte[] nodeBytes = Files.readAllBytes(node);
+      CliTest.Run adoptNode =
+          lnkv("serve", "--listen", "127.0.0.1:" + other, "--storage", "sqlite:" + node);
+      assertThat(adoptNode.code()).as(adoptNode.err()).isEqualTo(ExitCode.REFUSED);
+      assertThat(adoptNode.err()).contains("other tables [ldk_data]");
+      assertThat(Files.readAllBytes(node)).isEqualTo(nodeBytes);
 
       CliTest.Run wrong = lnkv("ls", "vss:http://127.0.0.1:" + port + "/vss?store=node1");
       assertThat(wrong.code()).isEqualTo(ExitCode.USAGE);

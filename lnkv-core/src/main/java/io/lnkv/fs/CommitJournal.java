@@ -2,10 +2,10 @@ package io.lnkv.fs;
 
 import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
-import io.lnkv.InvalidKeyException;
 import io.lnkv.ScopedKey;
 import io.lnkv.spi.DurableDirectories;
 import io.lnkv.spi.OwnerOnly;
+import io.lnkv.spi.RecordFields;
 import io.lnkv.spi.RecordLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -241,25 +241,17 @@ final class CommitJournal implements AutoCloseable {
    */
   private static List<Entry> decode(byte[] record) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
-    int count = in.readInt();
-    if (count < 1 || count > record.length / MIN_OPERATION_BYTES) {
-      throw new IOException("it claims " + count + " operations in " + record.length + " bytes");
-    }
+    int count = RecordFields.count(in, record.length, MIN_OPERATION_BYTES);
     List<Entry> batch = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      int tag = in.readUnsignedByte();
+      int tag = RecordFields.ended(in::readUnsignedByte, "operation " + i);
       if (tag != 'W' && tag != 'R') {
         throw new IOException("operation " + i + " has the unknown tag " + tag);
       }
-      ScopedKey key = ScopedKey.of(in.readUTF(), in.readUTF(), in.readUTF());
-      try {
-        key.validate();
-      } catch (InvalidKeyException e) {
-        throw new IOException("operation " + i + " names an invalid key: " + e.getMessage(), e);
-      }
+      ScopedKey key = RecordFields.key(in, i);
       if (tag == 'W') {
-        long created = in.readLong();
-        int length = in.readInt();
+        long created = RecordFields.ended(in::readLong, "the creation time of operation " + i);
+        int length = RecordFields.ended(in::readInt, "the value length of operation " + i);
         if (length < 0 || length > in.available()) {
           throw new IOException("operation " + i + " claims a value of " + length + " bytes");
         }

@@ -1,6 +1,7 @@
 package io.lnkv.tier;
 
 import io.lnkv.ScopedKey;
+import io.lnkv.spi.RecordFields;
 import io.lnkv.spi.RecordLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,6 +32,8 @@ import java.util.Map;
  */
 final class PendingBackups implements AutoCloseable {
   private static final long COMPACT_ABOVE_BYTES = 1L << 20;
+  // A tag and three empty key parts: no entry takes fewer bytes.
+  private static final int MIN_ENTRY_BYTES = 1 + 3 * 2;
 
   private final RecordLog journal; // null: in memory only
   private final Map<ScopedKey, Long> pending = new LinkedHashMap<>(); // key -> marked at (millis)
@@ -50,17 +53,41 @@ final class PendingBackups implements AutoCloseable {
       return;
     }
     long now = System.currentTimeMillis();
-    for (byte[] record : journal.recover()) {
+    List<byte[]> records = journal.recover();
+    for (int r = 0; r < records.size(); r++) {
+      byte[] record = records.get(r);
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
-      int count = in.readInt();
-      for (int i = 0; i < count; i++) {
-        boolean mark = in.readUnsignedByte() == 'M';
-        ScopedKey key = ScopedKey.of(in.readUTF(), in.readUTF(), in.readUTF());
-        if (mark) {
-          pending.putIfAbsent(key, now);
-        } else {
-          pending.remove(key);
+      try {
+        int count = RecordFields.count(in, record.length, MIN_ENTRY_BYTES);
+        for (int i = 0; i < count; i++) {
+          int tag = RecordFields.ended(in::readUnsignedByte, "item " + i);
+          if (tag != 'M' && tag != 'C') {
+            throw new IOException("item " + i + " has the unknown tag " + tag);
+          }
+          ScopedKey key = RecordFields.key(in, i);
+          if (tag == 'M') {
+            pending.putIfAbsent(key, now);
+          } else {
+            pending.remove(key);
+          }
         }
+        if (in.available() > 0) {
+          throw new IOException(in.available() + " bytes follow its last key");
+        }
+      } catch (IOException e) {
+        throw new io.lnkv.CorruptedDataException(
+            "Cannot read the retry journal "
+                + journal.path()
+                + ": record "
+                + (r + 1)
+                + " of "
+                + records.size()
+                + " is not a valid entry ("
+                + e.getMessage()
+                + "), although its digest matches: the file was written by something else than"
+                + " lnkv. Keep a copy of it, move it away, and run 'lnkv verify --durable-only' and"
+                + " 'lnkv backfill' to bring the backup level without it",
+            e);
       }
     }
     if (pending.isEmpty()) {

@@ -204,7 +204,31 @@ class CommitJournalTest {
       out.writeByte(7);
     }
     byte[] hugeCount = java.nio.ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).array();
-    for (byte[] body : List.of(traversal.toByteArray(), hugeCount)) {
+    java.io.ByteArrayOutputStream cutShort = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(cutShort)) {
+      out.writeInt(1);
+      out.writeByte('W');
+      out.writeUTF("monitors");
+      out.writeUTF(""); // ends before the key: once a bare java.io.EOFException
+    }
+    java.io.ByteArrayOutputStream negative = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(negative)) {
+      out.writeInt(1);
+      out.writeByte('W');
+      out.writeUTF("monitors");
+      out.writeUTF("");
+      out.writeUTF("m");
+      out.writeLong(1);
+      out.writeInt(-1); // once "lnkv: -1"
+      out.write(new byte[8]);
+    }
+    List<byte[]> bodies =
+        List.of(traversal.toByteArray(), hugeCount, cutShort.toByteArray(), negative.toByteArray());
+    List<String> reasons =
+        List.of("invalid key", "claims 2147483647 items", "ends inside the key", "claims a value");
+    for (int i = 0; i < bodies.size(); i++) {
+      byte[] body = bodies.get(i);
+      String reason = reasons.get(i);
       Files.deleteIfExists(journalOf(folder));
       io.lnkv.spi.RecordLog log =
           new io.lnkv.spi.RecordLog(journalOf(folder), "LNKVLOG1", "crafted");
@@ -214,7 +238,8 @@ class CommitJournalTest {
       assertThatThrownBy(() -> open.apply(folder))
           .isInstanceOf(io.lnkv.CorruptedDataException.class)
           .hasMessageContaining(journalOf(folder).toString())
-          .hasMessageContaining("not a valid batch");
+          .hasMessageContaining("not a valid batch")
+          .hasMessageContaining(reason);
       assertThat(tmp.resolve("escaped")).doesNotExist();
       assertThat(tmp.getParent().resolve("escaped")).doesNotExist();
     }

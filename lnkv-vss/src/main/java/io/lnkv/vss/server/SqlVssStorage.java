@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreException;
+import io.lnkv.spi.WriterLock;
 import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import java.nio.file.Files;
@@ -58,9 +59,12 @@ final class SqlVssStorage implements VssStorage {
   private final Dialect dialect;
   private final String description;
   private final String insert;
+  private final WriterLock lock; // a SQLite file's single server; null for PostgreSQL
 
-  private SqlVssStorage(HikariDataSource pool, Dialect dialect, String description) {
+  private SqlVssStorage(
+      HikariDataSource pool, Dialect dialect, String description, WriterLock lock) {
     this.pool = pool;
+    this.lock = lock;
     this.dialect = dialect;
     this.description = description;
     this.insert =
@@ -88,6 +92,15 @@ final class SqlVssStorage implements VssStorage {
     } catch (java.io.IOException e) {
       throw new StoreException("Cannot create the folder of " + file + ": " + e.getMessage(), e);
     }
+    refuseForeignDatabase(file);
+    WriterLock lock;
+    try {
+      // SQLite storage is one server's: a second lnkv serve on the file (or a node store opened
+      // on it) is refused, as for any store
+      lock = WriterLock.acquire(file.toAbsolutePath(), "lnkv serve");
+    } catch (java.io.IOException e) {
+      throw new StoreException("Cannot lock " + file + ": " + e.getMessage(), e);
+    }
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(
         "jdbc:sqlite:"
@@ -95,8 +108,67 @@ final class SqlVssStorage implements VssStorage {
             + "?journal_mode=WAL&synchronous=FULL&busy_timeout=10000");
     config.setMaximumPoolSize(4);
     config.setPoolName("lnkv-vss-sqlite");
-    return new SqlVssStorage(
-        new HikariDataSource(config), Dialect.SQLITE, "SQLite " + file.toAbsolutePath());
+    try {
+      return new SqlVssStorage(
+          new HikariDataSource(config), Dialect.SQLITE, "SQLite " + file.toAbsolutePath(), lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Refuses a SQLite file that holds other tables than {@code vss_db} (a node's store, say): the
+   * server would add its table to it. Read without changing the file (immutable: no -wal or -shm is
+   * created), before the pool switches it to WAL.
+   */
+  private static void refuseForeignDatabase(Path file) {
+    try {
+      if (Files.size(file) == 0) {
+        return;
+      }
+    } catch (java.io.IOException e) {
+      throw new StoreException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    config.setReadOnly(true);
+    String uri =
+        "jdbc:sqlite:file:"
+            + file.toAbsolutePath()
+                .toString()
+                .replace("%", "%25")
+                .replace("?", "%3f")
+                .replace("#", "%23")
+            + "?immutable=1";
+    List<String> tables = new java.util.ArrayList<>();
+    try (Connection c = java.sql.DriverManager.getConnection(uri, config.toProperties());
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                    + " ORDER BY name")) {
+      while (r.next()) {
+        tables.add(r.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new StoreException(
+          "Cannot use "
+              + file
+              + " as the server's storage: it is not a readable SQLite database ("
+              + e.getMessage()
+              + "); check the path",
+          e);
+    }
+    tables.remove("vss_db");
+    if (!tables.isEmpty()) {
+      throw new io.lnkv.IncompatibleStoreException(
+          "Cannot use "
+              + file
+              + " as the server's storage: it holds other tables "
+              + tables
+              + " (a node's store?), and the server would add its own. Give the server a file of"
+              + " its own. The file was not changed");
+    }
   }
 
   static SqlVssStorage postgres(String jdbcUrl) {
@@ -115,7 +187,8 @@ final class SqlVssStorage implements VssStorage {
     return new SqlVssStorage(
         new HikariDataSource(config),
         Dialect.POSTGRES,
-        "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)));
+        "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)),
+        null);
   }
 
   private void createSchema() {
@@ -364,6 +437,12 @@ final class SqlVssStorage implements VssStorage {
 
   @Override
   public void close() {
-    pool.close();
+    try {
+      pool.close();
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
+    }
   }
 }

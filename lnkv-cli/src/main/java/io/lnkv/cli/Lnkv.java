@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
       DataCommands.PageCommand.class,
       DataCommands.Keys.class,
       DataCommands.Stat.class,
+      SettleCommand.class,
       CopyCommands.Migrate.class,
       CopyCommands.Verify.class,
       CopyCommands.Backfill.class,

@@ -86,6 +86,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       pending.current(); // a damaged or missing commit log fails the open, not a later read
     } else {
       this.pending = null;
+      checkEveryEntry(kind); // before recovery deletes temporary files: they may be someone's
       recover();
     }
   }
@@ -606,9 +607,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   }
 
   /**
-   * A read-only open's check that the folder is a store of this kind: every entry a key file, a
-   * namespace folder or a temporary file of ours, all names valid. Foreign content is refused
-   * rather than shown as keys or skipped.
+   * Opening's check that the folder is a store of this kind: every entry a key file, a namespace
+   * folder or a temporary file, all names valid. A folder of foreign files is refused, never
+   * adopted: a reader would show them as keys, a writer's recovery would delete their temporary
+   * files.
    */
   private void checkEveryEntry(String kind) throws IOException {
     try {
@@ -617,7 +619,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       throw new IncompatibleStoreException(
           "Cannot open "
               + root
-              + " read-only as a "
+              + " as a "
               + kind
               + ": it is not one ("
               + e.getMessage()

@@ -116,6 +116,10 @@ class FilesystemReadOnlyTest {
         .isInstanceOf(IncompatibleStoreException.class)
         .hasMessageContaining(v2 ? "FilesystemStore (v1) data" : "notes.txt");
     assertThat(snapshot(tmp)).as("nothing deleted, created or locked").isEqualTo(before);
+    // nor does a writer adopt it: its recovery would delete the temporary files
+    assertThatThrownBy(() -> writer(v2, root)).isInstanceOf(IncompatibleStoreException.class);
+    Files.deleteIfExists(tmp.resolve(".downloads.lnkv-lock")); // the writer's, kept by design
+    assertThat(snapshot(tmp)).as("nothing deleted").isEqualTo(before);
   }
 
   @Test

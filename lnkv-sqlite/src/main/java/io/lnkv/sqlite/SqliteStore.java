@@ -284,8 +284,9 @@ public final class SqliteStore extends AbstractKVStore {
               + " read-only: its write-ahead log "
               + walFile
               + " holds commits that only a writer can fold in (its -shm file is gone; did the"
-              + " writer stop uncleanly?). Open it once for writing (e.g. lnkv put, or start the"
-              + " node), then read it");
+              + " writer stop uncleanly?). Open it once for writing ('lnkv settle sqlite:"
+              + file
+              + "', or start the node), then read it");
     }
     return () -> connectReadOnly(file, true);
   }

@@ -542,12 +542,8 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       }
       if (attrs.isDirectory()) {
         if (depth == 2) {
-          throw new CorruptedDataException(
-              "Unexpected folder "
-                  + child
-                  + " in "
-                  + description()
-                  + ": only two levels of namespaces exist; move it out of the store folder");
+          throw unexpected(
+              child, "a folder below the second level: only two levels of namespaces exist");
         }
         String ns = namespaceOf(name);
         if (!ns.isEmpty()) {
@@ -616,37 +612,58 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     try {
       walk(root, 0, "", "", new ArrayList<>());
     } catch (CorruptedDataException e) {
+      if (!(e.getCause() instanceof Misplaced m)) {
+        throw e;
+      }
       throw new IncompatibleStoreException(
           "Cannot open "
               + root
               + " as a "
               + kind
-              + ": it is not one ("
-              + e.getMessage()
-              + "). Check the path and the kind (fs: is LDK's v1 layout, fs2: its v2)",
+              + ": it is not one, it holds "
+              + root.relativize(m.entry)
+              + " ("
+              + m.why
+              + "). Check the path and the store kind (fs: is LDK's v1 layout, fs2: its v2); if"
+              + " something else wrote into a store folder, move that entry out",
           e);
     }
   }
 
   private String checkedName(Path entry, String name) {
     if (!KeyRules.isValidPart(name) || name.isEmpty()) {
-      throw new CorruptedDataException(
-          "Unexpected entry "
-              + entry
-              + " in "
-              + description()
-              + ": its name is not a valid namespace or key; move it out of the store folder");
+      throw unexpected(entry, "its name is not a valid namespace or key");
     }
     return name;
   }
 
   private CorruptedDataException unexpectedEntry(Path entry) {
+    return unexpected(entry, "neither a key file nor a namespace folder");
+  }
+
+  private CorruptedDataException unexpected(Path entry, String why) {
     return new CorruptedDataException(
         "Unexpected entry "
             + entry
             + " in "
             + description()
-            + ": neither a key file nor a namespace folder; move it out of the store folder");
+            + ": "
+            + why
+            + "; move it out of the store folder",
+        new Misplaced(entry, why));
+  }
+
+  /** The cause of an unexpected-entry failure: which entry, and why it has no place. */
+  private static final class Misplaced extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient Path entry;
+    final String why;
+
+    Misplaced(Path entry, String why) {
+      super(why, null, false, false);
+      this.entry = entry;
+      this.why = why;
+    }
   }
 
   /**

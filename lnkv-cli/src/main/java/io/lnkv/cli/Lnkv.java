@@ -129,7 +129,21 @@ public final class Lnkv {
     }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
-    System.exit(run(out, err, System.console() != null, args));
+    int code;
+    try {
+      code = run(out, err, System.console() != null, args);
+    } catch (OutOfMemoryError e) {
+      // exit 1 means drift to scripts: an Error must not end in the JVM's default exit code
+      err.println(
+          "lnkv: out of memory ("
+              + e.getMessage()
+              + "); give the JVM more heap (JAVA_TOOL_OPTIONS=-Xmx2g) or work on less at once");
+      code = ExitCode.FAILED;
+    } catch (Error e) {
+      err.println("lnkv: " + e);
+      code = ExitCode.FAILED;
+    }
+    System.exit(code);
   }
 
   /**

@@ -255,6 +255,31 @@ class CliTest {
     assertThat(root.err()).contains(" absent").doesNotContain("//");
   }
 
+  /** Exit code 1 means drift to scripts: an Error (here out of memory) must exit 5, not 1. */
+  @Test
+  void outOfMemory_inTheRealCommand_exitsFailed_notDrift() throws Exception {
+    Path big = tmp.resolve("big");
+    Files.write(big, new byte[48 << 20]);
+    assertThat(lnkv("put", fs2("s"), "big", "--file", big.toString()).code()).isZero();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Lnkv.class.getName(),
+                "get",
+                fs2("s"),
+                "big",
+                "-o",
+                tmp.resolve("out").toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(output).isEqualTo(ExitCode.FAILED);
+    assertThat(output).contains("lnkv: out of memory");
+  }
+
   @Test
   void ls_ofAnEmptyScope_printsNothing() {
     assertThat(lnkv("put", fs2("s"), "monitors/m", "--value", "v").code()).isZero();

@@ -208,4 +208,24 @@ public final class SqlKeyValueTable {
     ps.setString(2, key.secondaryNamespace());
     ps.setString(3, key.key());
   }
+
+  /**
+   * The refusal of a schema newer than this code's, said the same way for every SQL store.
+   *
+   * @param where the store, e.g. {@code SqliteStore at /data/node.sqlite}
+   * @param what what was left unchanged, e.g. {@code database} or {@code table}
+   */
+  public static io.lnkv.IncompatibleStoreException newerSchema(
+      String where, int version, int known, String what) {
+    return new io.lnkv.IncompatibleStoreException(
+        "Cannot open "
+            + where
+            + ": its schema version is "
+            + version
+            + ", newer than the "
+            + known
+            + " this lnkv knows; use a newer lnkv. The "
+            + what
+            + " was not changed");
+  }
 }

@@ -490,14 +490,7 @@ public final class PostgresStore extends AbstractKVStore {
         }
       }
       if (version > SCHEMA_VERSION) {
-        throw new IncompatibleStoreException(
-            "Cannot open "
-                + where
-                + ": its schema version is "
-                + version
-                + ", newer than the "
-                + SCHEMA_VERSION
-                + " this lnkv knows; use a newer lnkv. The table was not changed");
+        throw SqlKeyValueTable.newerSchema(where, version, SCHEMA_VERSION, "table");
       }
       return version;
     }

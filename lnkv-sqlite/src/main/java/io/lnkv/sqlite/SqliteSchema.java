@@ -140,14 +140,7 @@ final class SqliteSchema {
   static int checkVersion(Connection c, String where) throws SQLException {
     int version = userVersion(c);
     if (version > VERSION) {
-      throw new IncompatibleStoreException(
-          "Cannot open "
-              + where
-              + ": its schema version is "
-              + version
-              + ", newer than the "
-              + VERSION
-              + " this lnkv knows; use a newer lnkv. The database was not changed");
+      throw SqlKeyValueTable.newerSchema(where, version, VERSION, "database");
     }
     if (version == 0) {
       List<String> tables = tables(c);

@@ -30,6 +30,9 @@ final class InodeLock implements AutoCloseable {
   private static final int LOCK_EX = 2;
   private static final int LOCK_NB = 4;
   private static final int EWOULDBLOCK = Platform.isMac() ? 35 : 11;
+  // O_RDONLY | O_NONBLOCK: a folder opens for flock, and something that is no file (a FIFO planted
+  // where the store should be) cannot block the open
+  private static final int OPEN_FLAGS = Platform.isMac() ? 0x0004 : 04000;
   private static final LibC LIBC = load();
   private static final InodeLock NONE = new InodeLock(-1);
 
@@ -88,7 +91,7 @@ final class InodeLock implements AutoCloseable {
     System.arraycopy(name, 0, cString, 0, name.length);
     int fd;
     try {
-      fd = LIBC.open(cString, 0); // O_RDONLY: a folder opens, and flock needs no more
+      fd = LIBC.open(cString, OPEN_FLAGS);
     } catch (LastErrorException e) {
       throw new IOException("cannot open " + path + " to lock it: errno " + e.getErrorCode(), e);
     }

@@ -165,7 +165,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     // A key of a logged batch is read from the log: its file may be half-written. The log is read
     // again after the file: a batch logged meanwhile may have been writing that file.
     Map<ScopedKey, CommitJournal.Entry> before = pending.current();
-    while (true) {
+    for (int attempt = 0; attempt < 100; attempt++) {
       CommitJournal.Entry logged = before.get(key);
       if (logged != null) {
         return logged.value();
@@ -177,6 +177,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       }
       before = after;
     }
+    throw new IOException(
+        "its commit log changed during each of 100 reads (a writer logs batches without pause);"
+            + " read again");
   }
 
   @Override

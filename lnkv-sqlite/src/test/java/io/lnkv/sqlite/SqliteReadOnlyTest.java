@@ -190,6 +190,41 @@ class SqliteReadOnlyTest {
   }
 
   /**
+   * A bind mount of the database file shows it under another name with one link, and its lock file
+   * beside that name: only the lock on the file itself meets the second writer. Needs root (mount);
+   * CI runs as root.
+   */
+  @Test
+  void aBindMountOfAnOpenDatabase_isRefusedForWriting() throws Exception {
+    Path file = tmp.resolve("node.sqlite");
+    Path other = tmp.resolve("elsewhere");
+    Files.createDirectories(other);
+    Path alias = other.resolve("alias.sqlite");
+    try (SqliteStore w = SqliteStore.open(file)) {
+      w.write("", "", "manager", new byte[] {1});
+      Files.createFile(alias);
+      Process mount =
+          new ProcessBuilder("mount", "--bind", file.toString(), alias.toString())
+              .redirectErrorStream(true)
+              .start();
+      mount.getInputStream().readAllBytes();
+      org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs mount");
+      try {
+        // (a reader through the alias would not see the writer's WAL, which SQLite names after
+        // the path: read through the path the writer uses)
+        assertThatThrownBy(() -> SqliteStore.open(alias))
+            .isInstanceOf(StoreLockedException.class)
+            .hasMessageContaining("another path");
+      } finally {
+        Process umount =
+            new ProcessBuilder("umount", alias.toString()).redirectErrorStream(true).start();
+        String why = new String(umount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(umount.waitFor()).as("umount: " + why).isZero();
+      }
+    }
+  }
+
+  /**
    * The lock file is named after the path, and so are SQLite's -wal and -shm: a writer through a
    * hard link would get past both.
    */

@@ -18,15 +18,24 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * is measured against, from the same run, and the ratio. {@code ./lnkv bench}, or {@code mvn -pl
  * lnkv-bench -am -DskipTests install && mvn -pl lnkv-bench exec:exec}. With LNKV_PG_URL set,
  * PostgreSQL is measured too. Progress goes to standard error; {@code -Dlnkv.bench.verbose=true}
- * shows JMH's own output.
+ * shows JMH's own output. {@code --quick} runs each step for a few seconds only (one short
+ * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
   private static final int STEPS = 9;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
+  private static boolean quick;
 
   private BenchMain() {}
 
   public static void main(String[] args) throws RunnerException {
+    for (String arg : args) {
+      if (arg.equals("--quick")) {
+        quick = true;
+      } else {
+        throw new IllegalArgumentException("unknown argument '" + arg + "'; only --quick");
+      }
+    }
     List<String> durable = new ArrayList<>(List.of("sqlite", "fs", "fs2"));
     List<String> sql = new ArrayList<>(List.of("sqlite"));
     if (BenchStores.postgresAvailable()) {
@@ -179,9 +188,9 @@ public final class BenchMain {
         .include(benchmark.getName() + "\\.")
         .forks(1)
         .warmupIterations(1)
-        .warmupTime(TimeValue.seconds(1))
-        .measurementIterations(3)
-        .measurementTime(TimeValue.seconds(2))
+        .warmupTime(quick ? TimeValue.milliseconds(200) : TimeValue.seconds(1))
+        .measurementIterations(quick ? 1 : 3)
+        .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(2))
         .verbosity(VERBOSE ? VerboseMode.NORMAL : VerboseMode.SILENT)
         .jvmArgsAppend(
             "-Xmx1g",

@@ -1,8 +1,6 @@
 package io.lnkv.bench;
 
 import io.lnkv.KVStore;
-import io.lnkv.memory.InMemoryStore;
-import io.lnkv.testkit.FaultInjectingStore;
 import io.lnkv.tier.BackupMode;
 import io.lnkv.tier.TierStore;
 import java.io.IOException;
@@ -46,10 +44,8 @@ public class TierBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     dir = BenchStores.tempDir();
-    FaultInjectingStore p =
-        FaultInjectingStore.wrap(InMemoryStore.create()).latency(PRIMARY_LATENCY);
-    FaultInjectingStore b =
-        FaultInjectingStore.wrap(InMemoryStore.create()).latency(BACKUP_LATENCY);
+    SlowStore p = new SlowStore(PRIMARY_LATENCY);
+    SlowStore b = new SlowStore(BACKUP_LATENCY);
     primary = p;
     backup = b;
     tier =

@@ -14,9 +14,16 @@ import picocli.CommandLine.Command;
         "Run the benchmark set on this machine (several minutes) and print each store's figures"
             + " as ratios against write+fsync+rename and write+fdatasync loops from the same run.")
 final class BenchCommand extends LnkvCommand {
+  @picocli.CommandLine.Option(
+      names = "--quick",
+      description =
+          "A few seconds per step instead of minutes in all: the same table with noisier figures,"
+              + " to check that the set runs here.")
+  boolean quick;
+
   @Override
   public Integer call() throws Exception {
-    BenchMain.main(new String[0]);
+    BenchMain.main(quick ? new String[] {"--quick"} : new String[0]);
     return ExitCode.OK;
   }
 }

@@ -1,8 +1,8 @@
 package io.lnkv.cli;
 
 import io.lnkv.ConflictException;
+import io.lnkv.NodeStore;
 import io.lnkv.migrate.Migration;
-import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.tier.BackupMode;
 import io.lnkv.tier.DriftReport;
 import io.lnkv.tier.Restore;
@@ -52,8 +52,8 @@ final class CopyCommands {
       StoreUri.parse(source);
       StoreUri.parse(target);
       long start = System.nanoTime();
-      try (AbstractKVStore src = reading(source);
-          AbstractKVStore dst = createIfMissing(target)) {
+      try (NodeStore src = reading(source);
+          NodeStore dst = createIfMissing(target)) {
         Migration m = Migration.from(src).to(dst);
         if (allowNonEmpty) {
           m.allowNonEmptyTarget();
@@ -111,8 +111,8 @@ final class CopyCommands {
     public Integer call() {
       StoreUri.parse(source);
       StoreUri.parse(copy);
-      try (AbstractKVStore a = reading(source);
-          AbstractKVStore b = reading(copy)) {
+      try (NodeStore a = reading(source);
+          NodeStore b = reading(copy)) {
         DriftReport r;
         try (Output.Progress p = output().progress("verify")) {
           r =
@@ -142,8 +142,8 @@ final class CopyCommands {
       StoreUri.parse(primary);
       StoreUri.parse(backup);
       long start = System.nanoTime();
-      try (AbstractKVStore p = reading(primary);
-          AbstractKVStore b = createIfMissing(backup);
+      try (NodeStore p = reading(primary);
+          NodeStore b = createIfMissing(backup);
           TierStore tier =
               TierStore.builder(p).backup(b, BackupMode.SYNC).routing(routing()).build()) {
         TierStore.RepairResult r;
@@ -193,8 +193,8 @@ final class CopyCommands {
       StoreUri.parse(backup);
       StoreUri.parse(primary);
       long start = System.nanoTime();
-      try (AbstractKVStore b = reading(backup);
-          AbstractKVStore p = createIfMissing(primary)) {
+      try (NodeStore b = reading(backup);
+          NodeStore p = createIfMissing(primary)) {
         Restore restore = Restore.from(b).into(p).routing(routing());
         if (dryRun) {
           restore.dryRun();

@@ -1,10 +1,10 @@
 package io.lnkv.cli;
 
+import io.lnkv.NodeStore;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.postgres.PostgresStore;
-import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.sqlite.SqliteStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -286,7 +286,7 @@ final class DataCommands {
       long bytes = 0;
       String schema;
       String description;
-      try (AbstractKVStore kv = reading(store)) {
+      try (NodeStore kv = reading(store)) {
         description = kv.toString();
         schema = schemaOf(uri, kv);
         for (ScopedKey k : kv.listAllKeys()) {
@@ -321,7 +321,7 @@ final class DataCommands {
       return ExitCode.OK;
     }
 
-    private static String schemaOf(StoreUri uri, AbstractKVStore kv) {
+    private static String schemaOf(StoreUri uri, NodeStore kv) {
       return switch (uri.kind()) {
         case MEM -> "in memory";
         case FS -> "LDK FilesystemStore v1 layout";

@@ -1,6 +1,6 @@
 package io.lnkv.cli;
 
-import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.NodeStore;
 import io.lnkv.tier.RoutingPolicy;
 import io.lnkv.tier.TierStore;
 import java.time.Duration;
@@ -19,12 +19,12 @@ abstract class LnkvCommand implements Callable<Integer> {
    * Opens an existing store read-only (commands that only read it): no lock or lease is taken and
    * nothing is changed, so a running node's store can be inspected.
    */
-  AbstractKVStore reading(String uri) {
+  NodeStore reading(String uri) {
     return StoreUri.parse(uri).open(lnkv.table, StoreUri.Access.READ);
   }
 
   /** Opens a store for writing, creating it if needed (commands that write). */
-  AbstractKVStore createIfMissing(String uri) {
+  NodeStore createIfMissing(String uri) {
     return StoreUri.parse(uri).open(lnkv.table, StoreUri.Access.CREATE);
   }
 
@@ -42,11 +42,11 @@ abstract class LnkvCommand implements Callable<Integer> {
    * TierStore does. {@code --backup} is not opened: reads and listings never consult the backup.
    */
   Opened tieredForReading(String uri) {
-    AbstractKVStore primary = reading(uri);
+    NodeStore primary = reading(uri);
     if (lnkv.ephemeral == null) {
       return new Opened(primary, null, output(), lnkv.backupWait);
     }
-    AbstractKVStore ephemeral = null;
+    NodeStore ephemeral = null;
     try {
       ephemeral = StoreUri.parse(lnkv.ephemeral).open(lnkv.table, StoreUri.Access.READ);
       TierStore tier =
@@ -77,14 +77,14 @@ abstract class LnkvCommand implements Callable<Integer> {
         && lnkv.retryJournal == null) {
       throw new IllegalArgumentException("--backup-mode SEMI_SYNC needs --retry-journal FILE");
     }
-    AbstractKVStore primary =
+    NodeStore primary =
         primaryUri.open(
             lnkv.table, mustExist ? StoreUri.Access.WRITE_EXISTING : StoreUri.Access.CREATE);
     if (backupUri == null && ephemeralUri == null) {
       return new Opened(primary, null, output(), lnkv.backupWait);
     }
-    AbstractKVStore backup = null;
-    AbstractKVStore ephemeral = null;
+    NodeStore backup = null;
+    NodeStore ephemeral = null;
     try {
       TierStore.Builder b = TierStore.builder(primary).routing(routing()).name("lnkv");
       if (backupUri != null) {
@@ -101,7 +101,7 @@ abstract class LnkvCommand implements Callable<Integer> {
       TierStore tier = b.build();
       return new Opened(tier, tier, output(), lnkv.backupWait);
     } catch (RuntimeException e) {
-      for (AbstractKVStore s : new AbstractKVStore[] {primary, backup, ephemeral}) {
+      for (NodeStore s : new NodeStore[] {primary, backup, ephemeral}) {
         if (s != null) {
           s.close();
         }
@@ -117,12 +117,12 @@ abstract class LnkvCommand implements Callable<Integer> {
    * open), so the command warns rather than fails.
    */
   static final class Opened implements AutoCloseable {
-    final AbstractKVStore store;
+    final NodeStore store;
     private final TierStore tier;
     private final Output output;
     private final Duration wait;
 
-    Opened(AbstractKVStore store, TierStore tier, Output output, Duration wait) {
+    Opened(NodeStore store, TierStore tier, Output output, Duration wait) {
       this.store = store;
       this.tier = tier;
       this.output = output;

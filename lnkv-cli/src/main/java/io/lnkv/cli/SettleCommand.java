@@ -1,6 +1,6 @@
 package io.lnkv.cli;
 
-import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.NodeStore;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -26,7 +26,7 @@ final class SettleCommand extends LnkvCommand {
   @Override
   public Integer call() {
     StoreUri uri = StoreUri.parse(store);
-    try (AbstractKVStore s = uri.open(lnkv.table, StoreUri.Access.WRITE_EXISTING)) {
+    try (NodeStore s = uri.open(lnkv.table, StoreUri.Access.WRITE_EXISTING)) {
       output().result(Map.of("settled", s.toString()), "settled " + s);
     }
     return ExitCode.OK;

@@ -1,11 +1,11 @@
 package io.lnkv.cli;
 
+import io.lnkv.NodeStore;
 import io.lnkv.StoreNotFoundException;
 import io.lnkv.fs.FilesystemStore;
 import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.memory.InMemoryStore;
 import io.lnkv.postgres.PostgresStore;
-import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.sqlite.SqliteStore;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -92,7 +92,7 @@ record StoreUri(Kind kind, String location, String text) {
    * @param table the SQL table, or null for the default
    * @throws StoreNotFoundException if the access needs an existing store and there is none
    */
-  AbstractKVStore open(String table, Access access) {
+  NodeStore open(String table, Access access) {
     boolean read = access == Access.READ;
     switch (kind) {
       case MEM:

@@ -3,10 +3,9 @@ package io.lnkv.spi;
 import io.lnkv.BatchOp;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.KeyRules;
-import io.lnkv.MigratableKVStore;
+import io.lnkv.NodeStore;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
-import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import java.io.IOException;
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Users may extend this class to give their own store the same contract; the conformance suite
  * in {@code lnkv-testkit} checks the result.
  */
-public abstract class AbstractKVStore implements PaginatedKVStore, MigratableKVStore {
+public abstract class AbstractKVStore implements NodeStore {
   private static final Logger log = LoggerFactory.getLogger(AbstractKVStore.class);
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
 

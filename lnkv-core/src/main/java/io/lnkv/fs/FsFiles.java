@@ -211,13 +211,7 @@ final class FsFiles {
   }
 
   private static final ExecutorService SYNCERS =
-      Executors.newFixedThreadPool(
-          16,
-          r -> {
-            Thread t = new Thread(r, "lnkv-fsync");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newFixedThreadPool(16, io.lnkv.spi.DaemonThreads.named("lnkv-fsync"));
 
   /** Makes a file's content and metadata durable (a folder's entries, for a folder). */
   static void fsyncFile(Path file) throws IOException {

@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,7 +66,7 @@ public abstract class AbstractKVStore implements NodeStore {
             30,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            daemonThreads("lnkv-io-" + POOL_IDS.incrementAndGet()));
+            DaemonThreads.named("lnkv-io-" + POOL_IDS.incrementAndGet()));
     pool.allowCoreThreadTimeOut(true);
     this.io = pool;
   }
@@ -449,15 +448,6 @@ public abstract class AbstractKVStore implements NodeStore {
       throw new StoreException(
           "Failed to " + operation + " " + what + " in " + description + ": " + e, e);
     }
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**

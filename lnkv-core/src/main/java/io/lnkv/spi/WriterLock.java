@@ -3,7 +3,6 @@ package io.lnkv.spi;
 import io.lnkv.StoreException;
 import io.lnkv.StoreLockedException;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -16,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -90,15 +88,7 @@ public final class WriterLock implements AutoCloseable {
    */
   public static WriterLock acquire(Path parent, String name, String storeKind) throws IOException {
     Path real = parent.toRealPath().resolve(name);
-    String holder =
-        "pid "
-            + ProcessHandle.current().pid()
-            + " on "
-            + hostName()
-            + " ("
-            + storeKind
-            + ") since "
-            + Instant.now();
+    String holder = ThisProcess.holder(storeKind);
     String previous = HELD_IN_THIS_PROCESS.putIfAbsent(real, holder);
     if (previous != null) {
       throw new StoreLockedException(
@@ -232,14 +222,6 @@ public final class WriterLock implements AutoCloseable {
       return s.isEmpty() ? "holder unknown" : "held by " + s;
     } catch (IOException e) {
       return "holder unknown: " + e.getMessage();
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown host";
     }
   }
 

@@ -78,12 +78,7 @@ final class BackupReplicator implements AutoCloseable {
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.parallel =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "lnkv-backup-write");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newCachedThreadPool(io.lnkv.spi.DaemonThreads.named("lnkv-backup-write"));
     if (mode == BackupMode.SYNC) {
       this.worker = null;
     } else {

@@ -10,7 +10,6 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.SqlKeyValueTable;
-import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -94,11 +93,7 @@ public final class PostgresStore extends AbstractKVStore {
     }
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lnkv-pg-lease");
-              t.setDaemon(true);
-              return t;
-            });
+            io.lnkv.spi.DaemonThreads.named("lnkv-pg-lease"));
     long every = Math.max(100, b.leaseDuration.toMillis() / 4);
     renewer.scheduleWithFixedDelay(this::renewLease, every, every, TimeUnit.MILLISECONDS);
   }
@@ -515,13 +510,7 @@ public final class PostgresStore extends AbstractKVStore {
     }
 
     private static String holderLine() {
-      String host;
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        host = "unknown host";
-      }
-      return "pid " + ProcessHandle.current().pid() + " on " + host + " since " + Instant.now();
+      return io.lnkv.spi.ThisProcess.holder(null);
     }
 
     @Override

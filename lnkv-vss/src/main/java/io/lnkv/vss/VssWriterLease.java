@@ -54,7 +54,7 @@ final class VssWriterLease implements AutoCloseable {
   private final String where;
   private final String id = UUID.randomUUID().toString();
   private final long pid = ProcessHandle.current().pid();
-  private final String host = hostName();
+  private final String host = io.lnkv.spi.ThisProcess.hostName();
   private final Instant since = Instant.now();
   private final ScheduledExecutorService renewer;
   private long version;
@@ -68,11 +68,7 @@ final class VssWriterLease implements AutoCloseable {
     this.version = version;
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "lnkv-vss-lease");
-              t.setDaemon(true);
-              return t;
-            });
+            io.lnkv.spi.DaemonThreads.named("lnkv-vss-lease"));
   }
 
   /**
@@ -220,14 +216,6 @@ final class VssWriterLease implements AutoCloseable {
       return field == null ? 0 : Long.parseLong(field);
     } catch (NumberFormatException e) {
       return 0;
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "unknown";
     }
   }
 }

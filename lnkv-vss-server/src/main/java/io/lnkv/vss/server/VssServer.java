@@ -81,15 +81,8 @@ public final class VssServer implements AutoCloseable {
     this.maxItems = b.maxItems;
     this.grace = b.grace;
     this.http = HttpServer.create(new InetSocketAddress(b.host, b.port), 128);
-    AtomicInteger ids = new AtomicInteger();
     this.workers =
-        Executors.newFixedThreadPool(
-            b.threads,
-            r -> {
-              Thread t = new Thread(r, "lnkv-vss-server-" + ids.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newFixedThreadPool(b.threads, io.lnkv.spi.DaemonThreads.named("lnkv-vss-server"));
     http.setExecutor(workers);
     http.createContext("/vss/", this::handleVss);
     http.createContext("/health", this::handleHealth);

@@ -3,30 +3,22 @@ package io.lnkv.fs;
 import io.lnkv.BatchInDoubtException;
 import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
-import io.lnkv.IncompatibleStoreException;
-import io.lnkv.KeyRules;
 import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
-import io.lnkv.StoreNotFoundException;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.WriterLock;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,8 +45,6 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   static final int CHECKPOINT_KEYS = 100_000;
   // A batch leaves at least this much of the disk free, for single writes and the checkpoint.
   private static final long MIN_FREE_BYTES = 16L << 20;
-  private static final Comparator<KeyFile> NEWEST_FIRST =
-      Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
   private final Path root;
   private final WriterLock lock;
@@ -62,6 +52,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private final AtomicLong lastCreationMillis = new AtomicLong();
   private final CommitJournal journal;
   private final PendingBatches pending; // read-only stores: the log laid over the files; else null
+  private final FolderEntries entries;
   // Keys and folders changed by batches since the last checkpoint: the journal, not an fsync, makes
   // them durable until then. Changed only with the batch lock held exclusively.
   private final Set<Path> unsynced = ConcurrentHashMap.newKeySet();
@@ -80,13 +71,14 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     this.root = root;
     this.lock = lock;
     this.journal = new CommitJournal(root);
+    this.entries = new FolderEntries(root, description(), this::namespaceOf, this::keysAt);
     if (settings.isReadOnly()) {
       this.pending = new PendingBatches(journal);
-      checkEveryEntry(kind);
+      entries.checkEveryEntry(kind);
       pending.current(); // a damaged or missing commit log fails the open, not a later read
     } else {
       this.pending = null;
-      checkEveryEntry(kind); // before recovery deletes temporary files: they may be someone's
+      entries.checkEveryEntry(kind); // before recovery deletes temporary files: someone's?
       recover();
     }
   }
@@ -162,24 +154,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     if (pending == null) {
       return shared(() -> FsFiles.readOrNull(fileOf(key)));
     }
-    // A key of a logged batch is read from the log: its file may be half-written. The log is read
-    // again after the file: a batch logged meanwhile may have been writing that file.
-    Map<ScopedKey, CommitJournal.Entry> before = pending.current();
-    for (int attempt = 0; attempt < 100; attempt++) {
-      CommitJournal.Entry logged = before.get(key);
-      if (logged != null) {
-        return logged.value();
-      }
-      byte[] value = FsFiles.readOrNull(fileOf(key));
-      Map<ScopedKey, CommitJournal.Entry> after = pending.current();
-      if (after == before) {
-        return value;
-      }
-      before = after;
-    }
-    throw new IOException(
-        "its commit log changed during each of 100 reads (a writer logs batches without pause);"
-            + " read again");
+    return pending.read(key, () -> FsFiles.readOrNull(fileOf(key)));
   }
 
   @Override
@@ -450,223 +425,31 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
 
   @Override
   protected final List<String> doList(String primary, String secondary) throws IOException {
-    return shared(() -> scope(primary, secondary)).stream().map(KeyFile::name).toList();
+    return shared(() -> scope(primary, secondary)).stream()
+        .map(FolderEntries.KeyFile::name)
+        .toList();
   }
 
   /** The keys of a scope and their creation times, with the logged batches laid over a reader's. */
-  private List<KeyFile> scope(String primary, String secondary) throws IOException {
-    List<KeyFile> files = scan(scopeDir(primary, secondary));
-    if (pending == null) {
-      return files;
-    }
-    Map<String, KeyFile> byName = new HashMap<>();
-    files.forEach(f -> byName.put(f.name(), f));
-    for (CommitJournal.Entry e : pending.current().values()) {
-      ScopedKey k = e.key();
-      if (k.primaryNamespace().equals(primary) && k.secondaryNamespace().equals(secondary)) {
-        if (e.isWrite()) {
-          byName.put(k.key(), new KeyFile(k.key(), e.createdMillis()));
-        } else {
-          byName.remove(k.key());
-        }
-      }
-    }
-    return new ArrayList<>(byName.values());
+  private List<FolderEntries.KeyFile> scope(String primary, String secondary) throws IOException {
+    List<FolderEntries.KeyFile> files = entries.scan(scopeDir(primary, secondary));
+    return pending == null ? files : pending.overScope(files, primary, secondary);
   }
 
   @Override
   protected final Page doListPaginated(
       String primary, String secondary, PageToken token, int pageSize) throws IOException {
-    KeyFile after = token == null ? null : parseToken(token);
-    List<KeyFile> entries = new ArrayList<>(shared(() -> scope(primary, secondary)));
-    entries.sort(NEWEST_FIRST);
-    List<String> page = new ArrayList<>(pageSize);
-    KeyFile last = null;
-    for (KeyFile e : entries) {
-      if (after != null && NEWEST_FIRST.compare(e, after) <= 0) {
-        continue; // at or before the token's position
-      }
-      if (page.size() == pageSize) {
-        return new Page(page, Optional.of(formatToken(last)));
-      }
-      page.add(e.name());
-      last = e;
-    }
-    return Page.last(page);
-  }
-
-  /** LDK v2's token: the mtime as 16 zero-padded decimal digits, {@code :}, the key. */
-  private static PageToken formatToken(KeyFile entry) {
-    return new PageToken(String.format("%016d:%s", entry.mtimeMillis(), entry.name()));
-  }
-
-  private static KeyFile parseToken(PageToken token) {
-    String s = token.value();
-    if (s.length() < 17 || s.charAt(16) != ':') {
-      throw new IllegalArgumentException(
-          "Invalid page token '" + s + "': expected 16 digits, ':' and a key");
-    }
-    try {
-      return new KeyFile(s.substring(17), Long.parseUnsignedLong(s.substring(0, 16)));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid page token '" + s + "': the first 16 characters are not a number", e);
-    }
+    FolderEntries.KeyFile after = token == null ? null : FolderEntries.parseToken(token);
+    return FolderEntries.page(shared(() -> scope(primary, secondary)), after, pageSize);
   }
 
   @Override
   protected final List<ScopedKey> doListAllKeys() throws IOException {
     return shared(
         () -> {
-          List<ScopedKey> all = new ArrayList<>();
-          walk(root, 0, "", "", all);
-          if (pending == null) {
-            return all;
-          }
-          Set<ScopedKey> keys = new HashSet<>(all);
-          for (CommitJournal.Entry e : pending.current().values()) {
-            if (e.isWrite()) {
-              keys.add(e.key());
-            } else {
-              keys.remove(e.key());
-            }
-          }
-          return new ArrayList<>(keys);
+          List<ScopedKey> all = entries.allKeys();
+          return pending == null ? all : pending.overAll(all);
         });
-  }
-
-  private void walk(Path dir, int depth, String primary, String secondary, List<ScopedKey> out)
-      throws IOException {
-    for (Path child : children(dir)) {
-      String name = child.getFileName().toString();
-      BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
-      if (attrs == null || FsFiles.isArtifact(name)) {
-        continue; // removed meanwhile, or a temporary file
-      }
-      if (attrs.isDirectory()) {
-        if (depth == 2) {
-          throw unexpected(
-              child, "a folder below the second level: only two levels of namespaces exist");
-        }
-        String ns = namespaceOf(name);
-        if (!ns.isEmpty()) {
-          checkedName(child, ns);
-        }
-        walk(child, depth + 1, depth == 0 ? ns : primary, depth == 1 ? ns : secondary, out);
-      } else if (attrs.isRegularFile() && keysAt(depth)) {
-        out.add(ScopedKey.of(primary, secondary, checkedName(child, name)));
-      } else {
-        throw unexpectedEntry(child);
-      }
-    }
-  }
-
-  /** The keys (regular files) in {@code dir}, with their mtimes; empty if it does not exist. */
-  private List<KeyFile> scan(Path dir) throws IOException {
-    List<KeyFile> out = new ArrayList<>();
-    for (Path child : children(dir)) {
-      String name = child.getFileName().toString();
-      if (FsFiles.isArtifact(name)) {
-        continue;
-      }
-      BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
-      if (attrs == null || attrs.isDirectory()) {
-        continue; // removed since the directory was read (so absent now), or a namespace
-      }
-      if (!attrs.isRegularFile()) {
-        throw unexpectedEntry(child);
-      }
-      out.add(new KeyFile(checkedName(child, name), attrs.lastModifiedTime().toMillis()));
-    }
-    return out;
-  }
-
-  /**
-   * The entries of {@code dir}; none if it does not exist. A file where the folder should be fails,
-   * as in LDK: a node that listed its channel monitors as none would start without them.
-   */
-  private List<Path> children(Path dir) throws IOException {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      stream.forEach(out::add);
-    } catch (NoSuchFileException e) {
-      return List.of();
-    } catch (NotDirectoryException e) {
-      throw new CorruptedDataException(
-          "Cannot list "
-              + dir
-              + " in "
-              + description()
-              + ": it (or a folder above it) is a file, where a namespace folder should be; the"
-              + " store folder is damaged or was changed by hand. Move the file out of the store"
-              + " folder once you know what it is",
-          e);
-    }
-    return out;
-  }
-
-  /**
-   * Opening's check that the folder is a store of this kind: every entry a key file, a namespace
-   * folder or a temporary file, all names valid. A folder of foreign files is refused, never
-   * adopted: a reader would show them as keys, a writer's recovery would delete their temporary
-   * files.
-   */
-  private void checkEveryEntry(String kind) throws IOException {
-    try {
-      walk(root, 0, "", "", new ArrayList<>());
-    } catch (CorruptedDataException e) {
-      if (!(e.getCause() instanceof Misplaced m)) {
-        throw e;
-      }
-      throw new IncompatibleStoreException(
-          "Cannot open "
-              + root
-              + " as a "
-              + kind
-              + ": it is not one, it holds "
-              + root.relativize(m.entry)
-              + " ("
-              + m.why
-              + "). Check the path and the store kind (fs: is LDK's v1 layout, fs2: its v2); if"
-              + " something else wrote into a store folder, move that entry out",
-          e);
-    }
-  }
-
-  private String checkedName(Path entry, String name) {
-    if (!KeyRules.isValidPart(name) || name.isEmpty()) {
-      throw unexpected(entry, "its name is not a valid namespace or key");
-    }
-    return name;
-  }
-
-  private CorruptedDataException unexpectedEntry(Path entry) {
-    return unexpected(entry, "neither a key file nor a namespace folder");
-  }
-
-  private CorruptedDataException unexpected(Path entry, String why) {
-    return new CorruptedDataException(
-        "Unexpected entry "
-            + entry
-            + " in "
-            + description()
-            + ": "
-            + why
-            + "; move it out of the store folder",
-        new Misplaced(entry, why));
-  }
-
-  /** The cause of an unexpected-entry failure: which entry, and why it has no place. */
-  private static final class Misplaced extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient Path entry;
-    final String why;
-
-    Misplaced(Path entry, String why) {
-      super(why, null, false, false);
-      this.entry = entry;
-      this.why = why;
-    }
   }
 
   /**
@@ -707,7 +490,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   }
 
   private void recover(Path dir, int depth) throws IOException {
-    for (Path child : children(dir)) {
+    for (Path child : entries.children(dir)) {
       BasicFileAttributes attrs = FsFiles.attributesOrNull(child);
       if (attrs == null) {
         continue;
@@ -725,67 +508,6 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
           lastCreationMillis.accumulateAndGet(attrs.lastModifiedTime().toMillis(), Math::max);
         }
       }
-    }
-  }
-
-  /** Checks a folder's layout before a store is opened on it. */
-  @FunctionalInterface
-  interface LayoutCheck {
-    void check(Path root) throws IOException;
-  }
-
-  /** Creates the store once the folder exists, is locked and passed its layout check. */
-  @FunctionalInterface
-  interface Constructor<S> {
-    S create(Path root, WriterLock lock) throws IOException;
-  }
-
-  /**
-   * The opening sequence of both stores: create the folder (owner-only), take its lock, check its
-   * layout, construct (which recovers). Any failure releases the lock. Read-only: the folder must
-   * exist; nothing is created or locked.
-   */
-  static <S> S open(
-      Path folder, String kind, boolean readOnly, LayoutCheck layout, Constructor<S> constructor) {
-    Path given = folder.toAbsolutePath().normalize();
-    Path root = given;
-    try {
-      if (readOnly) {
-        BasicFileAttributes attrs = FsFiles.attributesOrNull(given);
-        if (attrs == null && !Files.exists(given)) {
-          throw new StoreNotFoundException(
-              "No "
-                  + kind
-                  + " at "
-                  + given
-                  + ": the folder does not exist; check the path (opening for writing creates"
-                  + " it)");
-        }
-        if (!Files.isDirectory(given)) {
-          throw new IncompatibleStoreException(
-              "Cannot open " + given + " as a " + kind + ": it is not a folder; check the path");
-        }
-      } else {
-        FsFiles.createDirectories(given);
-      }
-      // One canonical location for the lock and the commit log beside the folder, however it is
-      // reached (a symlink, "..", a relative path): a journal looked for in two places is a
-      // journal whose batches a crash leaves unreplayed.
-      root = given.toRealPath();
-      if (readOnly) {
-        layout.check(root);
-        return constructor.create(root, null);
-      }
-      WriterLock lock = WriterLock.acquire(root, kind);
-      try {
-        layout.check(root);
-        return constructor.create(root, lock);
-      } catch (IOException | RuntimeException e) {
-        lock.close();
-        throw e;
-      }
-    } catch (IOException e) {
-      throw new StoreException("Failed to open " + kind + " at " + root + ": " + e, e);
     }
   }
 
@@ -819,7 +541,4 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       lock.close();
     }
   }
-
-  /** A key file and its mtime in milliseconds (its creation time). */
-  record KeyFile(String name, long mtimeMillis) {}
 }

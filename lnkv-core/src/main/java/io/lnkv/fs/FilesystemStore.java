@@ -106,7 +106,7 @@ public final class FilesystemStore extends AbstractFilesystemStore {
 
     /** Opens the store; see {@link FilesystemStore#open}. */
     public FilesystemStore build() {
-      return open(
+      return FolderOpening.open(
           folder,
           KIND,
           isReadOnly(),

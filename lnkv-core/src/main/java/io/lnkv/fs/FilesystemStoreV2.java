@@ -120,7 +120,7 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
 
     /** Opens the store; see {@link FilesystemStoreV2#open}. */
     public FilesystemStoreV2 build() {
-      return open(
+      return FolderOpening.open(
           folder,
           KIND,
           isReadOnly(),

@@ -6,10 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a read-only filesystem store lays over the folder's files: the last logged operation on each
@@ -45,6 +48,67 @@ final class PendingBatches {
       seen = now;
     }
     return last;
+  }
+
+  /** A read of a key's file. */
+  @FunctionalInterface
+  interface FileRead {
+    byte[] read() throws IOException;
+  }
+
+  /**
+   * A key's value: the last logged operation on it, else {@code file}'s. The log is read again
+   * after the file: a batch logged meanwhile may have been writing that file, and then the read is
+   * repeated (at most 100 times).
+   */
+  byte[] read(ScopedKey key, FileRead file) throws IOException {
+    Map<ScopedKey, CommitJournal.Entry> before = current();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      CommitJournal.Entry logged = before.get(key);
+      if (logged != null) {
+        return logged.value();
+      }
+      byte[] value = file.read();
+      Map<ScopedKey, CommitJournal.Entry> after = current();
+      if (after == before) {
+        return value;
+      }
+      before = after;
+    }
+    throw new IOException(
+        "its commit log changed during each of 100 reads (a writer logs batches without pause);"
+            + " read again");
+  }
+
+  /** The keys of a scope as the files show them, with the logged operations laid over. */
+  List<FolderEntries.KeyFile> overScope(
+      List<FolderEntries.KeyFile> files, String primary, String secondary) throws IOException {
+    Map<String, FolderEntries.KeyFile> byName = new HashMap<>();
+    files.forEach(f -> byName.put(f.name(), f));
+    for (CommitJournal.Entry e : current().values()) {
+      ScopedKey k = e.key();
+      if (k.primaryNamespace().equals(primary) && k.secondaryNamespace().equals(secondary)) {
+        if (e.isWrite()) {
+          byName.put(k.key(), new FolderEntries.KeyFile(k.key(), e.createdMillis()));
+        } else {
+          byName.remove(k.key());
+        }
+      }
+    }
+    return new ArrayList<>(byName.values());
+  }
+
+  /** Every key as the files show them, with the logged operations laid over. */
+  List<ScopedKey> overAll(List<ScopedKey> files) throws IOException {
+    Set<ScopedKey> keys = new HashSet<>(files);
+    for (CommitJournal.Entry e : current().values()) {
+      if (e.isWrite()) {
+        keys.add(e.key());
+      } else {
+        keys.remove(e.key());
+      }
+    }
+    return new ArrayList<>(keys);
   }
 
   private static Object stateOf(Path log) throws IOException {

@@ -7,7 +7,6 @@ import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
-import io.lnkv.migrate.CreationOrder;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.DurableDirectories;
@@ -26,9 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Predicate;
 
 /**
  * A primary store, an optional backup and an optional ephemeral store behind one store.
@@ -275,19 +271,7 @@ public final class TierStore extends AbstractKVStore {
    * @throws IllegalStateException if the store has no backup
    */
   public RepairResult backfill(MigrationProgress progress) {
-    requireBackup("backfill");
-    Predicate<ScopedKey> durable = k -> !routing.isEphemeral(k);
-    TreeSet<ScopedKey> inPrimary = Reconciler.keys(primary, durable);
-    Set<ScopedKey> inBackup = Reconciler.keys(backup, durable);
-    long done = 0;
-    long copied = 0;
-    for (ScopedKey k : CreationOrder.oldestFirst(primary.store(), inPrimary)) {
-      if (!inBackup.contains(k) && replicator.level(k, false)) {
-        copied++;
-      }
-      progress.onProgress(++done, inPrimary.size());
-    }
-    return new RepairResult(inPrimary.size(), copied, 0);
+    return maintenance("backfill").backfill(progress);
   }
 
   /**
@@ -298,26 +282,7 @@ public final class TierStore extends AbstractKVStore {
    * @throws IllegalStateException if the store has no backup
    */
   public RepairResult resilver(MigrationProgress progress) {
-    requireBackup("resilver");
-    DriftReport drift =
-        Reconciler.compare(
-            primary, backup, k -> !routing.isEphemeral(k), true, progress, pending.size());
-    long copied = 0;
-    long removed = 0;
-    List<ScopedKey> fix =
-        new ArrayList<>(CreationOrder.oldestFirst(primary.store(), drift.missing()));
-    fix.addAll(drift.different());
-    for (ScopedKey k : fix) {
-      if (replicator.level(k, true)) {
-        copied++;
-      }
-    }
-    for (ScopedKey k : drift.extra()) {
-      if (replicator.level(k, true)) {
-        removed++;
-      }
-    }
-    return new RepairResult(drift.compared(), copied, removed);
+    return maintenance("resilver").resilver(progress);
   }
 
   /**
@@ -328,19 +293,17 @@ public final class TierStore extends AbstractKVStore {
    * @throws IllegalStateException if the store has no backup
    */
   public DriftReport verify(MigrationProgress progress) {
-    requireBackup("verify");
-    DriftReport report =
-        Reconciler.compare(
-            primary, backup, k -> !routing.isEphemeral(k), true, progress, pending.size());
+    DriftReport report = maintenance("verify").verify(progress);
     metrics.divergencesFound(report.driftCount());
     return report;
   }
 
-  private void requireBackup(String what) {
+  private BackupMaintenance maintenance(String what) {
     if (backup == null) {
       throw new IllegalStateException(
           "Cannot " + what + " " + description() + ": it has no backup tier; configure one");
     }
+    return new BackupMaintenance(primary, backup, routing, replicator, pending);
   }
 
   // ---- status -------------------------------------------------------------------------------

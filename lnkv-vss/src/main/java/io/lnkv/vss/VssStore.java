@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -75,7 +74,6 @@ public final class VssStore extends AbstractKVStore {
   private static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
 
   /** ldk-node's V0 probe: any key under this plain prefix means a legacy (V0) store. */
-  private static final String V0_BDK_WALLET_PREFIX = "bdk_wallet#";
 
   /** What vss-server returns per page at most. */
   private static final int SERVER_MAX_PAGE = 100;
@@ -88,9 +86,7 @@ public final class VssStore extends AbstractKVStore {
   private final WriteMode writeMode;
   private final int maxBatchItems;
   private final Map<String, Long> versions = new ConcurrentHashMap<>();
-  private final ReentrantLock fenceLock;
-  private long globalVersion; // guarded by fenceLock
-  private volatile String fenced;
+  private final GlobalVersionFence fence; // null unless fencing
   private final VssWriterLease lease;
 
   private VssStore(Builder b, VssClient client) {
@@ -107,22 +103,24 @@ public final class VssStore extends AbstractKVStore {
     this.codec = new StorableCodec(b.keys.dataEncryptionKey());
     this.writeMode = b.writeMode;
     this.maxBatchItems = b.maxBatchItems;
-    this.layout = new VssKeyLayout(obfuscator, detectSchema(b.isReadOnly()));
+    this.layout =
+        new VssKeyLayout(
+            obfuscator, SchemaDetection.detect(client, storeId, obfuscator, codec, b.isReadOnly()));
     if (b.isReadOnly()) {
       // a reader takes no lease and no global version: it must not disturb the live writer
-      this.fenceLock = null;
+      this.fence = null;
       this.lease = null;
       return;
     }
-    this.fenceLock = b.fencing ? new ReentrantLock() : null;
     // the lease first: a refused second writer must not bump global_version under the first
     this.lease =
         b.leaseDuration.isZero()
             ? null
             : VssWriterLease.acquire(new LeaseRecord(), b.leaseDuration, description());
+    GlobalVersionFence f = null;
     if (b.fencing) {
       try {
-        takeOverGlobalVersion();
+        f = new GlobalVersionFence(client, storeId, layout.schemaVersionKey(), description());
       } catch (RuntimeException e) {
         if (lease != null) {
           lease.close();
@@ -130,6 +128,7 @@ public final class VssStore extends AbstractKVStore {
         throw e;
       }
     }
+    this.fence = f;
   }
 
   /** A builder for the store {@code storeId} on the server at {@code baseUrl} (ending in /vss). */
@@ -142,84 +141,7 @@ public final class VssStore extends AbstractKVStore {
     return layout.schema();
   }
 
-  // ---- schema and fencing -------------------------------------------------------------------
-
-  /**
-   * ldk-node's {@code determine_and_write_schema_version}; a reader writes no marker into a new
-   * store (it reads V1, where a new store has nothing).
-   */
-  private Schema detectSchema(boolean readOnly) {
-    VssKeyLayout v1 = new VssKeyLayout(obfuscator, Schema.V1);
-    String markerKey = v1.schemaVersionKey();
-    Optional<KeyValue> marker = client.getObject(storeId, markerKey);
-    if (marker.isPresent()) {
-      byte[] tlv = codec.decrypt(marker.get().getValue().toByteArray(), v1.aad(markerKey)).value();
-      // LDK's TLV-based enum: the variant id, then the (empty) TLV stream's length
-      if (tlv.length >= 1 && (tlv[0] == 0 || tlv[0] == 1)) {
-        return tlv[0] == 0 ? Schema.V0 : Schema.V1;
-      }
-      throw new IncompatibleStoreException(
-          "VSS store '"
-              + storeId
-              + "' records an unknown key schema (variant "
-              + (tlv.length == 0 ? "none" : tlv[0])
-              + "); it was written by a newer ldk-node or lnkv. Upgrade lnkv");
-    }
-    ListKeyVersionsResponse legacy =
-        client.listKeyVersions(
-            ListKeyVersionsRequest.newBuilder()
-                .setStoreId(storeId)
-                .setKeyPrefix(V0_BDK_WALLET_PREFIX)
-                .build());
-    if (legacy.getKeyVersionsCount() > 0) {
-      return Schema.V0;
-    }
-    if (readOnly) {
-      return Schema.V1;
-    }
-    byte[] v1Marker = {1, 0};
-    client.putObjects(
-        PutObjectRequest.newBuilder()
-            .setStoreId(storeId)
-            .addTransactionItems(
-                KeyValue.newBuilder()
-                    .setKey(markerKey)
-                    .setVersion(-1)
-                    .setValue(
-                        ByteString.copyFrom(
-                            codec.encrypt(
-                                v1Marker, StorableCodec.LDK_NODE_BLOB_VERSION, v1.aad(markerKey)))))
-            .build());
-    return Schema.V1;
-  }
-
-  /** Reads the store's global_version and bumps it, which fences out any earlier writer. */
-  private void takeOverGlobalVersion() {
-    fenceLock.lock();
-    try {
-      globalVersion = currentGlobalVersion();
-      client.putObjects(
-          PutObjectRequest.newBuilder()
-              .setStoreId(storeId)
-              .setGlobalVersion(globalVersion)
-              .build());
-      globalVersion++;
-    } finally {
-      fenceLock.unlock();
-    }
-  }
-
-  private long currentGlobalVersion() {
-    // the first page carries global_version; one key is enough (never page_size 0)
-    ListKeyVersionsResponse first =
-        client.listKeyVersions(
-            ListKeyVersionsRequest.newBuilder()
-                .setStoreId(storeId)
-                .setKeyPrefix(layout.schemaVersionKey())
-                .setPageSize(1)
-                .build());
-    return first.hasGlobalVersion() ? first.getGlobalVersion() : 0;
-  }
+  // ---- writing --------------------------------------------------------------------------------
 
   /**
    * Sends a put: with the store's global_version when fencing (serialized, bumped on success), else
@@ -227,34 +149,10 @@ public final class VssStore extends AbstractKVStore {
    */
   private void put(PutObjectRequest.Builder request) {
     request.setStoreId(storeId);
-    if (fenceLock == null) {
+    if (fence == null) {
       client.putObjects(request.build());
-      return;
-    }
-    fenceLock.lock();
-    try {
-      if (fenced != null) {
-        throw new StoreLockedException(fenced);
-      }
-      try {
-        client.putObjects(request.setGlobalVersion(globalVersion).build());
-        globalVersion++;
-      } catch (ConflictException e) {
-        long now = currentGlobalVersion();
-        if (now != globalVersion) {
-          fenced =
-              description()
-                  + " was taken over by another client (global_version "
-                  + now
-                  + ", this client expected "
-                  + globalVersion
-                  + "); it writes nothing more, reopen it to take the store back";
-          throw new StoreLockedException(fenced, e);
-        }
-        throw e;
-      }
-    } finally {
-      fenceLock.unlock();
+    } else {
+      fence.put(request);
     }
   }
 
@@ -426,7 +324,7 @@ public final class VssStore extends AbstractKVStore {
   protected void doRemove(ScopedKey key, boolean lazy) {
     checkWritable(key);
     String vssKey = layout.vssKey(key);
-    if (writeMode == WriteMode.UNCONDITIONAL && fenceLock == null) {
+    if (writeMode == WriteMode.UNCONDITIONAL && fence == null) {
       client.deleteObject(
           DeleteObjectRequest.newBuilder()
               .setStoreId(storeId)

@@ -4,6 +4,7 @@ import io.lnkv.BackupFailureException;
 import io.lnkv.BatchOp;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.spi.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -252,7 +253,7 @@ final class BackupReplicator implements AutoCloseable {
   }
 
   private void work() {
-    long backoff = initialBackoff.toMillis();
+    Backoff backoff = new Backoff(initialBackoff, maxBackoff);
     boolean failing = false;
     while (!closed) {
       wakeUps.drainPermits();
@@ -280,14 +281,13 @@ final class BackupReplicator implements AutoCloseable {
                 pending.size());
           }
           failing = true;
-          wakeUps.tryAcquire(backoff, TimeUnit.MILLISECONDS); // close() wakes it early
-          backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+          wakeUps.tryAcquire(backoff.nextMillis(), TimeUnit.MILLISECONDS); // close() wakes it
         } else {
           if (failing) {
             log.info("{}: the backup {} is level again", store, backup);
           }
           failing = false;
-          backoff = initialBackoff.toMillis();
+          backoff.reset();
           if (pending.size() == 0) {
             wakeUps.tryAcquire(1, TimeUnit.SECONDS);
           }

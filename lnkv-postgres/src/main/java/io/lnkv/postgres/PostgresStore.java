@@ -9,6 +9,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.spi.AbstractKVStore;
+import io.lnkv.spi.Backoff;
 import io.lnkv.spi.SqlKeyValueTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -203,7 +204,7 @@ public final class PostgresStore extends AbstractKVStore {
    */
   private <T> T withRetry(String what, Body<T> body) {
     Instant deadline = Instant.now().plus(retryWindow);
-    long backoffMillis = 50;
+    Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1));
     int attempt = 0;
     while (true) {
       attempt++;
@@ -223,9 +224,9 @@ public final class PostgresStore extends AbstractKVStore {
                   + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]"),
               e);
         }
-        log.debug("{}: {} failed ({}); retrying in {} ms", description(), what, e, backoffMillis);
-        sleep(backoffMillis);
-        backoffMillis = Math.min(backoffMillis * 2, 1000);
+        long delay = backoff.nextMillis();
+        log.debug("{}: {} failed ({}); retrying in {} ms", description(), what, e, delay);
+        sleep(delay);
       }
     }
   }

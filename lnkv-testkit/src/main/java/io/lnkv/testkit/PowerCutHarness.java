@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,7 +180,7 @@ public final class PowerCutHarness {
       SplittableRandom random = new SplittableRandom(roundSeed);
       SimulatedDisk disk = SimulatedDisk.create();
       diskSetup.accept(disk);
-      Model model = new Model();
+      PowerCutModel model = new PowerCutModel();
       for (int generation = 0; generation < 2 && cut < cuts; generation++, cut++) {
         long cutAfter = random.nextLong(span + span / 5 + 1);
         disk.cutPowerAfter(cutAfter);
@@ -242,7 +241,7 @@ public final class PowerCutHarness {
   private long calibrate() throws Exception {
     SimulatedDisk disk = SimulatedDisk.create();
     diskSetup.accept(disk);
-    Generation g = runGeneration(disk, new Model(), new SplittableRandom(mix(seed, -1)), 0);
+    Generation g = runGeneration(disk, new PowerCutModel(), new SplittableRandom(mix(seed, -1)), 0);
     if (g.failure != null) {
       throw new AssertionError(name + ": the workload fails without a power cut", g.failure);
     }
@@ -253,7 +252,7 @@ public final class PowerCutHarness {
 
   /** Opens the store and runs steps until the disk turns off or the steps are done; then closes. */
   private Generation runGeneration(
-      SimulatedDisk disk, Model model, SplittableRandom random, int generation) {
+      SimulatedDisk disk, PowerCutModel model, SplittableRandom random, int generation) {
     model.inFlight = null;
     KVStore store = null;
     QueuedStore queue = null;
@@ -264,18 +263,18 @@ public final class PowerCutHarness {
         queue = QueuedStore.builder((AbstractKVStore) store).build();
       }
       for (int i = 0; i < stepsPerGeneration; i++) {
-        Step step = nextStep(random, model, generation * 1000L + i, i);
+        PowerCutStep step = nextStep(random, model, generation * 1000L + i, i);
         model.begin(step);
         apply(step, store, queue);
         model.acknowledge(step);
         acknowledged++;
       }
-      model.inFlight = Step.CLOSE;
+      model.inFlight = PowerCutStep.CLOSE;
       (queue != null ? queue : store).close();
       model.inFlight = null;
       return new Generation(acknowledged, null);
     } catch (Exception e) {
-      if (model.inFlight == Step.CLOSE) {
+      if (model.inFlight == PowerCutStep.CLOSE) {
         model.inFlight = null; // closing changes no key
       }
       if (!disk.poweredOff()) {
@@ -297,18 +296,18 @@ public final class PowerCutHarness {
     }
   }
 
-  private static void apply(Step step, KVStore store, QueuedStore queue) {
-    if (step.batch == null) {
-      ScopedKey k = step.single.key();
-      if (step.single instanceof BatchOp.Write w) {
+  private static void apply(PowerCutStep step, KVStore store, QueuedStore queue) {
+    if (step.batch() == null) {
+      ScopedKey k = step.single().key();
+      if (step.single() instanceof BatchOp.Write w) {
         store.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), w.value());
       } else {
-        store.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), step.lazy);
+        store.remove(k.primaryNamespace(), k.secondaryNamespace(), k.key(), step.lazy());
       }
     } else if (queue == null) {
-      store.writeBatch(step.batch);
+      store.writeBatch(step.batch());
     } else {
-      for (BatchOp op : step.batch) {
+      for (BatchOp op : step.batch()) {
         ScopedKey k = op.key();
         if (op instanceof BatchOp.Write w) {
           queue.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), w.value());
@@ -320,15 +319,16 @@ public final class PowerCutHarness {
     }
   }
 
-  private Step nextStep(SplittableRandom random, Model model, long stepId, int index) {
+  private PowerCutStep nextStep(
+      SplittableRandom random, PowerCutModel model, long stepId, int index) {
     int keys = workload == Workload.SINGLE ? 8 : 40;
     boolean single = workload == Workload.SINGLE || index % 4 == 3;
     if (single) {
       ScopedKey key = randomKey(random, keys);
       if (random.nextInt(4) == 0) {
-        return Step.single(new BatchOp.Remove(key), random.nextBoolean());
+        return PowerCutStep.single(new BatchOp.Remove(key), random.nextBoolean());
       }
-      return Step.single(new BatchOp.Write(key, value(random, stepId, 0)), false);
+      return PowerCutStep.single(new BatchOp.Write(key, value(random, stepId, 0)), false);
     }
     int size = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(12);
     List<BatchOp> ops = new ArrayList<>(size);
@@ -339,7 +339,7 @@ public final class PowerCutHarness {
               ? new BatchOp.Remove(key)
               : new BatchOp.Write(key, value(random, stepId, i)));
     }
-    return Step.batch(ops);
+    return PowerCutStep.batch(ops);
   }
 
   private static ScopedKey randomKey(SplittableRandom random, int keys) {
@@ -369,7 +369,8 @@ public final class PowerCutHarness {
    * Reopens the store on the image and checks it against the model; then makes what it found the
    * model's state. Returns whether the step in flight took effect.
    */
-  private boolean checkReopened(SimulatedDisk disk, Model model, String where) throws Exception {
+  private boolean checkReopened(SimulatedDisk disk, PowerCutModel model, String where)
+      throws Exception {
     KVStore store;
     try {
       store = target.open(disk.path("/data"));
@@ -399,7 +400,7 @@ public final class PowerCutHarness {
   }
 
   private void checkListings(
-      KVStore store, Model model, Map<ScopedKey, byte[]> actual, String where) {
+      KVStore store, PowerCutModel model, Map<ScopedKey, byte[]> actual, String where) {
     for (String[] scope : SCOPES) {
       Set<String> expected = new HashSet<>();
       for (ScopedKey k : actual.keySet()) {
@@ -440,226 +441,6 @@ public final class PowerCutHarness {
       return store.read(k.primaryNamespace(), k.secondaryNamespace(), k.key());
     } catch (KeyNotFoundException e) {
       return null;
-    }
-  }
-
-  /** One step: a single operation, or a batch. */
-  private record Step(BatchOp single, boolean lazy, List<BatchOp> batch) {
-    static final Step CLOSE = new Step(null, false, List.of());
-
-    static Step single(BatchOp op, boolean lazy) {
-      return new Step(op, lazy, null);
-    }
-
-    static Step batch(List<BatchOp> ops) {
-      return new Step(null, false, ops);
-    }
-
-    List<BatchOp> ops() {
-      return batch != null ? batch : single == null ? List.of() : List.of(single);
-    }
-  }
-
-  /**
-   * What the store may hold: per key the acknowledged value, plus values a lazy remove may have
-   * left; the step in flight; and the order in which keys were created.
-   */
-  private static final class Model {
-    final Map<ScopedKey, byte[]> acked = new HashMap<>();
-    final Map<ScopedKey, List<byte[]>> leftovers = new HashMap<>();
-    // Keys whose last operation was a lazy remove, across cuts: what survived of it is uncertain.
-    final Set<ScopedKey> lazilyRemoved = new HashSet<>();
-    final Map<ScopedKey, Long> created = new HashMap<>();
-    final Set<ScopedKey> touched = new HashSet<>();
-    long clock;
-    Step inFlight;
-
-    Set<ScopedKey> keys() {
-      return touched;
-    }
-
-    /** The step is about to run: its keys are read back after the cut. */
-    void begin(Step step) {
-      inFlight = step;
-      for (BatchOp op : step.ops()) {
-        touched.add(op.key());
-      }
-    }
-
-    void acknowledge(Step step) {
-      inFlight = null;
-      applyTo(step, acked, leftovers, created);
-      noteLaziness(step);
-    }
-
-    private void applyTo(
-        Step step,
-        Map<ScopedKey, byte[]> values,
-        Map<ScopedKey, List<byte[]>> left,
-        Map<ScopedKey, Long> creation) {
-      for (BatchOp op : step.ops()) {
-        ScopedKey k = op.key();
-        touched.add(k);
-        if (op instanceof BatchOp.Write w) {
-          if (!values.containsKey(k)) {
-            creation.put(k, ++clock);
-          }
-          values.put(k, w.value());
-          left.remove(k);
-        } else if (step.lazy) {
-          byte[] old = values.remove(k);
-          if (old != null) {
-            left.computeIfAbsent(k, x -> new ArrayList<>()).add(old);
-          }
-        } else {
-          values.remove(k);
-          left.remove(k);
-        }
-      }
-    }
-
-    private static boolean allowed(
-        ScopedKey k,
-        byte[] actual,
-        Map<ScopedKey, byte[]> values,
-        Map<ScopedKey, List<byte[]>> left) {
-      if (Arrays.equals(actual, values.get(k))) {
-        return true;
-      }
-      for (byte[] v : left.getOrDefault(k, List.of())) {
-        if (Arrays.equals(actual, v)) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /**
-     * Checks the store's contents, then adopts them. Returns whether the step in flight took
-     * effect.
-     */
-    boolean judge(Map<ScopedKey, byte[]> actual, String where) {
-      String before = firstDifference(actual, acked, leftovers);
-      if (inFlight == null || inFlight.ops().isEmpty()) {
-        if (before != null) {
-          throw new AssertionError(where + ": " + before + " (no operation was in flight)");
-        }
-        adopt(actual);
-        return false;
-      }
-      Map<ScopedKey, byte[]> afterValues = new HashMap<>(acked);
-      Map<ScopedKey, List<byte[]>> afterLeft = new HashMap<>();
-      leftovers.forEach((k, v) -> afterLeft.put(k, new ArrayList<>(v)));
-      Map<ScopedKey, Long> afterCreated = new HashMap<>(created);
-      long clockBefore = clock;
-      applyTo(inFlight, afterValues, afterLeft, afterCreated);
-      String after = firstDifference(actual, afterValues, afterLeft);
-      if (before == null) {
-        clock = clockBefore;
-        if (inFlight.lazy) {
-          noteLaziness(inFlight); // it may have reached some places and not others
-        }
-        adopt(actual);
-        return false;
-      }
-      if (after == null) {
-        created.putAll(afterCreated);
-        noteLaziness(inFlight);
-        adopt(actual);
-        return true;
-      }
-      throw new AssertionError(
-          where
-              + ": the store matches neither the acknowledged state ("
-              + before
-              + ") nor the state after the "
-              + (inFlight.batch != null ? "batch of " + inFlight.batch.size() : "operation")
-              + " in flight ("
-              + after
-              + ")");
-    }
-
-    private String firstDifference(
-        Map<ScopedKey, byte[]> actual,
-        Map<ScopedKey, byte[]> values,
-        Map<ScopedKey, List<byte[]>> left) {
-      for (ScopedKey k : touched) {
-        byte[] v = actual.get(k);
-        if (!allowed(k, v, values, left)) {
-          byte[] expected = values.get(k);
-          return k
-              + " holds "
-              + describe(v)
-              + " where "
-              + describe(expected)
-              + " was acknowledged"
-              + (left.containsKey(k) ? " (or a lazily removed value)" : "");
-        }
-      }
-      return null;
-    }
-
-    private static String describe(byte[] v) {
-      if (v == null) {
-        return "no value";
-      }
-      if (v.length < 12) {
-        return v.length + " bytes (torn or foreign)";
-      }
-      ByteBuffer b = ByteBuffer.wrap(v);
-      return v.length + " bytes naming step " + b.getLong() + " op " + b.getInt();
-    }
-
-    private void noteLaziness(Step step) {
-      for (BatchOp op : step.ops()) {
-        if (step.lazy && op instanceof BatchOp.Remove) {
-          lazilyRemoved.add(op.key());
-        } else {
-          lazilyRemoved.remove(op.key());
-        }
-      }
-    }
-
-    /** Makes the store's contents the acknowledged state. */
-    private void adopt(Map<ScopedKey, byte[]> actual) {
-      for (ScopedKey k : touched) {
-        byte[] v = actual.get(k);
-        if (v == null) {
-          created.remove(k);
-        } else {
-          created.putIfAbsent(k, ++clock);
-        }
-      }
-      acked.clear();
-      acked.putAll(actual);
-      leftovers.clear();
-      inFlight = null;
-    }
-
-    /** Keys must come newest-created first. */
-    void checkOrder(String[] scope, List<String> paged, String where) {
-      long previous = Long.MAX_VALUE;
-      String previousKey = null;
-      for (String key : paged) {
-        Long c = created.get(ScopedKey.of(scope[0], scope[1], key));
-        if (c == null) {
-          continue;
-        }
-        if (c > previous) {
-          throw new AssertionError(
-              where
-                  + ": pages of "
-                  + Arrays.toString(scope)
-                  + " list "
-                  + previousKey
-                  + " before "
-                  + key
-                  + ", which was created after it: "
-                  + paged);
-        }
-        previous = c;
-        previousKey = key;
-      }
     }
   }
 }

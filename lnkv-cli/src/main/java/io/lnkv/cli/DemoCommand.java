@@ -1,38 +1,13 @@
 package io.lnkv.cli;
 
-import io.lnkv.KVStore;
-import io.lnkv.Page;
-import io.lnkv.PageToken;
-import io.lnkv.fs.FilesystemStoreV2;
-import io.lnkv.ldk.LdkKeys;
-import io.lnkv.memory.InMemoryStore;
-import io.lnkv.migrate.MigrationProgress;
-import io.lnkv.queue.QueuedStore;
-import io.lnkv.sqlite.SqliteStore;
-import io.lnkv.tier.BackupMode;
-import io.lnkv.tier.DriftReport;
-import io.lnkv.tier.Restore;
-import io.lnkv.tier.TierStore;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.lnkv.examples.NodeDemo;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lnkv demo}: the README quickstart. A tiered store on embedded defaults, a Lightning-shaped
- * workload committed at the moments a node sends data out, the primary lost and restored from the
- * backup, and a verification; then a short report.
+ * {@code lnkv demo}: the README quickstart ({@link NodeDemo}, in lnkv-examples), with a progress
+ * bar for the restore and the report printed as text or JSON.
  */
 @Command(
     name = "demo",
@@ -41,10 +16,6 @@ import picocli.CommandLine.Option;
             + " backup, in-memory ephemeral tier), lose the primary, restore it from the backup,"
             + " verify, and report.")
 final class DemoCommand extends LnkvCommand {
-  private static final String MARKER = ".lnkv-demo";
-  private static final int CHANNELS = 6;
-  private static final int MAX_PENDING_UPDATES = 10; // LDK's MonitorUpdatingPersister setting
-
   @Option(
       names = "--dir",
       paramLabel = "DIR",
@@ -54,249 +25,16 @@ final class DemoCommand extends LnkvCommand {
   @Option(names = "--payments", paramLabel = "N", description = "Payments to make (default 300).")
   int payments = 300;
 
-  private final Random random = new Random(20261125);
-
   @Override
   public Integer call() throws Exception {
     if (payments < 1) {
       throw new IllegalArgumentException("--payments must be at least 1, got " + payments);
     }
-    Path root = dir.toAbsolutePath().normalize();
-    prepare(root);
-    Path node = root.resolve("node");
-    io.lnkv.spi.DurableDirectories.create(node); // owner-only, as all node state
-    Path primaryFile = node.resolve(SqliteStore.LDK_NODE_DB_FILE_NAME);
-    Path backupDir = root.resolve("backup");
-    Path journal = node.resolve("backup.retry-journal");
-    Map<String, Object> report = new LinkedHashMap<>();
-    List<String> lines = new ArrayList<>();
-    lines.add("lnkv demo: a Lightning node's state on embedded defaults, in " + root);
-    lines.add("  primary    SQLite " + primaryFile + " (ldk-node's schema, table ldk_node_data)");
-    lines.add(
-        "  backup     FilesystemStoreV2 "
-            + backupDir
-            + " (SEMI_SYNC, retry journal "
-            + journal
-            + ")");
-    lines.add("  ephemeral  in memory: the network graph and the scorer (rebuildable)");
-
-    // 1. the node runs
-    long start = System.nanoTime();
-    Workload w = new Workload();
-    TierStore tier =
-        TierStore.builder(openPrimary(primaryFile))
-            .backup(FilesystemStoreV2.open(backupDir), BackupMode.SEMI_SYNC)
-            .retryJournal(journal)
-            .ephemeral(InMemoryStore.create())
-            .name("demo")
-            .build();
-    try (QueuedStore node1 = QueuedStore.builder(tier).build()) {
-      w.run(node1);
-      if (!tier.awaitBackup(Duration.ofMinutes(1))) {
-        throw new IllegalStateException(
-            "the backup did not catch up within a minute: " + tier.backupStatus());
-      }
-      String runTime = CopyCommands.seconds(start);
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "1. %d payments over %d channels: %d writes and removes in %d atomic commits (one"
-                  + " per message the node sends), %s",
-              payments,
-              CHANNELS,
-              w.operations,
-              w.commits,
-              runTime));
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "   channel manager rewritten %d times; %d monitor updates, %d full monitors; %d"
-                  + " graph and scorer writes to the ephemeral tier",
-              w.managerWrites,
-              w.updates,
-              w.fullMonitors,
-              w.ephemeralWrites));
-      int[] paging = listPayments(node1);
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "2. listed the payments newest first: %d in %d pages of up to %d",
-              paging[0],
-              paging[1],
-              io.lnkv.PaginatedKVStore.DEFAULT_PAGE_SIZE));
-      report.put("payments", payments);
-      report.put("commits", w.commits);
-      report.put("operations", w.operations);
-      report.put("runSeconds", (System.nanoTime() - start) / 1e9);
-      report.put("paymentPages", paging[1]);
+    NodeDemo.Result result;
+    try (Output.Progress bar = output().progress("restore")) {
+      result = new NodeDemo(dir, payments).run(bar);
     }
-    // closing the queue commits nothing new, closes the TierStore, its worker and tiers; the
-    // retry journal is gone when the backup is level
-    lines.add(
-        "3. closed the node; backup level: "
-            + (Files.exists(journal)
-                ? "no, keys wait in " + journal
-                : "yes (no retry journal left)"));
-
-    // 2. the primary is lost
-    for (String suffix : List.of("", "-wal", "-shm")) {
-      Files.deleteIfExists(node.resolve(SqliteStore.LDK_NODE_DB_FILE_NAME + suffix));
-    }
-    lines.add("4. lost the primary: deleted " + primaryFile);
-
-    // 3. restore it from the backup, and verify
-    long restoreStart = System.nanoTime();
-    try (FilesystemStoreV2 backup = FilesystemStoreV2.open(backupDir);
-        SqliteStore primary = openPrimary(primaryFile)) {
-      Restore.Result r;
-      try (Output.Progress bar = output().progress("restore")) {
-        r = Restore.from(backup).into(primary).onProgress(bar).run();
-      }
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "5. restored %d durable keys (%d bytes) from the backup into a new primary, %s",
-              r.keys(),
-              r.bytes(),
-              CopyCommands.seconds(restoreStart)));
-      DriftReport check = DriftReport.compare(backup, primary, MigrationProgress.NONE);
-      int monitors = primary.list(LdkKeys.MONITORS_NAMESPACE, "").size();
-      lines.add(
-          "6. verify, backup against restored primary: "
-              + check
-              + "; "
-              + monitors
-              + " channel monitors and the channel manager are back");
-      report.put("restoredKeys", r.keys());
-      report.put("restoredBytes", r.bytes());
-      report.put("verification", CopyCommands.drift(check));
-      if (!check.isClean() || monitors != CHANNELS) {
-        output().result(report, String.join("\n", lines));
-        return ExitCode.DRIFT;
-      }
-    }
-    lines.add("Data: " + root + "  (try: ./lnkv stat sqlite:" + primaryFile + ")");
-    report.put("dir", root.toString());
-    output().result(report, String.join("\n", lines));
-    return ExitCode.OK;
-  }
-
-  private static SqliteStore openPrimary(Path file) {
-    return SqliteStore.builder(file).table(SqliteStore.LDK_NODE_TABLE_NAME).build();
-  }
-
-  /** Empties the demo folder of an earlier run; refuses a folder that is not one. */
-  private static void prepare(Path root) throws IOException {
-    if (Files.exists(root)) {
-      boolean demo = Files.exists(root.resolve(MARKER));
-      boolean empty;
-      try (Stream<Path> s = Files.list(root)) {
-        empty = s.findAny().isEmpty();
-      }
-      if (!demo && !empty) {
-        throw new IllegalStateException(
-            root + " exists and is not a demo folder (no " + MARKER + "); choose another --dir");
-      }
-      try (Stream<Path> walk = Files.walk(root)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          if (!p.equals(root)) {
-            Files.delete(p);
-          }
-        }
-      }
-    }
-    io.lnkv.spi.DurableDirectories.create(root);
-    Files.writeString(root.resolve(MARKER), "made by lnkv demo; the next run replaces it\n");
-  }
-
-  /** Payments 1..N, paged newest first: returns {payments seen, pages}. */
-  private static int[] listPayments(KVStore store) {
-    io.lnkv.PaginatedKVStore paged = (io.lnkv.PaginatedKVStore) store;
-    int seen = 0;
-    int pages = 0;
-    PageToken token = null;
-    do {
-      Page page = paged.listPaginated(LdkKeys.PAYMENTS_NAMESPACE, "", token);
-      seen += page.keys().size();
-      pages++;
-      token = page.nextPageToken().orElse(null);
-    } while (token != null);
-    return new int[] {seen, pages};
-  }
-
-  /** The node's writes, as LDK and ldk-node make them. */
-  private final class Workload {
-    int operations;
-    int commits;
-    int managerWrites;
-    int updates;
-    int fullMonitors;
-    int ephemeralWrites;
-
-    void run(QueuedStore node) {
-      List<String> channels = new ArrayList<>();
-      long[] latestUpdate = new long[CHANNELS];
-      for (int c = 0; c < CHANNELS; c++) {
-        channels.add(HexFormat.of().formatHex(bytes(32)) + "_" + c); // <funding txid>_<index>
-        write(node, LdkKeys.MONITORS_NAMESPACE, "", channels.get(c), monitor());
-        fullMonitors++;
-      }
-      writeManager(node);
-      commit(node);
-      for (int p = 1; p <= payments; p++) {
-        int c = p % CHANNELS;
-        String name = channels.get(c);
-        long id = ++latestUpdate[c];
-        if (id % MAX_PENDING_UPDATES != 0) {
-          write(node, LdkKeys.MONITOR_UPDATES_NAMESPACE, name, Long.toString(id), bytes(300));
-          updates++;
-        } else {
-          // a full monitor, then the updates it includes are removed lazily (LDK's rule)
-          write(node, LdkKeys.MONITORS_NAMESPACE, "", name, monitor());
-          fullMonitors++;
-          for (long old = Math.max(1, id - MAX_PENDING_UPDATES); old <= id; old++) {
-            node.remove(LdkKeys.MONITOR_UPDATES_NAMESPACE, name, Long.toString(old), true);
-            operations++;
-          }
-        }
-        writeManager(node);
-        write(
-            node, LdkKeys.PAYMENTS_NAMESPACE, "", HexFormat.of().formatHex(bytes(32)), bytes(200));
-        if (p % 50 == 0) {
-          write(node, "", "", LdkKeys.NETWORK_GRAPH_KEY, bytes(64 * 1024));
-          write(node, "", "", LdkKeys.SCORER_KEY, bytes(16 * 1024));
-          ephemeralWrites += 2;
-        }
-        commit(node); // the node is about to send commitment_signed / revoke_and_ack
-      }
-    }
-
-    private void writeManager(KVStore node) {
-      write(node, "", "", LdkKeys.CHANNEL_MANAGER_KEY, bytes(2048));
-      managerWrites++;
-    }
-
-    private void write(KVStore node, String p, String s, String k, byte[] value) {
-      node.write(p, s, k, value);
-      operations++;
-    }
-
-    private void commit(QueuedStore node) {
-      node.commit();
-      commits++;
-    }
-
-    private byte[] monitor() {
-      byte[] m = bytes(4096 + random.nextInt(4096));
-      m[0] = LdkKeys.MONITOR_UPDATING_PERSISTER_SENTINEL[0];
-      m[1] = LdkKeys.MONITOR_UPDATING_PERSISTER_SENTINEL[1];
-      return m;
-    }
-  }
-
-  private byte[] bytes(int n) {
-    byte[] b = new byte[n];
-    random.nextBytes(b);
-    return b;
+    output().result(result.report(), String.join("\n", result.lines()));
+    return result.clean() ? ExitCode.OK : ExitCode.DRIFT;
   }
 }

@@ -1,6 +1,5 @@
 package io.lnkv.postgres;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.BatchOp;
 import io.lnkv.IncompatibleStoreException;
@@ -378,29 +377,10 @@ public final class PostgresStore extends AbstractKVStore {
      */
     public PostgresStore build() {
       String where = where();
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(jdbcUrl);
-      if (user != null) {
-        config.setUsername(user);
-      }
-      if (password != null) {
-        config.setPassword(password);
-      }
-      config.setMaximumPoolSize(maxConnections);
-      config.setMinimumIdle(1);
-      config.setConnectionTimeout(10_000);
-      config.setInitializationFailTimeout(10_000);
-      config.setPoolName("lnkv-pg-" + table);
-      // A reader's transactions are read-only on the server too: nothing it runs can write.
-      config.setReadOnly(isReadOnly());
-      // A commit must be durable when it returns, whatever the database or role defaults say.
-      config.setConnectionInitSql("SET synchronous_commit = on");
-      HikariDataSource pool;
-      try {
-        pool = new HikariDataSource(config);
-      } catch (RuntimeException e) {
-        throw new StoreException("Failed to connect to " + where + ": " + e.getMessage(), e);
-      }
+      // a reader's transactions are read-only on the server too: nothing it runs can write
+      HikariDataSource pool =
+          PostgresPools.open(
+              jdbcUrl, user, password, maxConnections, "lnkv-pg-" + table, isReadOnly(), where);
       PostgresLease lease =
           new PostgresLease(
               table + "_lease", UUID.randomUUID().toString(), holderLine(), leaseDuration);
@@ -409,7 +389,6 @@ public final class PostgresStore extends AbstractKVStore {
           checkSchema(c, where);
           return new PostgresStore(this, pool, null, 0);
         }
-        warnIfNotDurable(c, where);
         lease.createTable(c);
         lease.acquire(c, where);
         createOrCheckSchema(c, where);
@@ -424,28 +403,8 @@ public final class PostgresStore extends AbstractKVStore {
       }
     }
 
-    /**
-     * The server's {@code fsync} is not a session setting: with it off, PostgreSQL acknowledges
-     * commits that a power cut or an OS crash can lose, which no client can change.
-     */
-    private static void warnIfNotDurable(Connection c, String where) throws SQLException {
-      String fsync = setting(c, "fsync");
-      if (!"on".equalsIgnoreCase(fsync)) {
-        log.warn(
-            "{}: the server runs with fsync={}: a power cut or an OS crash can lose acknowledged"
-                + " writes. Set fsync = on in postgresql.conf for node state",
-            where,
-            fsync);
-      }
-    }
-
     static String setting(Connection c, String name) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
-        ps.setString(1, name);
-        try (ResultSet r = ps.executeQuery()) {
-          return r.next() ? r.getString(1) : null;
-        }
-      }
+      return PostgresPools.setting(c, name);
     }
 
     /** A reader's check: the table exists, at a schema version this code knows. */

@@ -149,11 +149,21 @@ public final class SqliteStore extends AbstractKVStore {
    * @throws StoreException if the file cannot be read as a SQLite database
    */
   public static List<String> ldkTablesIn(Path file) {
+    List<String> found = new java.util.ArrayList<>(tablesIn(file));
+    found.retainAll(List.of(LDK_NODE_TABLE_NAME, DEFAULT_TABLE_NAME));
+    return found;
+  }
+
+  /**
+   * Every table of an existing database file (SQLite's own left out), found without changing the
+   * file: to tell a node's database from anything else before using it.
+   *
+   * @throws StoreException if the file cannot be read as a SQLite database
+   */
+  public static List<String> tablesIn(Path file) {
     Path path = file.toAbsolutePath().normalize();
     try (Connection c = readOnlyOpener(path).open()) {
-      List<String> found = new java.util.ArrayList<>(SqliteSchema.tables(c));
-      found.retainAll(List.of(LDK_NODE_TABLE_NAME, DEFAULT_TABLE_NAME));
-      return found;
+      return SqliteSchema.tables(c);
     } catch (IOException | SQLException e) {
       throw new StoreException("Failed to read the tables of " + path + ": " + e.getMessage(), e);
     }

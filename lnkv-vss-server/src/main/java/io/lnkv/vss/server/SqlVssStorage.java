@@ -5,7 +5,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreException;
+import io.lnkv.postgres.PostgresPools;
 import io.lnkv.spi.WriterLock;
+import io.lnkv.sqlite.SqliteStore;
 import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import java.nio.file.Files;
@@ -130,35 +132,7 @@ final class SqlVssStorage implements VssStorage {
     } catch (java.io.IOException e) {
       throw new StoreException("Cannot read " + file + ": " + e.getMessage(), e);
     }
-    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
-    config.setReadOnly(true);
-    String uri =
-        "jdbc:sqlite:file:"
-            + file.toAbsolutePath()
-                .toString()
-                .replace("%", "%25")
-                .replace("?", "%3f")
-                .replace("#", "%23")
-            + "?immutable=1";
-    List<String> tables = new java.util.ArrayList<>();
-    try (Connection c = java.sql.DriverManager.getConnection(uri, config.toProperties());
-        Statement s = c.createStatement();
-        ResultSet r =
-            s.executeQuery(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                    + " ORDER BY name")) {
-      while (r.next()) {
-        tables.add(r.getString(1));
-      }
-    } catch (SQLException e) {
-      throw new StoreException(
-          "Cannot use "
-              + file
-              + " as the server's storage: it is not a readable SQLite database ("
-              + e.getMessage()
-              + "); check the path",
-          e);
-    }
+    List<String> tables = new java.util.ArrayList<>(SqliteStore.tablesIn(file));
     tables.remove("vss_db");
     if (!tables.isEmpty()) {
       throw new io.lnkv.IncompatibleStoreException(
@@ -176,18 +150,13 @@ final class SqlVssStorage implements VssStorage {
       throw new IllegalArgumentException(
           "Invalid PostgreSQL JDBC URL: expected jdbc:postgresql://host[:port]/db");
     }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(jdbcUrl);
-    config.setMaximumPoolSize(16);
-    config.setMinimumIdle(1);
-    config.setConnectionTimeout(10_000);
-    config.setInitializationFailTimeout(10_000);
-    config.setPoolName("lnkv-vss-pg");
     int query = jdbcUrl.indexOf('?');
+    String description = "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query));
+    // the stores' pool: synchronous commits whatever the server's defaults, fsync=off warned about
     return new SqlVssStorage(
-        new HikariDataSource(config),
+        PostgresPools.open(jdbcUrl, null, null, 16, "lnkv-vss-pg", false, description),
         Dialect.POSTGRES,
-        "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)),
+        description,
         null);
   }
 

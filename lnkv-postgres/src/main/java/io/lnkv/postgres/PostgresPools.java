@@ -78,8 +78,8 @@ public final class PostgresPools {
     return pool;
   }
 
-  /** A server setting as a connection sees it. */
-  static String setting(Connection c, String name) throws SQLException {
+  /** A setting as a connection sees it ({@code SELECT current_setting(name)}). */
+  public static String setting(Connection c, String name) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
       ps.setString(1, name);
       try (ResultSet r = ps.executeQuery()) {

@@ -160,6 +160,13 @@ final class SqlVssStorage implements VssStorage {
         null);
   }
 
+  /** A setting as this storage's connections see it (for tests). */
+  String sessionSetting(String name) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return PostgresPools.setting(c, name);
+    }
+  }
+
   private void createSchema() {
     try (Connection c = pool.getConnection();
         Statement s = c.createStatement()) {

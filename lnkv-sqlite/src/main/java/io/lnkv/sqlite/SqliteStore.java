@@ -162,7 +162,7 @@ public final class SqliteStore extends AbstractKVStore {
    */
   public static List<String> tablesIn(Path file) {
     Path path = file.toAbsolutePath().normalize();
-    try (Connection c = readOnlyOpener(path).open()) {
+    try (Connection c = ReadOnlyOpening.opener(path).open()) {
       return SqliteSchema.tables(c);
     } catch (IOException | SQLException e) {
       throw new StoreException("Failed to read the tables of " + path + ": " + e.getMessage(), e);
@@ -265,53 +265,6 @@ public final class SqliteStore extends AbstractKVStore {
       s.execute("PRAGMA synchronous = FULL");
     }
     return c;
-  }
-
-  /**
-   * How a reader opens the database without changing anything. SQLite's read-only mode on a WAL
-   * database creates its {@code -wal} and {@code -shm} files when they are missing; so when no
-   * writer has the database open (no {@code -wal} file: every commit is in the database file), the
-   * file is opened immutable instead, which reads it as it is and creates nothing. A {@code -wal}
-   * file without its {@code -shm} holds commits only a writer may fold in.
-   */
-  private static ReadConnections.Opener readOnlyOpener(Path file) throws IOException {
-    byte[] header = new byte[20];
-    try (InputStream in = Files.newInputStream(file)) {
-      if (in.readNBytes(header, 0, header.length) < header.length) {
-        return () -> connectReadOnly(file, true); // empty: nothing to read, nothing to create
-      }
-    }
-    boolean wal = header[18] == 2 || header[19] == 2;
-    Path walFile = file.resolveSibling(file.getFileName() + "-wal");
-    Path shmFile = file.resolveSibling(file.getFileName() + "-shm");
-    if (!wal || Files.exists(shmFile)) {
-      return () -> connectReadOnly(file, false);
-    }
-    if (Files.exists(walFile) && Files.size(walFile) > 0) {
-      throw new StoreException(
-          "Cannot open "
-              + file
-              + " read-only: its write-ahead log "
-              + walFile
-              + " holds commits that only a writer can fold in (its -shm file is gone; did the"
-              + " writer stop uncleanly?). Open it once for writing ('lnkv settle sqlite:"
-              + file
-              + "', or start the node), then read it");
-    }
-    return () -> connectReadOnly(file, true);
-  }
-
-  private static Connection connectReadOnly(Path file, boolean immutable) throws SQLException {
-    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
-    config.setReadOnly(true);
-    config.setBusyTimeout(10_000);
-    String uri = "jdbc:sqlite:file:" + uriPath(file) + (immutable ? "?immutable=1" : "");
-    return DriverManager.getConnection(uri, config.toProperties());
-  }
-
-  /** A path in a SQLite URI filename: {@code %}, {@code ?} and {@code #} percent-encoded. */
-  private static String uriPath(Path file) {
-    return file.toString().replace("%", "%25").replace("?", "%3f").replace("#", "%23");
   }
 
   private static void refuseNonDatabase(Path file) throws IOException {
@@ -436,7 +389,7 @@ public final class SqliteStore extends AbstractKVStore {
               "Cannot open " + where + ": it is not a file; check the path");
         }
         refuseNonDatabase(path);
-        ReadConnections.Opener opener = readOnlyOpener(path);
+        ReadConnections.Opener opener = ReadOnlyOpening.opener(path);
         try (Connection c = opener.open()) {
           int version = SqliteSchema.checkVersion(c, where);
           if (!SqliteSchema.tableExists(c, table)) {

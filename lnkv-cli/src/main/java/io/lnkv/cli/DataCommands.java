@@ -116,7 +116,8 @@ final class DataCommands {
               java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
               java.nio.file.StandardOpenOption.WRITE);
       try (java.nio.channels.FileChannel ch =
-          java.nio.channels.FileChannel.open(file, options, io.lnkv.spi.OwnerOnly.file(file))) {
+          java.nio.channels.FileChannel.open(
+              file, options, io.lnkv.internal.OwnerOnly.file(file))) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(value);
         while (buf.hasRemaining()) {
           ch.write(buf);

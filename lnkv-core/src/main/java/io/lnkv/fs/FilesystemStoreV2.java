@@ -1,8 +1,8 @@
 package io.lnkv.fs;
 
 import io.lnkv.IncompatibleStoreException;
+import io.lnkv.internal.WriterLock;
 import io.lnkv.spi.AbstractKVStore;
-import io.lnkv.spi.WriterLock;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.lnkv.fs;
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.StoreException;
 import io.lnkv.StoreNotFoundException;
-import io.lnkv.spi.WriterLock;
+import io.lnkv.internal.WriterLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

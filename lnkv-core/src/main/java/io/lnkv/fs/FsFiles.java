@@ -1,7 +1,7 @@
 package io.lnkv.fs;
 
-import io.lnkv.spi.DurableDirectories;
-import io.lnkv.spi.OwnerOnly;
+import io.lnkv.internal.DurableDirectories;
+import io.lnkv.internal.OwnerOnly;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -211,7 +211,7 @@ final class FsFiles {
   }
 
   private static final ExecutorService SYNCERS =
-      Executors.newFixedThreadPool(16, io.lnkv.spi.DaemonThreads.named("lnkv-fsync"));
+      Executors.newFixedThreadPool(16, io.lnkv.internal.DaemonThreads.named("lnkv-fsync"));
 
   /** Makes a file's content and metadata durable (a folder's entries, for a folder). */
   static void fsyncFile(Path file) throws IOException {

@@ -99,7 +99,7 @@ public final class QueuedStore extends AbstractKVStore {
     if (b.autoCommitAge != null) {
       this.ager =
           Executors.newSingleThreadScheduledExecutor(
-              io.lnkv.spi.DaemonThreads.named("lnkv-queue-autocommit"));
+              io.lnkv.internal.DaemonThreads.named("lnkv-queue-autocommit"));
       long maxAgeNanos = b.autoCommitAge.toNanos();
       long every = Math.max(1, b.autoCommitAge.toMillis() / 4);
       ager.scheduleWithFixedDelay(

@@ -8,6 +8,7 @@ import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.internal.DaemonThreads;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -4,7 +4,7 @@ import io.lnkv.BackupFailureException;
 import io.lnkv.BatchOp;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
-import io.lnkv.spi.Backoff;
+import io.lnkv.internal.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ final class BackupReplicator implements AutoCloseable {
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.parallel =
-        Executors.newCachedThreadPool(io.lnkv.spi.DaemonThreads.named("lnkv-backup-write"));
+        Executors.newCachedThreadPool(io.lnkv.internal.DaemonThreads.named("lnkv-backup-write"));
     if (mode == BackupMode.SYNC) {
       this.worker = null;
     } else {

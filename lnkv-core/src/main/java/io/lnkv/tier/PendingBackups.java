@@ -1,8 +1,8 @@
 package io.lnkv.tier;
 
 import io.lnkv.ScopedKey;
-import io.lnkv.spi.RecordFields;
-import io.lnkv.spi.RecordLog;
+import io.lnkv.internal.RecordFields;
+import io.lnkv.internal.RecordLog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

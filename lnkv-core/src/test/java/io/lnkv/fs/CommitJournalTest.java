@@ -230,8 +230,8 @@ class CommitJournalTest {
       byte[] body = bodies.get(i);
       String reason = reasons.get(i);
       Files.deleteIfExists(journalOf(folder));
-      io.lnkv.spi.RecordLog log =
-          new io.lnkv.spi.RecordLog(journalOf(folder), "LNKVLOG1", "crafted");
+      io.lnkv.internal.RecordLog log =
+          new io.lnkv.internal.RecordLog(journalOf(folder), "LNKVLOG1", "crafted");
       log.recover();
       log.append(body);
       log.close();

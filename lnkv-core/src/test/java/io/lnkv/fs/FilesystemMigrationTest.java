@@ -139,7 +139,7 @@ class FilesystemMigrationTest {
     Files.createDirectories(backup);
     Files.writeString(backup.resolve("key"), "v1");
     Files.createDirectories(migrating.resolve("[empty]").resolve("[empty]"));
-    io.lnkv.spi.WriterLock other = FilesystemMigration.lockMigration(dir);
+    io.lnkv.internal.WriterLock other = FilesystemMigration.lockMigration(dir);
     try {
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () -> FilesystemMigration.openOrMigrateToV2(dir))

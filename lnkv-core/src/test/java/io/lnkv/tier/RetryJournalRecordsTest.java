@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lnkv.CorruptedDataException;
 import io.lnkv.ScopedKey;
-import io.lnkv.spi.RecordLog;
+import io.lnkv.internal.RecordLog;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -7,9 +7,9 @@ import io.lnkv.Page;
 import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.internal.Backoff;
+import io.lnkv.internal.SqlKeyValueTable;
 import io.lnkv.spi.AbstractKVStore;
-import io.lnkv.spi.Backoff;
-import io.lnkv.spi.SqlKeyValueTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -93,7 +93,7 @@ public final class PostgresStore extends AbstractKVStore {
     }
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
-            io.lnkv.spi.DaemonThreads.named("lnkv-pg-lease"));
+            io.lnkv.internal.DaemonThreads.named("lnkv-pg-lease"));
     long every = Math.max(100, b.leaseDuration.toMillis() / 4);
     renewer.scheduleWithFixedDelay(this::renewLease, every, every, TimeUnit.MILLISECONDS);
   }
@@ -470,7 +470,7 @@ public final class PostgresStore extends AbstractKVStore {
     }
 
     private static String holderLine() {
-      return io.lnkv.spi.ThisProcess.holder(null);
+      return io.lnkv.internal.ThisProcess.holder(null);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.lnkv.sqlite;
 
 import io.lnkv.IncompatibleStoreException;
-import io.lnkv.spi.SqlKeyValueTable;
+import io.lnkv.internal.SqlKeyValueTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,7 +2,7 @@ package io.lnkv.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lnkv.spi.RecordLog;
+import io.lnkv.internal.RecordLog;
 import io.lnkv.testkit.disk.SimulatedDisk;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ class RecordLogPowerCutTest {
     // brings the old file back and every record appended since is lost.
     SimulatedDisk disk = SimulatedDisk.create();
     Path file = disk.path("/node/test.log");
-    io.lnkv.spi.DurableDirectories.create(file.getParent());
+    io.lnkv.internal.DurableDirectories.create(file.getParent());
     RecordLog log = new RecordLog(file, "TESTLOG1", "test records");
     log.recover();
     log.append(bytes("old 1"));

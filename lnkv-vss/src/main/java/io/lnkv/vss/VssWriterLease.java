@@ -54,7 +54,7 @@ final class VssWriterLease implements AutoCloseable {
   private final String where;
   private final String id = UUID.randomUUID().toString();
   private final long pid = ProcessHandle.current().pid();
-  private final String host = io.lnkv.spi.ThisProcess.hostName();
+  private final String host = io.lnkv.internal.ThisProcess.hostName();
   private final Instant since = Instant.now();
   private final ScheduledExecutorService renewer;
   private long version;
@@ -68,7 +68,7 @@ final class VssWriterLease implements AutoCloseable {
     this.version = version;
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
-            io.lnkv.spi.DaemonThreads.named("lnkv-vss-lease"));
+            io.lnkv.internal.DaemonThreads.named("lnkv-vss-lease"));
   }
 
   /**

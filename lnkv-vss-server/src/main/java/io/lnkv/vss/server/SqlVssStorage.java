@@ -5,8 +5,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreException;
+import io.lnkv.internal.WriterLock;
 import io.lnkv.postgres.PostgresPools;
-import io.lnkv.spi.WriterLock;
 import io.lnkv.sqlite.SqliteStore;
 import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
@@ -83,12 +83,12 @@ final class SqlVssStorage implements VssStorage {
       // database file's permissions
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
-        io.lnkv.spi.DurableDirectories.create(parent);
+        io.lnkv.internal.DurableDirectories.create(parent);
       }
       if (!Files.exists(file)) {
-        Files.createFile(file, io.lnkv.spi.OwnerOnly.file(file));
+        Files.createFile(file, io.lnkv.internal.OwnerOnly.file(file));
         if (parent != null) {
-          io.lnkv.spi.DurableDirectories.fsync(parent);
+          io.lnkv.internal.DurableDirectories.fsync(parent);
         }
       }
     } catch (java.io.IOException e) {

@@ -82,7 +82,8 @@ public final class VssServer implements AutoCloseable {
     this.grace = b.grace;
     this.http = HttpServer.create(new InetSocketAddress(b.host, b.port), 128);
     this.workers =
-        Executors.newFixedThreadPool(b.threads, io.lnkv.spi.DaemonThreads.named("lnkv-vss-server"));
+        Executors.newFixedThreadPool(
+            b.threads, io.lnkv.internal.DaemonThreads.named("lnkv-vss-server"));
     http.setExecutor(workers);
     http.createContext("/vss/", this::handleVss);
     http.createContext("/health", this::handleHealth);

@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import io.lnkv.StoreException;
 import io.lnkv.StoreLockedException;

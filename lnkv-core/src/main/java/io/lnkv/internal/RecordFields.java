@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import io.lnkv.InvalidKeyException;
 import io.lnkv.ScopedKey;

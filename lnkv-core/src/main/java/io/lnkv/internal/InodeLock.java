@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;

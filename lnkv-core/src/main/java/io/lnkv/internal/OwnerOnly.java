@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;

@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import io.lnkv.BatchOp;
 import io.lnkv.Page;

@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

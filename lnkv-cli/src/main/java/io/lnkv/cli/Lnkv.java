@@ -67,8 +67,8 @@ public final class Lnkv {
       scope = ScopeType.INHERIT,
       paramLabel = "URI",
       description =
-          "For ls, get, put, rm, page and keys: put a TierStore together, with this backup"
-              + " (created if missing) behind STORE.")
+          "For put and rm: put a TierStore together, with this backup (created if missing)"
+              + " behind STORE. Read commands open STORE alone: reads never consult the backup.")
   String backup;
 
   @Option(

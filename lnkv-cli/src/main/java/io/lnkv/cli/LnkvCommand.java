@@ -63,8 +63,8 @@ abstract class LnkvCommand implements Callable<Integer> {
 
   /**
    * Opens {@code uri} for writing, as the primary of a TierStore when {@code --backup} or {@code
-   * --ephemeral} asks for one (waiting, at close, up to 30 s for the backup to be level), else on
-   * its own.
+   * --ephemeral} asks for one (waiting, at close, up to --backup-wait for the backup to be level),
+   * else on its own.
    *
    * @param mustExist whether a missing store is an error rather than created
    */
@@ -111,9 +111,9 @@ abstract class LnkvCommand implements Callable<Integer> {
   }
 
   /**
-   * A store opened for one command. Closing a TierStore first waits (up to 30 s) for its backup to
-   * be level, so that the command leaves no write behind; if it is not level by then, the write
-   * still took effect on the primary (and in SEMI_SYNC sits in the retry journal for the next
+   * A store opened for one command. Closing a TierStore first waits (up to --backup-wait) for its
+   * backup to be level, so that the command leaves no write behind; if it is not level by then, the
+   * write still took effect on the primary (and in SEMI_SYNC sits in the retry journal for the next
    * open), so the command warns rather than fails.
    */
   static final class Opened implements AutoCloseable {

@@ -33,6 +33,9 @@ public final class WriteOrdering {
   private final AtomicLong nextVersion = new AtomicLong(1);
   private final Object batchEntry = new Object();
 
+  /** An ordering with no key in flight; a store holds one for its lifetime. */
+  public WriteOrdering() {}
+
   /** How a failed operation is recorded. */
   public enum OnFailure {
     /** A failed operation leaves the key's last applied version unchanged (a single store). */

@@ -6,7 +6,6 @@ import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.fs.FilesystemStoreV2;
-import io.lnkv.internal.DurableDirectories;
 import io.lnkv.ldk.LdkKeys;
 import io.lnkv.memory.InMemoryStore;
 import io.lnkv.migrate.MigrationProgress;
@@ -17,8 +16,10 @@ import io.lnkv.tier.DriftReport;
 import io.lnkv.tier.Restore;
 import io.lnkv.tier.TierStore;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -80,7 +81,7 @@ public final class NodeDemo {
     Path root = dir.toAbsolutePath().normalize();
     prepare(root);
     Path node = root.resolve("node");
-    DurableDirectories.create(node); // owner-only, as all node state
+    createOwnerOnly(node); // as all node state
     Path primaryFile = node.resolve(SqliteStore.LDK_NODE_DB_FILE_NAME);
     Path backupDir = root.resolve("backup");
     Path journal = node.resolve("backup.retry-journal");
@@ -216,8 +217,18 @@ public final class NodeDemo {
         }
       }
     }
-    DurableDirectories.create(root);
+    createOwnerOnly(root);
     Files.writeString(root.resolve(MARKER), "made by lnkv demo; the next run replaces it\n");
+  }
+
+  /** Creates {@code dir} (and missing parents) readable by its owner only, where POSIX allows. */
+  private static void createOwnerOnly(Path dir) throws IOException {
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(dir);
+    }
   }
 
   /** Payments 1..N, paged newest first: returns {payments seen, pages}. */

@@ -9,6 +9,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.internal.Backoff;
 import io.lnkv.internal.SqlKeyValueTable;
+import io.lnkv.postgres.internal.PostgresPools;
 import io.lnkv.spi.AbstractKVStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Test;
  * @param <S> the store type
  */
 public abstract class BatchConformance<S extends KVStore> extends PagingConformance<S> {
+  /** For a subclass that supplies the store under test. */
+  protected BatchConformance() {}
+
   // ---- atomic batches -----------------------------------------------------------------------
 
   @Test

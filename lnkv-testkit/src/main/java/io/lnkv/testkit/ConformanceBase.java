@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * @param <S> the store type
  */
 public abstract class ConformanceBase<S extends KVStore> {
+  /** For a subclass that supplies the store under test. */
+  protected ConformanceBase() {}
 
   static final String P = "conf_primary";
   static final String S2 = "conf_secondary";

@@ -32,6 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * @param <S> the store type
  */
 public abstract class ContractConformance<S extends KVStore> extends ConformanceBase<S> {
+  /** For a subclass that supplies the store under test. */
+  protected ContractConformance() {}
+
   // ---- validation ---------------------------------------------------------------------------
 
   static Stream<Arguments> invalidKeys() {

@@ -58,6 +58,9 @@ import org.junit.jupiter.api.Test;
  * @param <S> the store type
  */
 public abstract class KVStoreConformance<S extends KVStore> extends BatchConformance<S> {
+  /** For a subclass that supplies the store under test. */
+  protected KVStoreConformance() {}
+
   // ---- lifecycle ----------------------------------------------------------------------------
 
   @Test

@@ -29,6 +29,9 @@ import org.junit.jupiter.api.Test;
  * @param <S> the store type
  */
 public abstract class PagingConformance<S extends KVStore> extends ContractConformance<S> {
+  /** For a subclass that supplies the store under test. */
+  protected PagingConformance() {}
+
   // ---- pagination ---------------------------------------------------------------------------
 
   @Test

@@ -17,6 +17,9 @@ import java.util.List;
  */
 public abstract class QueuedCrashTarget<S extends PaginatedKVStore & MigratableKVStore>
     implements CrashTarget {
+  /** For a subclass that supplies the store under test. */
+  protected QueuedCrashTarget() {}
+
   /** Opens the store behind the queue. */
   protected abstract S backend(Path dir);
 

@@ -14,6 +14,9 @@ import java.nio.file.Path;
  */
 public abstract class QueuedStoreConformance<S extends PaginatedKVStore & MigratableKVStore>
     extends KVStoreConformance<QueuedStore> {
+  /** For a subclass that supplies the store under test. */
+  protected QueuedStoreConformance() {}
+
   /** Opens the store behind the queue, kept in {@code dir}. */
   protected abstract S backend(Path dir);
 

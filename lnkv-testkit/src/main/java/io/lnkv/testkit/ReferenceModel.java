@@ -17,6 +17,9 @@ public final class ReferenceModel {
   private final Map<ScopedKey, Long> created = new HashMap<>();
   private long counter;
 
+  /** An empty model: no key, nothing written yet. */
+  public ReferenceModel() {}
+
   /** Creates or replaces; a replaced key keeps its creation position. */
   public void write(ScopedKey key, byte[] value) {
     if (!values.containsKey(key)) {

@@ -205,8 +205,8 @@ class VssClientFaultTest {
         .isInstanceOf(VssException.class)
         .satisfies(
             e ->
-                assertThat(((VssException) e).errorCode())
-                    .hasValue(ErrorCode.INVALID_REQUEST_EXCEPTION));
+                assertThat(((VssException) e).serverErrorCode())
+                    .hasValue(ErrorCode.INVALID_REQUEST_EXCEPTION.name()));
     assertThatThrownBy(() -> c.getObject("s", "k"))
         .isInstanceOf(VssException.class)
         .hasMessageContaining("authentication");

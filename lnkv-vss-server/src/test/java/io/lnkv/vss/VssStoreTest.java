@@ -8,7 +8,6 @@ import io.lnkv.ConflictException;
 import io.lnkv.InvalidKeyException;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreLockedException;
-import io.lnkv.vss.VssKeyLayout.Schema;
 import io.lnkv.vss.server.Authorizer;
 import io.lnkv.vss.server.VssServer;
 import io.lnkv.vss.server.VssStorage;
@@ -74,10 +73,11 @@ class VssStoreTest {
   void newStore_isSchemaV1_withLdkNodesMarker() {
     String id = freshStore();
     try (VssStore store = builder(id).build()) {
-      assertThat(store.schema()).isEqualTo(Schema.V1);
+      assertThat(store.schema()).isEqualTo(VssKeySchema.V1);
     }
     VssKeyLayout v1 =
-        new VssKeyLayout(new KeyObfuscator(TestServers.keys().obfuscationMasterKey()), Schema.V1);
+        new VssKeyLayout(
+            new KeyObfuscator(TestServers.keys().obfuscationMasterKey()), VssKeySchema.V1);
     KeyValue marker = raw().getObject(id, v1.schemaVersionKey()).orElseThrow();
     byte[] tlv =
         new StorableCodec(TestServers.keys().dataEncryptionKey())
@@ -85,7 +85,7 @@ class VssStoreTest {
             .value();
     assertThat(tlv).as("LDK TLV enum: variant 1, empty TLV stream").containsExactly(1, 0);
     try (VssStore again = builder(id).build()) {
-      assertThat(again.schema()).isEqualTo(Schema.V1);
+      assertThat(again.schema()).isEqualTo(VssKeySchema.V1);
       assertThat(again.listAllKeys()).as("the marker is hidden").isEmpty();
     }
   }
@@ -94,7 +94,8 @@ class VssStoreTest {
   void legacyStore_withBdkWalletData_isReadAsV0() {
     String id = freshStore();
     VssKeyLayout v0 =
-        new VssKeyLayout(new KeyObfuscator(TestServers.keys().obfuscationMasterKey()), Schema.V0);
+        new VssKeyLayout(
+            new KeyObfuscator(TestServers.keys().obfuscationMasterKey()), VssKeySchema.V0);
     StorableCodec codec = new StorableCodec(TestServers.keys().dataEncryptionKey());
     PutObjectRequest.Builder legacy = PutObjectRequest.newBuilder().setStoreId(id);
     for (ScopedKey k :
@@ -110,7 +111,7 @@ class VssStoreTest {
     }
     raw().putObjects(legacy.build());
     try (VssStore store = builder(id).build()) {
-      assertThat(store.schema()).isEqualTo(Schema.V0);
+      assertThat(store.schema()).isEqualTo(VssKeySchema.V0);
       assertThat(store.read("", "", "manager"))
           .isEqualTo("v0 manager".getBytes(StandardCharsets.UTF_8));
       assertThat(store.list("monitors", "")).containsExactly("m1");
@@ -241,7 +242,7 @@ class VssStoreTest {
   void readOnly_ofANewStore_writesNoSchemaMarker() {
     String id = freshStore();
     try (VssStore reader = builder(id).readOnly().build()) {
-      assertThat(reader.schema()).isEqualTo(Schema.V1);
+      assertThat(reader.schema()).isEqualTo(VssKeySchema.V1);
       assertThat(reader.listAllKeys()).isEmpty();
     }
     assertThat(

@@ -18,7 +18,7 @@ import javax.crypto.AEADBadTagException;
  * no padding) of {@code ct‖tag1‖wn‖tag2}. A synthetic nonce is four zero bytes and the first 8
  * bytes of HMAC-SHA256(key = material, message = the hashing key). Immutable and thread-safe.
  */
-public final class KeyObfuscator {
+final class KeyObfuscator {
   private static final int SUFFIX = Crypto.TAG_LENGTH + Crypto.NONCE_LENGTH + Crypto.TAG_LENGTH;
 
   private final byte[] obfuscationKey;

@@ -2,7 +2,6 @@ package io.lnkv.vss;
 
 import com.google.protobuf.ByteString;
 import io.lnkv.IncompatibleStoreException;
-import io.lnkv.vss.VssKeyLayout.Schema;
 import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsRequest;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
@@ -23,20 +22,20 @@ final class SchemaDetection {
   /**
    * @throws IncompatibleStoreException if the marker names a schema this code does not know
    */
-  static Schema detect(
+  static VssKeySchema detect(
       VssClient client,
       String storeId,
       KeyObfuscator obfuscator,
       StorableCodec codec,
       boolean readOnly) {
-    VssKeyLayout v1 = new VssKeyLayout(obfuscator, Schema.V1);
+    VssKeyLayout v1 = new VssKeyLayout(obfuscator, VssKeySchema.V1);
     String markerKey = v1.schemaVersionKey();
     Optional<KeyValue> marker = client.getObject(storeId, markerKey);
     if (marker.isPresent()) {
       byte[] tlv = codec.decrypt(marker.get().getValue().toByteArray(), v1.aad(markerKey)).value();
       // LDK's TLV-based enum: the variant id, then the (empty) TLV stream's length
       if (tlv.length >= 1 && (tlv[0] == 0 || tlv[0] == 1)) {
-        return tlv[0] == 0 ? Schema.V0 : Schema.V1;
+        return tlv[0] == 0 ? VssKeySchema.V0 : VssKeySchema.V1;
       }
       throw new IncompatibleStoreException(
           "VSS store '"
@@ -52,10 +51,10 @@ final class SchemaDetection {
                 .setKeyPrefix(V0_BDK_WALLET_PREFIX)
                 .build());
     if (legacy.getKeyVersionsCount() > 0) {
-      return Schema.V0;
+      return VssKeySchema.V0;
     }
     if (readOnly) {
-      return Schema.V1;
+      return VssKeySchema.V1;
     }
     byte[] v1Marker = {1, 0};
     client.putObjects(
@@ -70,6 +69,6 @@ final class SchemaDetection {
                             codec.encrypt(
                                 v1Marker, StorableCodec.LDK_NODE_BLOB_VERSION, v1.aad(markerKey)))))
             .build());
-    return Schema.V1;
+    return VssKeySchema.V1;
   }
 }

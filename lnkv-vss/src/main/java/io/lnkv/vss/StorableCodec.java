@@ -17,7 +17,7 @@ import javax.crypto.AEADBadTagException;
  * (field 2) — under a random nonce, with an AAD (ldk-node: the VSS key under schema V1, nothing
  * under V0). Thread-safe.
  */
-public final class StorableCodec {
+final class StorableCodec {
   /** What ldk-node writes into {@code PlaintextBlob.version}. */
   public static final long LDK_NODE_BLOB_VERSION = -1;
 

@@ -27,8 +27,18 @@ public final class VssException extends StoreException {
     return httpStatus;
   }
 
-  /** The server's error code, when its body was an {@code ErrorResponse}. */
-  public Optional<ErrorCode> errorCode() {
+  /**
+   * The name of the server's error code when its body was an {@code ErrorResponse}: one of the VSS
+   * protocol's {@code ErrorCode} values ({@code CONFLICT_EXCEPTION}, {@code
+   * INVALID_REQUEST_EXCEPTION}, {@code AUTH_EXCEPTION}, {@code NO_SUCH_KEY_EXCEPTION}, {@code
+   * INTERNAL_SERVER_EXCEPTION}, ...), or empty when the server sent none or could not be reached.
+   */
+  public Optional<String> serverErrorCode() {
+    return errorCode().map(Enum::name);
+  }
+
+  /** The wire enum behind {@link #serverErrorCode()}; the wire messages are not API. */
+  Optional<ErrorCode> errorCode() {
     return Optional.ofNullable(errorCode);
   }
 }

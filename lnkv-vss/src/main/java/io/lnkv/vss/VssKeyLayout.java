@@ -18,31 +18,25 @@ import java.nio.charset.StandardCharsets;
  * Obfuscated parts are base64 without {@code #}, so the first {@code #} separates the parts.
  * Immutable and thread-safe.
  */
-public final class VssKeyLayout {
-  /** ldk-node's VSS key schemas. */
-  public enum Schema {
-    V0,
-    V1
-  }
-
+final class VssKeyLayout {
   /** The key (in the root scope, under V1) where ldk-node records the schema in use. */
-  public static final String SCHEMA_VERSION_KEY = "vss_schema_version";
+  static final String SCHEMA_VERSION_KEY = "vss_schema_version";
 
   private final KeyObfuscator obfuscator;
-  private final Schema schema;
+  private final VssKeySchema schema;
 
-  public VssKeyLayout(KeyObfuscator obfuscator, Schema schema) {
+  VssKeyLayout(KeyObfuscator obfuscator, VssKeySchema schema) {
     this.obfuscator = obfuscator;
     this.schema = schema;
   }
 
-  public Schema schema() {
+  VssKeySchema schema() {
     return schema;
   }
 
   /** The VSS key of {@code k}. */
-  public String vssKey(ScopedKey k) {
-    if (schema == Schema.V1) {
+  String vssKey(ScopedKey k) {
+    if (schema == VssKeySchema.V1) {
       return prefix(k.primaryNamespace(), k.secondaryNamespace())
           + "#"
           + obfuscator.obfuscate(k.key());
@@ -53,20 +47,20 @@ public final class VssKeyLayout {
   }
 
   /** The AAD of a value stored at {@code vssKey}: the key itself under V1, nothing under V0. */
-  public byte[] aad(String vssKey) {
-    return schema == Schema.V1 ? vssKey.getBytes(StandardCharsets.UTF_8) : new byte[0];
+  byte[] aad(String vssKey) {
+    return schema == VssKeySchema.V1 ? vssKey.getBytes(StandardCharsets.UTF_8) : new byte[0];
   }
 
   /** The {@code key_prefix} that lists a scope (V1: without the trailing {@code #}). */
-  public String prefix(String primary, String secondary) {
-    if (schema == Schema.V1) {
+  String prefix(String primary, String secondary) {
+    if (schema == VssKeySchema.V1) {
       return obfuscator.obfuscate(primary + "#" + secondary);
     }
     return primary.isEmpty() ? "" : primary + "#" + secondary + "#";
   }
 
   /** ldk-node's schema marker: the V1 key of {@link #SCHEMA_VERSION_KEY} in the root scope. */
-  public String schemaVersionKey() {
+  String schemaVersionKey() {
     return obfuscator.obfuscate("#") + "#" + obfuscator.obfuscate(SCHEMA_VERSION_KEY);
   }
 
@@ -75,8 +69,8 @@ public final class VssKeyLayout {
    *
    * @throws IllegalArgumentException if it is not a key of this layout and master key
    */
-  public ScopedKey parse(String vssKey) {
-    if (schema == Schema.V1) {
+  ScopedKey parse(String vssKey) {
+    if (schema == VssKeySchema.V1) {
       int hash = vssKey.indexOf('#');
       if (hash < 0) {
         throw new IllegalArgumentException("Not a schema V1 VSS key (no '#'): " + vssKey);

@@ -11,7 +11,6 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreLockedException;
 import io.lnkv.spi.AbstractKVStore;
-import io.lnkv.vss.VssKeyLayout.Schema;
 import io.lnkv.vss.wire.DeleteObjectRequest;
 import io.lnkv.vss.wire.ErrorCode;
 import io.lnkv.vss.wire.KeyValue;
@@ -33,9 +32,9 @@ import java.util.function.Consumer;
 /**
  * A store on a VSS server (LDK's Versioned Storage Service), laid out as ldk-node lays it out, so
  * that lnkv and ldk-node with the same seed read and write the same remote data: keys obfuscated,
- * values encrypted with ChaCha20-Poly1305 ({@link VssKeyLayout}, {@link StorableCodec}); the schema
- * (V1 for new stores, V0 kept for legacy ones) detected at open as ldk-node detects it, writing the
- * V1 marker into a new store. The server sees no plaintext key or value.
+ * values encrypted with ChaCha20-Poly1305 ({@code VssKeyLayout}, {@code StorableCodec}); the schema
+ * ({@link VssKeySchema}: V1 for new stores, V0 kept for legacy ones) detected at open as ldk-node
+ * detects it, writing the V1 marker into a new store. The server sees no plaintext key or value.
  *
  * <p>Writes:
  *
@@ -137,7 +136,7 @@ public final class VssStore extends AbstractKVStore {
   }
 
   /** The key schema in use (V1 unless the store holds legacy V0 data). */
-  public Schema schema() {
+  public VssKeySchema schema() {
     return layout.schema();
   }
 

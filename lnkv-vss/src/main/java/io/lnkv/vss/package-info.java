@@ -1,10 +1,11 @@
 /**
  * VSS, LDK's Versioned Storage Service: {@link io.lnkv.vss.VssStore}, a store on a VSS server laid
- * out as ldk-node lays it out — {@link io.lnkv.vss.VssKeys} (keys from the node seed), {@link
- * io.lnkv.vss.KeyObfuscator} and {@link io.lnkv.vss.StorableCodec} (value encryption), {@link
- * io.lnkv.vss.VssKeyLayout} (schemas V1 and V0), byte-compatible with vss-client and ldk-node —
- * with authentication by {@link io.lnkv.vss.VssHeaderProvider} ({@link io.lnkv.vss.VssSignatures}
- * for VSS's signature scheme). The server is in the module {@code lnkv-vss-server}; the wire
- * messages, generated from {@code vss.proto}, in {@code io.lnkv.vss.wire}.
+ * out as ldk-node lays it out (keys obfuscated, values encrypted, key schema {@link
+ * io.lnkv.vss.VssKeySchema} V1 or V0), byte-compatible with vss-client and ldk-node; {@link
+ * io.lnkv.vss.VssKeys} derives the keys from the node seed; authentication by {@link
+ * io.lnkv.vss.VssHeaderProvider} ({@link io.lnkv.vss.VssSignatures} for VSS's signature scheme).
+ * The obfuscation, encryption and key layout are package-private; the wire messages, generated from
+ * {@code vss.proto} into {@code io.lnkv.vss.wire}, are exported only to lnkv's server (module
+ * {@code lnkv-vss-server}).
  */
 package io.lnkv.vss;

@@ -28,7 +28,7 @@ class VssKeyLayoutTest {
 
   @Test
   void v1_roundTrips_listsByPrefix_andUsesTheKeyAsAad() {
-    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeyLayout.Schema.V1);
+    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeySchema.V1);
     for (ScopedKey k : KEYS_OF_A_NODE) {
       String vss = v1.vssKey(k);
       assertThat(v1.parse(vss)).isEqualTo(k);
@@ -44,14 +44,14 @@ class VssKeyLayoutTest {
 
   @Test
   void v1_longestKey_fitsTheServersColumnOf600() {
-    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeyLayout.Schema.V1);
+    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeySchema.V1);
     String part = "x".repeat(120);
     assertThat(v1.vssKey(ScopedKey.of(part, part, part))).hasSize(600);
   }
 
   @Test
   void v0_keepsNamespacesInPlainText_withEmptyAad() {
-    VssKeyLayout v0 = new VssKeyLayout(OBF, VssKeyLayout.Schema.V0);
+    VssKeyLayout v0 = new VssKeyLayout(OBF, VssKeySchema.V0);
     for (ScopedKey k : KEYS_OF_A_NODE) {
       String vss = v0.vssKey(k);
       assertThat(v0.parse(vss)).isEqualTo(k);
@@ -65,10 +65,10 @@ class VssKeyLayoutTest {
 
   @Test
   void foreignKeys_areRefused() {
-    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeyLayout.Schema.V1);
+    VssKeyLayout v1 = new VssKeyLayout(OBF, VssKeySchema.V1);
     assertThatThrownBy(() -> v1.parse("plain")).isInstanceOf(IllegalArgumentException.class);
     String other =
-        new VssKeyLayout(new KeyObfuscator(filled(1)), VssKeyLayout.Schema.V1)
+        new VssKeyLayout(new KeyObfuscator(filled(1)), VssKeySchema.V1)
             .vssKey(ScopedKey.of("", "", "manager"));
     assertThatThrownBy(() -> v1.parse(other))
         .isInstanceOf(IllegalArgumentException.class)

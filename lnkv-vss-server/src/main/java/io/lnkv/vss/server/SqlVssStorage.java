@@ -6,7 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreException;
 import io.lnkv.internal.WriterLock;
-import io.lnkv.postgres.PostgresPools;
+import io.lnkv.postgres.internal.PostgresPools;
 import io.lnkv.sqlite.SqliteStore;
 import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
@@ -27,7 +27,7 @@ import java.util.Optional;
  * PostgreSQL, over a HikariCP pool; each put is one transaction whose statements' row counts decide
  * it.
  */
-final class SqlVssStorage implements VssStorage {
+final class SqlVssStorage implements KeyVersionStorage {
   private static final java.util.regex.Pattern ISSUED_TOKEN =
       java.util.regex.Pattern.compile("0|[1-9][0-9]{0,18}");
 

@@ -66,7 +66,7 @@ public final class VssServer implements AutoCloseable {
 
   private final HttpServer http;
   private final ExecutorService workers;
-  private final VssStorage storage;
+  private final KeyVersionStorage storage;
   private final Authorizer authorizer;
   private final long maxRequestBytes;
   private final int maxItems;
@@ -394,7 +394,7 @@ public final class VssServer implements AutoCloseable {
 
   /** Builds and starts a {@link VssServer}. */
   public static final class Builder {
-    private final VssStorage storage;
+    private final KeyVersionStorage storage;
     private Authorizer authorizer;
     private String host = "127.0.0.1";
     private int port = 8080;
@@ -404,7 +404,8 @@ public final class VssServer implements AutoCloseable {
     private Duration grace = Duration.ofSeconds(10);
 
     private Builder(VssStorage storage) {
-      this.storage = Objects.requireNonNull(storage, "storage");
+      // VssStorage is sealed: every instance is a KeyVersionStorage
+      this.storage = (KeyVersionStorage) Objects.requireNonNull(storage, "storage");
     }
 
     /** The address to listen on; 127.0.0.1 by default. */

@@ -1,4 +1,4 @@
-package io.lnkv.postgres;
+package io.lnkv.postgres.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

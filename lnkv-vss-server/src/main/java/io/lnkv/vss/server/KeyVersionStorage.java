@@ -1,0 +1,43 @@
+package io.lnkv.vss.server;
+
+import io.lnkv.ConflictException;
+import io.lnkv.vss.wire.KeyValue;
+import io.lnkv.vss.wire.ListKeyVersionsResponse;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@link VssServer} does with its {@link VssStorage}: vss-server's key-version operations, in
+ * the wire messages' terms. Package-private, since those messages are not exported. Implementations
+ * are thread-safe.
+ */
+sealed interface KeyVersionStorage extends VssStorage permits SqlVssStorage {
+  /**
+   * The key's value and version; for {@link VssStorage#GLOBAL_VERSION_KEY}, version 0 when never
+   * set; empty when absent.
+   */
+  Optional<KeyValue> get(String user, String storeId, String key);
+
+  /**
+   * Applies every put, then every delete, and the global-version check when {@code globalVersion}
+   * is not null, in one transaction: all or nothing.
+   *
+   * @throws ConflictException if any item (or the global version) did not match; nothing applied
+   */
+  void put(
+      String user, String storeId, Long globalVersion, List<KeyValue> puts, List<KeyValue> deletes);
+
+  /** {@code DeleteObject}: deletes if the version is -1 or matches; otherwise does nothing. */
+  void delete(String user, String storeId, KeyValue keyVersion);
+
+  /**
+   * One page of keys (values left empty), newest-created first.
+   *
+   * @param prefix keys starting with it (a literal prefix, no wildcards); null for all
+   * @param pageSize already between 0 and the server's maximum
+   * @param token null for the first page (which then carries the global version)
+   * @throws IllegalArgumentException for a malformed token
+   */
+  ListKeyVersionsResponse list(
+      String user, String storeId, String prefix, int pageSize, String token);
+}

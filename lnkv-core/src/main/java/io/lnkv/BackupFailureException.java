@@ -8,6 +8,7 @@ package io.lnkv;
 public final class BackupFailureException extends StoreException {
   private static final long serialVersionUID = 1L;
 
+  /** A failure described by {@code message}, caused by {@code cause} (may be null). */
   public BackupFailureException(String message, Throwable cause) {
     super(message, cause);
   }

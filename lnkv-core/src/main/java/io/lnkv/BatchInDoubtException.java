@@ -11,6 +11,9 @@ package io.lnkv;
 public final class BatchInDoubtException extends StoreException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * {@code message} says which store and what to do; {@code cause} is the failure (may be null).
+   */
   public BatchInDoubtException(String message, Throwable cause) {
     super(message, cause);
   }

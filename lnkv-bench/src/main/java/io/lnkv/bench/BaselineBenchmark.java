@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class BaselineBenchmark {
+  /** Which durable write: {@code fdatasync} or {@code fsync-rename} (see the class comment). */
   @Param({"fdatasync", "fsync-rename"})
   public String kind;
 
@@ -36,6 +37,7 @@ public class BaselineBenchmark {
   private final ByteBuffer value = ByteBuffer.allocate(256);
   private long n;
 
+  /** Opens the data file in a fresh temporary folder. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     dir = BenchStores.tempDir();
@@ -47,12 +49,14 @@ public class BaselineBenchmark {
             StandardOpenOption.READ);
   }
 
+  /** Closes the file and deletes the folder. */
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     channel.close();
     BenchStores.delete(dir);
   }
 
+  /** One durable write of 256 bytes, as {@link #kind} says. */
   @Benchmark
   public void durableWrite() throws IOException {
     value.clear();

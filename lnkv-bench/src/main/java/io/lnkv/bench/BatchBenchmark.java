@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class BatchBenchmark {
+  /** The store under test (a {@code BenchStores} name). */
   @Param({"sqlite"})
   public String store;
 
@@ -31,6 +32,7 @@ public class BatchBenchmark {
   private List<BatchOp> batch;
   private final byte[] value = new byte[256];
 
+  /** Opens the store in a fresh temporary folder and builds the batch. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     dir = BenchStores.tempDir();
@@ -41,6 +43,7 @@ public class BatchBenchmark {
     }
   }
 
+  /** Closes the store and deletes the folder. */
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     kv.close();
@@ -49,12 +52,14 @@ public class BatchBenchmark {
 
   private int round;
 
+  /** 1,000 writes as one atomic batch. */
   @Benchmark
   public void batchOf1000() {
     BenchStores.stamp(value, ++round); // every write in the batch shares the array
     kv.writeBatch(batch);
   }
 
+  /** The same 1,000 writes, each durable on its own. */
   @Benchmark
   public void singles1000() {
     BenchStores.stamp(value, ++round);

@@ -28,6 +28,7 @@ public final class BenchMain {
 
   private BenchMain() {}
 
+  /** Runs the benchmarks; {@code --quick} runs each step for a few seconds. */
   public static void main(String[] args) throws RunnerException {
     for (String arg : args) {
       if (arg.equals("--quick")) {
@@ -139,6 +140,18 @@ public final class BenchMain {
           "1 client thread",
           score(vssEight, "write", "storage", s) / write,
           "x");
+      for (int threads : new int[] {1, 8}) {
+        double fenced = score(threads == 1 ? vssOne : vssEight, "write", "storage", s);
+        double bare = score(threads == 1 ? vssOne : vssEight, "writeUnfenced", "storage", s);
+        t.row(
+            name,
+            "write without fencing, " + threads + (threads == 1 ? " thread" : " threads"),
+            bare,
+            "ops/s",
+            "fenced write (default)",
+            bare / fenced,
+            "x");
+      }
       t.row(name, "read, 1 client thread", read, "ops/s", "read of absent key", read / absent, "x");
       t.row(
           name,

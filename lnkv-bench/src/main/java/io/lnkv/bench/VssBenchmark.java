@@ -26,6 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * VssStore against {@code lnkv serve} over loopback HTTP, both in this JVM: durable writes and
  * reads of 256-byte values (each encrypted, each key obfuscated), and the read of an absent key —
  * one round trip with no value to decrypt — as the protocol's floor. Run with 1 and 8 threads.
+ * Writes go to a store with {@code global_version} fencing (the default) and, for its cost, to one
+ * without ({@code writeUnfenced}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -37,6 +39,7 @@ public class VssBenchmark {
   private Path dir;
   private VssServer server;
   private KVStore kv;
+  private KVStore unfenced;
   private static final int KEYS_PER_THREAD = 100;
 
   @Setup(Level.Trial)
@@ -54,6 +57,12 @@ public class VssBenchmark {
             .keys(VssKeys.fromNodeSeed(seed))
             .ioThreads(8)
             .build();
+    unfenced =
+        VssStore.builder(server.baseUrl().toString(), "bench-unfenced-" + System.nanoTime())
+            .keys(VssKeys.fromNodeSeed(seed))
+            .globalVersionFencing(false)
+            .ioThreads(8)
+            .build();
     byte[] value = new byte[256];
     for (int t = 1; t <= 8; t++) { // the keys of ThreadKeys' threads 1 to 8, for the reads
       for (int k = 0; k < KEYS_PER_THREAD; k++) {
@@ -65,6 +74,7 @@ public class VssBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     kv.close();
+    unfenced.close();
     server.close();
     BenchStores.delete(dir);
   }
@@ -73,6 +83,13 @@ public class VssBenchmark {
   public void write(ThreadKeys keys) {
     byte[] value = keys.nextValue();
     kv.write("bench", "", keys.nextKey(KEYS_PER_THREAD), value);
+  }
+
+  /** The same write to a store without fencing: what fencing costs. */
+  @Benchmark
+  public void writeUnfenced(ThreadKeys keys) {
+    byte[] value = keys.nextValue();
+    unfenced.write("bench", "", keys.nextKey(KEYS_PER_THREAD), value);
   }
 
   @Benchmark

@@ -26,6 +26,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is long (~550 lines): single operations, the batch commit (stamp, log, apply,
+// checkpoint) and recovery all run under one batch lock and one set of durability rules; split
+// apart they would have to share that lock and those rules through package-private state. The
+// rest has its own class: FolderEntries (layout, listing), FolderOpening (opening), CommitJournal
+// (the log), PendingBatches (the read-only overlay), FsFiles (file mechanics).
 /**
  * What {@link FilesystemStore} (LDK's v1 layout) and {@link FilesystemStoreV2} share: the write,
  * read, remove and listing procedures, creation order in mtimes, the walk of all keys, temporary

@@ -29,6 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is long (~480 lines): the queue's contract is subtle (reads see queued writes,
+// listings merge them in creation order, a commit is all or nothing) and each part is documented
+// where it is kept; the Builder closes the file.
 /**
  * Queues writes and removes in memory and applies them to the wrapped store on {@link #commit()},
  * as LDK's batch-persistence design does: commit at the moments data leaves the node, and what is

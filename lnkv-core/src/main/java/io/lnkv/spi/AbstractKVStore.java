@@ -26,6 +26,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is long (~500 lines): it is the contract every store inherits, once: key and
+// value validation, per-key ordering, the synchronous and asynchronous forms of seven operations,
+// error translation, read-only enforcement, and the Builder all stores share. Each part is a few
+// short methods; split into files, one contract would be read across many.
 /**
  * The mechanics every lnkv store shares, so that a backend implements only its storage: argument
  * validation before any I/O, the per-key call ordering of {@link WriteOrdering}, the asynchronous
@@ -461,6 +465,7 @@ public abstract class AbstractKVStore implements NodeStore {
     private int ioThreads = 8;
     private boolean readOnly;
 
+    /** Defaults: the default page size, 8 I/O threads, open for writing. */
     protected Builder() {}
 
     /**

@@ -26,6 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+// Why this file is long (~500 lines): routing (primary, backup, ephemeral) of every operation,
+// the backup status, and the Builder with its documented modes. Maintenance (backfill, resilver,
+// verify) is in BackupMaintenance, the backup queue and its journal in PendingBackups.
 /**
  * A primary store, an optional backup and an optional ephemeral store behind one store.
  *

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 public final class Quickstart {
   private Quickstart() {}
 
+  /** Runs the quickstart in a new temporary folder, printing what it does. */
   public static void main(String[] args) throws IOException {
     PrintStream out = System.out;
     Path folder = Files.createTempDirectory("lnkv-quickstart").resolve("fs_store");

@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is long (~480 lines): the store's operations, its retry on a lost connection and
+// its documented Builder. The pool is PostgresPools, the writer lease PostgresLease, the SQL
+// SqlKeyValueTable (shared with SQLite).
 /**
  * A store in a PostgreSQL table with ldk-node's schema (reference §2.4: the SQLite columns with
  * {@code value BYTEA}, {@code sort_order} for creation order, the schema version {@value

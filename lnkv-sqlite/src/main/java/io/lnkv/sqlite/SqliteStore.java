@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.sqlite.SQLiteException;
 
+// Why this file is long (~470 lines): the store's operations and its documented Builder. The
+// schema is SqliteSchema, group commit GroupCommitter, readers ReadConnections, read-only opening
+// ReadOnlyOpening, the SQL SqlKeyValueTable (shared with PostgreSQL).
 /**
  * A store in a SQLite database with ldk-node's schema (user_version 3, {@code sort_order}), so that
  * ldk-node opens a database lnkv wrote and lnkv opens ldk-node's, migrating versions 1 and 2 as

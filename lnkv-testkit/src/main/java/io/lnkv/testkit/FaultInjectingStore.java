@@ -45,12 +45,19 @@ public final class FaultInjectingStore extends AbstractKVStore {
 
   /** What kind of call an {@link Operation} is. */
   public enum Kind {
+    /** {@code read}. */
     READ,
+    /** {@code write}. */
     WRITE,
+    /** {@code remove}. */
     REMOVE,
+    /** {@code list}. */
     LIST,
+    /** {@code listPaginated}. */
     LIST_PAGINATED,
+    /** {@code listAllKeys}. */
     LIST_ALL_KEYS,
+    /** {@code writeBatch}. */
     BATCH
   }
 

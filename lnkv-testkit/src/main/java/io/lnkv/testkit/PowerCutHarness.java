@@ -51,6 +51,7 @@ public final class PowerCutHarness {
   /** Opens the store under test in {@code dir}, a folder of a simulated disk. */
   @FunctionalInterface
   public interface Target {
+    /** Opens (creating if needed) the store kept in {@code dir}. */
     KVStore open(Path dir) throws Exception;
   }
 

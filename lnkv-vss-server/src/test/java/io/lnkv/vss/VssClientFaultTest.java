@@ -198,7 +198,10 @@ class VssClientFaultTest {
               }
             });
     VssClient c = client(url, 10);
-    assertThatThrownBy(() -> c.putObjects(PutObjectRequest.newBuilder().setStoreId("s").build()))
+    assertThatThrownBy(
+            () ->
+                c.putObjects(
+                    PutObjectRequest.newBuilder().setStoreId("s").build(), VssClient.UNGUARDED))
         .isInstanceOf(ConflictException.class);
     assertThat(c.getObject("s", "k")).isEmpty();
     assertThatThrownBy(() -> c.getObject("s", "k"))

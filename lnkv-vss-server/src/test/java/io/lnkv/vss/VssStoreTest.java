@@ -109,7 +109,7 @@ class VssStoreTest {
       legacy.addTransactionItems(
           KeyValue.newBuilder().setKey(vssKey).setVersion(-1).setValue(ByteString.copyFrom(value)));
     }
-    raw().putObjects(legacy.build());
+    raw().putObjects(legacy.build(), VssClient.UNGUARDED);
     try (VssStore store = builder(id).build()) {
       assertThat(store.schema()).isEqualTo(VssKeySchema.V0);
       assertThat(store.read("", "", "manager"))
@@ -161,11 +161,13 @@ class VssStoreTest {
             builder(id)
                 .writeMode(VssStore.WriteMode.COMPARE_AND_SET)
                 .writerLease(Duration.ZERO)
+                .globalVersionFencing(false)
                 .build();
         VssStore b =
             builder(id)
                 .writeMode(VssStore.WriteMode.COMPARE_AND_SET)
                 .writerLease(Duration.ZERO)
+                .globalVersionFencing(false)
                 .build()) {
       a.write("p", "", "k", bytes("a1"));
       assertThat(b.read("p", "", "k")).isEqualTo(bytes("a1"));
@@ -184,8 +186,8 @@ class VssStoreTest {
   @Test
   void unconditional_lastWriterWins_asLdkNode() {
     String id = freshStore();
-    try (VssStore a = builder(id).writerLease(Duration.ZERO).build();
-        VssStore b = builder(id).writerLease(Duration.ZERO).build()) {
+    try (VssStore a = builder(id).writerLease(Duration.ZERO).globalVersionFencing(false).build();
+        VssStore b = builder(id).writerLease(Duration.ZERO).globalVersionFencing(false).build()) {
       a.write("p", "", "k", bytes("a"));
       b.write("p", "", "k", bytes("b"));
       a.write("p", "", "k", bytes("a again"));
@@ -268,7 +270,11 @@ class VssStoreTest {
   @Test
   void writerLease_expires_whenItsHolderStopsRenewing() throws Exception {
     String id = freshStore();
-    VssStore holder = builder(id).writerLease(Duration.ofMillis(600)).build();
+    VssStore holder =
+        builder(id)
+            .writerLease(Duration.ofMillis(600))
+            .requestTimeout(Duration.ofMillis(300))
+            .build();
     // a holder that vanished without closing: stop its renewals but leave the record
     java.lang.reflect.Field f = VssStore.class.getDeclaredField("lease");
     f.setAccessible(true);

@@ -22,39 +22,62 @@ final class GlobalVersionFence {
   private long globalVersion; // guarded by lock
   private volatile String fenced;
 
-  /** Takes the store over: reads its global_version and bumps it, fencing out earlier writers. */
-  GlobalVersionFence(VssClient client, String storeId, String markerKey, String store) {
+  /**
+   * Takes the store over: reads its global_version and bumps it, fencing out earlier writers.
+   *
+   * @throws StoreLockedException if other clients keep bumping it
+   */
+  GlobalVersionFence(
+      VssClient client,
+      String storeId,
+      String markerKey,
+      String store,
+      VssClient.WriteGuard guard) {
     this.client = client;
     this.storeId = storeId;
     this.markerKey = markerKey;
     this.store = store;
     lock.lock();
     try {
-      globalVersion = current();
-      client.putObjects(
-          PutObjectRequest.newBuilder()
-              .setStoreId(storeId)
-              .setGlobalVersion(globalVersion)
-              .build());
-      globalVersion++;
+      for (int attempt = 1; ; attempt++) {
+        globalVersion = current();
+        try {
+          client.putObjects(
+              PutObjectRequest.newBuilder()
+                  .setStoreId(storeId)
+                  .setGlobalVersion(globalVersion)
+                  .build(),
+              guard);
+          globalVersion++;
+          return;
+        } catch (ConflictException e) {
+          // another client bumped it first, or this bump landed on an attempt whose response was
+          // lost (an empty put cannot be told apart): either way, read it again and bump again
+          if (attempt == 3) {
+            throw new StoreLockedException(
+                store + ": other clients keep taking the store over; try again later", e);
+          }
+        }
+      }
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Sends a put carrying the global version, and bumps it on success.
+   * Sends a put carrying the global version, and bumps it on success (or when the put conflicted on
+   * a retry and {@code guard} finds that an earlier attempt of it landed).
    *
    * @throws StoreLockedException once another client has taken the store over
    */
-  void put(PutObjectRequest.Builder request) {
+  void put(PutObjectRequest.Builder request, VssClient.WriteGuard guard) {
     lock.lock();
     try {
       if (fenced != null) {
         throw new StoreLockedException(fenced);
       }
       try {
-        client.putObjects(request.setGlobalVersion(globalVersion).build());
+        client.putObjects(request.setGlobalVersion(globalVersion).build(), guard);
         globalVersion++;
       } catch (ConflictException e) {
         long now = current();

@@ -68,7 +68,8 @@ final class SchemaDetection {
                         ByteString.copyFrom(
                             codec.encrypt(
                                 v1Marker, StorableCodec.LDK_NODE_BLOB_VERSION, v1.aad(markerKey)))))
-            .build());
+            .build(),
+        VssClient.UNGUARDED); // version -1: it cannot conflict, and no lease is held yet
     return VssKeySchema.V1;
   }
 }

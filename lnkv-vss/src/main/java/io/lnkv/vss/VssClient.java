@@ -6,6 +6,7 @@ import com.google.protobuf.Parser;
 import io.lnkv.ConflictException;
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.StoreException;
+import io.lnkv.StoreLockedException;
 import io.lnkv.vss.wire.DeleteObjectRequest;
 import io.lnkv.vss.wire.DeleteObjectResponse;
 import io.lnkv.vss.wire.ErrorCode;
@@ -88,7 +89,7 @@ final class VssClient {
     GetObjectRequest request =
         GetObjectRequest.newBuilder().setStoreId(storeId).setKey(key).build();
     try {
-      GetObjectResponse response = call("getObject", request, GetObjectResponse.parser());
+      GetObjectResponse response = call("getObject", request, GetObjectResponse.parser(), NOTHING);
       if (!response.hasValue()) {
         throw new VssException(
             "VSS server " + base + " answered getObject without a value (protocol violation)",
@@ -102,25 +103,108 @@ final class VssClient {
     }
   }
 
-  /**
-   * @throws ConflictException if any item's version (or the global version) did not match; the
-   *     server then applied nothing
-   */
-  void putObjects(PutObjectRequest request) {
-    callExpectingKey("putObjects", request, PutObjectResponse.parser());
+  /** What the sender of a write knows that the client does not: see {@link #putObjects}. */
+  interface WriteGuard {
+    /**
+     * Runs before every attempt, the first included; throws (a {@link StoreException}) to send no
+     * further attempt, e.g. when the writer lease is lost or about to lapse.
+     */
+    void beforeAttempt();
+
+    /**
+     * Called when an attempt after the first conflicts: whether the server already holds this
+     * request's whole effect because an earlier attempt landed and only its response was lost. Must
+     * answer false when it cannot tell.
+     */
+    boolean landed(PutObjectRequest request);
   }
 
-  void deleteObject(DeleteObjectRequest request) {
-    callExpectingKey("deleteObject", request, DeleteObjectResponse.parser());
+  /** No check before attempts; a conflict on a retry is a conflict. */
+  static final WriteGuard UNGUARDED =
+      new WriteGuard() {
+        @Override
+        public void beforeAttempt() {}
+
+        @Override
+        public boolean landed(PutObjectRequest request) {
+          return false;
+        }
+      };
+
+  /**
+   * Sends a put, retried by the policy, with {@code guard} consulted before each attempt. A
+   * conditional put whose first attempt landed but whose response was lost conflicts on its retry
+   * (the versions moved on); {@code guard.landed} then tells that from another client's change, and
+   * this returns normally when the write was this request's own.
+   *
+   * @throws ConflictException if any item's version (or the global version) did not match and the
+   *     request did not land
+   */
+  void putObjects(PutObjectRequest request, WriteGuard guard) {
+    int[] attempts = {0};
+    try {
+      callExpectingKey(
+          "putObjects",
+          request,
+          PutObjectResponse.parser(),
+          () -> {
+            attempts[0]++;
+            guard.beforeAttempt();
+          });
+    } catch (ConflictException e) {
+      if (attempts[0] == 1) {
+        throw e;
+      }
+      if (guard.landed(request)) {
+        log.info(
+            "VSS putObjects at {}: attempt {} conflicted with an earlier attempt of the same"
+                + " request, which had landed (its response was lost); done",
+            base,
+            attempts[0]);
+        return;
+      }
+      throw new ConflictException(
+          e.getMessage()
+              + " (on attempt "
+              + attempts[0]
+              + "; an earlier attempt, whose response was lost, is not what the server holds)",
+          e);
+    }
+  }
+
+  /**
+   * Whether the server holds {@code request}'s effect: every item it puts is stored with exactly
+   * the bytes sent. lnkv's values are encrypted with a random nonce, so equal bytes mean this
+   * request's write, never another client's; and a put is all or nothing, so its deletes landed
+   * with it. A request that puts no item cannot be told apart from another client's change: false.
+   */
+  boolean holds(String storeId, PutObjectRequest request) {
+    if (request.getTransactionItemsCount() == 0) {
+      return false;
+    }
+    for (KeyValue item : request.getTransactionItemsList()) {
+      Optional<KeyValue> stored = getObject(storeId, item.getKey());
+      if (stored.isEmpty() || !stored.get().getValue().equals(item.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void deleteObject(DeleteObjectRequest request, WriteGuard guard) {
+    callExpectingKey("deleteObject", request, DeleteObjectResponse.parser(), guard::beforeAttempt);
   }
 
   ListKeyVersionsResponse listKeyVersions(ListKeyVersionsRequest request) {
-    return callExpectingKey("listKeyVersions", request, ListKeyVersionsResponse.parser());
+    return callExpectingKey("listKeyVersions", request, ListKeyVersionsResponse.parser(), NOTHING);
   }
 
-  private <T> T callExpectingKey(String endpoint, Message request, Parser<T> parser) {
+  private static final Runnable NOTHING = () -> {};
+
+  private <T> T callExpectingKey(
+      String endpoint, Message request, Parser<T> parser, Runnable beforeAttempt) {
     try {
-      return call(endpoint, request, parser);
+      return call(endpoint, request, parser, beforeAttempt);
     } catch (NoSuchKey e) {
       throw new VssException(
           "VSS server " + base + " answered " + endpoint + " with NO_SUCH_KEY: " + e.getMessage(),
@@ -142,13 +226,37 @@ final class VssClient {
   /** Why one attempt failed, and whether another may succeed. */
   private record Failure(String what, int status, ErrorCode code, Throwable cause) {}
 
-  private <T> T call(String endpoint, Message request, Parser<T> parser) {
+  private <T> T call(String endpoint, Message request, Parser<T> parser, Runnable beforeAttempt) {
     byte[] body = request.toByteArray();
     long start = System.nanoTime();
-    Failure last;
+    Failure last = null;
     int attempt = 0;
     while (true) {
       attempt++;
+      try {
+        beforeAttempt.run();
+      } catch (StoreException refused) {
+        if (last == null) {
+          throw refused;
+        }
+        String why =
+            "VSS "
+                + endpoint
+                + " at "
+                + base
+                + ": stopped retrying after "
+                + (attempt - 1)
+                + (attempt == 2 ? " attempt" : " attempts")
+                + " ("
+                + last.what()
+                + ") because "
+                + refused.getMessage()
+                + " (an earlier attempt may or may not have taken effect)";
+        if (refused instanceof StoreLockedException) {
+          throw new StoreLockedException(why, refused);
+        }
+        throw new VssException(why, last.status(), last.code(), refused);
+      }
       try {
         return attempt(endpoint, body, parser);
       } catch (Retryable r) {

@@ -13,7 +13,9 @@ import java.util.Optional;
 public final class VssException extends StoreException {
   private static final long serialVersionUID = 1L;
 
+  /** The HTTP status of the last attempt, or 0 if no response came. */
   private final int httpStatus;
+
   private final transient ErrorCode errorCode;
 
   VssException(String message, int httpStatus, ErrorCode errorCode, Throwable cause) {

@@ -55,10 +55,12 @@ public final class VssKeys {
     return new VssKeys(data, obfuscation);
   }
 
+  /** A copy of the 32-byte key values are encrypted with. */
   public byte[] dataEncryptionKey() {
     return dataEncryptionKey.clone();
   }
 
+  /** A copy of the 32-byte key keys are obfuscated with. */
   public byte[] obfuscationMasterKey() {
     return obfuscationMasterKey.clone();
   }

@@ -168,6 +168,33 @@ final class VssWriterLease implements AutoCloseable {
     }
   }
 
+  /** Whether the lease has run out (renewals failed for its whole duration). */
+  boolean expired() {
+    return System.currentTimeMillis() >= expiresAtMillis;
+  }
+
+  /**
+   * Before each attempt of a write: refuses when the lease is lost or expired, or when it expires
+   * sooner than an attempt sent now may take ({@code attemptTime}, the request timeout). Renewals
+   * are then failing, and a write sent now could land after another client took the store over.
+   *
+   * @throws StoreLockedException if the write must not be sent
+   */
+  void checkBeforeAttempt(Duration attemptTime) {
+    check();
+    long left = expiresAtMillis - System.currentTimeMillis();
+    if (left < attemptTime.toMillis()) {
+      throw new StoreLockedException(
+          where
+              + ": the writer lease expires in "
+              + left
+              + " ms, sooner than a request may take ("
+              + attemptTime.toMillis()
+              + " ms), and renewing it is failing; the write was not sent. Writes resume once"
+              + " the lease is renewed");
+    }
+  }
+
   @Override
   public synchronized void close() {
     renewer.shutdownNow();

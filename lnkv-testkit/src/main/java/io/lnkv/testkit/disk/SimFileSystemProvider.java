@@ -39,6 +39,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+// Why this file is long (~490 lines): it implements the JDK's FileSystemProvider, whose every
+// method a store may call (channels, directories, moves, attributes) must behave as a real file
+// system's; the inodes, channels and the power-cut model are in their own classes.
 /** The file operations of a {@link SimulatedDisk}, each under the disk's lock. */
 final class SimFileSystemProvider extends FileSystemProvider {
   static final String SCHEME = "lnkvsim";

@@ -26,10 +26,12 @@ public interface Authorizer {
   final class Refused extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** A refusal; {@code message} is sent to the client, so it must hold no secret. */
     public Refused(String message) {
       super(message);
     }
 
+    /** A refusal caused by {@code cause}; only {@code message} is sent to the client. */
     public Refused(String message, Throwable cause) {
       super(message, cause);
     }

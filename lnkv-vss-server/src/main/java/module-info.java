@@ -4,7 +4,12 @@ module io.lnkv.vss.server {
   requires io.lnkv.sqlite;
   requires io.lnkv.postgres;
   requires java.sql;
-  requires jdk.httpserver;
+  requires org.eclipse.jetty.server;
+  requires org.eclipse.jetty.http;
+  requires org.eclipse.jetty.io;
+  requires org.eclipse.jetty.util;
+  requires org.bouncycastle.pkix;
+  requires org.bouncycastle.provider;
   requires org.slf4j;
   requires com.google.protobuf;
   requires com.zaxxer.hikari;

@@ -57,8 +57,38 @@ final class ServeCommand extends LnkvCommand {
   @Option(
       names = "--max-request-bytes",
       paramLabel = "N",
-      description = "Largest request body (default 1 GiB).")
-  long maxRequestBytes = 1L << 30;
+      description =
+          "Largest request body (default 64 MiB; vss-server allows 1 GiB). A larger one gets 413"
+              + " before it is read.")
+  long maxRequestBytes = 64L << 20;
+
+  @Option(
+      names = "--max-bytes-in-flight",
+      paramLabel = "N",
+      description =
+          "Request-body bytes held at once by all requests (default: a quarter of the heap);"
+              + " beyond it a request waits up to 5 s, then gets 503.")
+  Long maxBytesInFlight;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "PEM",
+      description = "Serve HTTPS with this certificate chain (PEM); needs --tls-key.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "PEM",
+      description = "The certificate's private key (PEM, unencrypted: PKCS#8 or RSA/EC).")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-pkcs12",
+      paramLabel = "FILE",
+      description =
+          "Serve HTTPS with the key and chain of a PKCS#12 file; its password is read from the"
+              + " environment variable LNKV_TLS_PASSWORD (never from the command line).")
+  Path tlsPkcs12;
 
   @Option(
       names = "--max-items",
@@ -92,14 +122,18 @@ final class ServeCommand extends LnkvCommand {
     VssStorage store = storage();
     VssServer server;
     try {
-      server =
+      VssServer.Builder builder =
           VssServer.builder(store)
               .host(host)
               .port(port)
               .authorizer(authorizer)
               .maxRequestBytes(maxRequestBytes)
-              .maxItemsPerPut(maxItems)
-              .start();
+              .maxItemsPerPut(maxItems);
+      if (maxBytesInFlight != null) {
+        builder.maxBytesInFlight(maxBytesInFlight, java.time.Duration.ofSeconds(5));
+      }
+      tls(builder);
+      server = builder.start();
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -130,6 +164,21 @@ final class ServeCommand extends LnkvCommand {
       }
     }
     return ExitCode.OK;
+  }
+
+  private void tls(VssServer.Builder builder) {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (tlsCert != null && tlsPkcs12 != null) {
+      throw new IllegalArgumentException("--tls-cert/--tls-key or --tls-pkcs12, not both");
+    }
+    if (tlsCert != null) {
+      builder.tlsPem(tlsCert, tlsKey);
+    } else if (tlsPkcs12 != null) {
+      String password = System.getenv("LNKV_TLS_PASSWORD");
+      builder.tlsPkcs12(tlsPkcs12, password == null ? new char[0] : password.toCharArray());
+    }
   }
 
   /**

@@ -87,6 +87,12 @@ class ModuleDescriptorsTest {
           "org.postgresql.Driver",
           "com.google.protobuf.Message",
           "org.bouncycastle.jce.provider.BouncyCastleProvider",
+          "org.bouncycastle.openssl.PEMParser", // bcpkix: TLS keys
+          "org.bouncycastle.asn1.cmc.BodyPartID", // bcutil, which bcpkix requires
+          "org.eclipse.jetty.server.Server",
+          "org.eclipse.jetty.http.HttpField",
+          "org.eclipse.jetty.io.Content",
+          "org.eclipse.jetty.util.Callback",
           "com.fasterxml.jackson.databind.ObjectMapper",
           "com.fasterxml.jackson.core.JsonFactory",
           "com.fasterxml.jackson.annotation.JsonProperty");

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,14 +71,22 @@ final class VssClient {
   private final AtomicBoolean warnedMissingVersion = new AtomicBoolean();
 
   VssClient(Settings settings) {
+    this(settings, null);
+  }
+
+  /** With {@code tls} (null: the JVM's default trust) for https servers. */
+  VssClient(Settings settings, SSLContext tls) {
     this.settings = settings;
     String url = settings.baseUrl().toString();
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    this.http =
+    HttpClient.Builder http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(settings.requestTimeout())
-            .build();
+            .connectTimeout(settings.requestTimeout());
+    if (tls != null) {
+      http.sslContext(tls);
+    }
+    this.http = http.build();
   }
 
   String baseUrl() {
@@ -233,30 +242,7 @@ final class VssClient {
     int attempt = 0;
     while (true) {
       attempt++;
-      try {
-        beforeAttempt.run();
-      } catch (StoreException refused) {
-        if (last == null) {
-          throw refused;
-        }
-        String why =
-            "VSS "
-                + endpoint
-                + " at "
-                + base
-                + ": stopped retrying after "
-                + (attempt - 1)
-                + (attempt == 2 ? " attempt" : " attempts")
-                + " ("
-                + last.what()
-                + ") because "
-                + refused.getMessage()
-                + " (an earlier attempt may or may not have taken effect)";
-        if (refused instanceof StoreLockedException) {
-          throw new StoreLockedException(why, refused);
-        }
-        throw new VssException(why, last.status(), last.code(), refused);
-      }
+      checkGuard(endpoint, attempt, last, beforeAttempt);
       try {
         return attempt(endpoint, body, parser);
       } catch (Retryable r) {
@@ -306,12 +292,49 @@ final class VssClient {
             delayMillis);
       }
       try {
-        Thread.sleep(delayMillis);
+        // in slices, so that a guard that turns (a lease lost meanwhile) stops the retries at once
+        // rather than after a long backoff
+        long wakeAt = System.nanoTime() + delayMillis * 1_000_000;
+        for (long left = delayMillis; left > 0; left = (wakeAt - System.nanoTime()) / 1_000_000) {
+          Thread.sleep(Math.min(left, 100));
+          checkGuard(endpoint, attempt + 1, last, beforeAttempt);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StoreException(
             "Interrupted while retrying VSS " + endpoint + " at " + base + ": " + last.what(), e);
       }
+    }
+  }
+
+  /**
+   * Runs the guard before attempt {@code attempt}; its refusal is thrown as is before the first
+   * attempt, and after a failed one says how many were sent and that one may have taken effect.
+   */
+  private void checkGuard(String endpoint, int attempt, Failure last, Runnable beforeAttempt) {
+    try {
+      beforeAttempt.run();
+    } catch (StoreException refused) {
+      if (last == null) {
+        throw refused;
+      }
+      String why =
+          "VSS "
+              + endpoint
+              + " at "
+              + base
+              + ": stopped retrying after "
+              + (attempt - 1)
+              + (attempt == 2 ? " attempt" : " attempts")
+              + " ("
+              + last.what()
+              + ") because "
+              + refused.getMessage()
+              + " (an earlier attempt may or may not have taken effect)";
+      if (refused instanceof StoreLockedException) {
+        throw new StoreLockedException(why, refused);
+      }
+      throw new VssException(why, last.status(), last.code(), refused);
     }
   }
 

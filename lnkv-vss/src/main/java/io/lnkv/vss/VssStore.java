@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 
 // Why this file is long (~650 lines): it is one backend's whole contract over VSS (reads, both
 // write modes, batches as one PutObjects, listing under both key schemas) and its Builder, whose
@@ -549,6 +550,7 @@ public final class VssStore extends AbstractKVStore {
     private Duration maxJitter = Duration.ofMillis(100);
     private WriteMode writeMode = WriteMode.UNCONDITIONAL;
     private boolean fencing = true;
+    private SSLContext tls;
     private Duration leaseDuration = Duration.ofSeconds(60);
     private int maxBatchItems = 1000;
 
@@ -630,6 +632,15 @@ public final class VssStore extends AbstractKVStore {
       return this;
     }
 
+    /**
+     * The TLS context for an https server whose certificate the JVM's default trust store does not
+     * cover (a private CA, a self-signed certificate); the JVM's default otherwise.
+     */
+    public Builder sslContext(SSLContext context) {
+      this.tls = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
     /** {@link WriteMode#UNCONDITIONAL} by default. */
     public Builder writeMode(WriteMode mode) {
       this.writeMode = Objects.requireNonNull(mode, "mode");
@@ -708,7 +719,8 @@ public final class VssStore extends AbstractKVStore {
                   maxAttempts,
                   maxRetryTime,
                   baseDelay,
-                  maxJitter));
+                  maxJitter),
+              tls);
       return new VssStore(this, client);
     }
 

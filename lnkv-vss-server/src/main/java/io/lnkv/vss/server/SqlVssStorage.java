@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link VssStorage} in one SQL table, {@code vss_db}, as vss-server's: primary key (user_token,
@@ -58,6 +59,7 @@ final class SqlVssStorage implements KeyVersionStorage {
   }
 
   private final HikariDataSource pool;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Dialect dialect;
   private final String description;
   private final String insert;
@@ -413,6 +415,9 @@ final class SqlVssStorage implements KeyVersionStorage {
 
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return; // idempotent: the server closes it too
+    }
     try {
       pool.close();
     } finally {

@@ -13,7 +13,7 @@ module io.lnkv.vss.server {
   requires org.slf4j;
   requires com.google.protobuf;
   requires com.zaxxer.hikari;
-  requires com.fasterxml.jackson.databind;
+  requires com.nimbusds.jose.jwt;
 
   exports io.lnkv.vss.server;
 }

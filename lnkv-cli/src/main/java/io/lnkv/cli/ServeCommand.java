@@ -7,12 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -45,14 +40,35 @@ final class ServeCommand extends LnkvCommand {
       names = "--auth",
       paramLabel = "KIND",
       description =
-          "none (loopback only), jwt (RS256, needs --jwt-public-key) or signatures (default: none).")
+          "none (loopback only), jwt (RS256 or ES256, needs --jwt-public-key) or signatures"
+              + " (default: none).")
   String auth = "none";
 
   @Option(
       names = "--jwt-public-key",
       paramLabel = "PEM",
-      description = "The RSA public key (PEM, 'BEGIN PUBLIC KEY') that signs the JWTs.")
+      description =
+          "The key that signs the JWTs: a PEM public key or certificate, RSA (2048 bits or more,"
+              + " RS256) or EC P-256 (ES256).")
   Path jwtPublicKey;
+
+  @Option(
+      names = "--jwt-algorithm",
+      paramLabel = "ALG",
+      description = "Pin the JWT algorithm: RS256 or ES256 (default: the key's).")
+  io.lnkv.vss.server.JwtAuthorizer.Algorithm jwtAlgorithm;
+
+  @Option(
+      names = "--jwt-issuer",
+      paramLabel = "ISS",
+      description = "Require this iss claim (default: not checked).")
+  String jwtIssuer;
+
+  @Option(
+      names = "--jwt-audience",
+      paramLabel = "AUD",
+      description = "Require this aud claim (default: tokens with an aud claim are refused).")
+  String jwtAudience;
 
   @Option(
       names = "--max-request-bytes",
@@ -226,29 +242,25 @@ final class ServeCommand extends LnkvCommand {
         if (jwtPublicKey == null) {
           throw new IllegalArgumentException("--auth jwt needs --jwt-public-key PEM");
         }
-        return Authorizer.jwt(rsaPublicKey(jwtPublicKey), Clock.systemUTC());
+        io.lnkv.vss.server.JwtAuthorizer.Builder jwt =
+            Authorizer.jwt(Files.readString(jwtPublicKey, StandardCharsets.US_ASCII));
+        if (jwtAlgorithm != null) {
+          jwt.algorithm(jwtAlgorithm);
+        }
+        if (jwtIssuer != null) {
+          jwt.issuer(jwtIssuer);
+        }
+        if (jwtAudience != null) {
+          jwt.audience(jwtAudience);
+        }
+        try {
+          return jwt.build();
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(jwtPublicKey + ": " + e.getMessage(), e);
+        }
       default:
         throw new IllegalArgumentException(
             "--auth must be none, jwt or signatures, got '" + auth + "'");
-    }
-  }
-
-  private static RSAPublicKey rsaPublicKey(Path pem) throws IOException {
-    String text = Files.readString(pem, StandardCharsets.US_ASCII);
-    String base64 =
-        text.replace("-----BEGIN PUBLIC KEY-----", "")
-            .replace("-----END PUBLIC KEY-----", "")
-            .replaceAll("\\s", "");
-    try {
-      return (RSAPublicKey)
-          KeyFactory.getInstance("RSA")
-              .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
-    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
-      throw new IllegalArgumentException(
-          pem
-              + " is not an RSA public key in PEM ('-----BEGIN PUBLIC KEY-----'): "
-              + e.getMessage(),
-          e);
     }
   }
 }

@@ -90,6 +90,7 @@ class ModuleDescriptorsTest {
           "org.bouncycastle.openssl.PEMParser", // bcpkix: TLS keys
           "org.bouncycastle.asn1.cmc.BodyPartID", // bcutil, which bcpkix requires
           "org.eclipse.jetty.server.Server",
+          "com.nimbusds.jwt.JWT",
           "org.eclipse.jetty.http.HttpField",
           "org.eclipse.jetty.io.Content",
           "org.eclipse.jetty.util.Callback",

@@ -1,7 +1,6 @@
 package io.lnkv.vss.server;
 
 import io.lnkv.vss.VssSignatures;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -45,12 +44,9 @@ public interface Authorizer {
     return NONE;
   }
 
-  /**
-   * {@code Authorization: Bearer <JWT>}, RS256 under {@code key} (at least 2048 bits), {@code exp}
-   * required (60 s of skew allowed), no {@code aud}; the user is the {@code sub} claim.
-   */
-  static Authorizer jwt(RSAPublicKey key, Clock clock) {
-    return new JwtAuthorizer(key, clock);
+  /** JWT bearer tokens: see {@link JwtAuthorizer#builder}. */
+  static JwtAuthorizer.Builder jwt(String publicKeyPem) {
+    return JwtAuthorizer.builder(publicKeyPem);
   }
 
   /**

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -517,7 +516,7 @@ class VssServerProtocolTest {
     try (VssServer jwt =
         VssServer.builder(VssStorage.sqlite(dir.resolve("jwt-" + store + ".sqlite")))
             .port(0)
-            .authorizer(Authorizer.jwt((RSAPublicKey) keys.getPublic(), Clock.systemUTC()))
+            .authorizer(Authorizer.jwt(pem(keys)).build())
             .start()) {
       long exp = Instant.now().getEpochSecond() + 600;
       byte[] putK =
@@ -552,6 +551,13 @@ class VssServerProtocolTest {
       assertUnauthorized(jwt, getK, bearer(jwtOf(keys, "{\"alg\":\"HS256\"}", alice)));
       assertUnauthorized(jwt, getK, bearer("not.a.jwt.at.all"));
     }
+  }
+
+  static String pem(KeyPair keys) {
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(keys.getPublic().getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
   }
 
   private static Map<String, String> auth(String value) {

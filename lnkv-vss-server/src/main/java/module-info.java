@@ -14,6 +14,7 @@ module io.lnkv.vss.server {
   requires com.google.protobuf;
   requires com.zaxxer.hikari;
   requires com.nimbusds.jose.jwt;
+  requires micrometer.registry.prometheus;
 
   exports io.lnkv.vss.server;
 }

@@ -87,6 +87,28 @@ final class ServeCommand extends LnkvCommand {
   Long maxBytesInFlight;
 
   @Option(
+      names = "--user-max-bytes",
+      paramLabel = "N",
+      description =
+          "Most bytes of values one user may keep over all their stores (default: no limit);"
+              + " a put beyond it fails and applies nothing.")
+  Long userMaxBytes;
+
+  @Option(
+      names = "--user-max-keys",
+      paramLabel = "N",
+      description = "Most keys one user may keep over all their stores (default: no limit).")
+  Long userMaxKeys;
+
+  @Option(
+      names = "--user-rate",
+      paramLabel = "PER_SECOND",
+      description =
+          "Requests per second one user may send on average, in bursts of 10 times that"
+              + " (default: no limit); beyond it 429 with Retry-After. Counted per process.")
+  Double userRate;
+
+  @Option(
       names = "--tls-cert",
       paramLabel = "PEM",
       description = "Serve HTTPS with this certificate chain (PEM); needs --tls-key.")
@@ -149,6 +171,14 @@ final class ServeCommand extends LnkvCommand {
         builder.maxBytesInFlight(maxBytesInFlight, java.time.Duration.ofSeconds(5));
       }
       tls(builder);
+      if (userMaxBytes != null || userMaxKeys != null) {
+        builder.userQuota(
+            userMaxBytes == null ? Long.MAX_VALUE : userMaxBytes,
+            userMaxKeys == null ? Long.MAX_VALUE : userMaxKeys);
+      }
+      if (userRate != null) {
+        builder.userRequestRate(userRate, (int) Math.max(1, Math.ceil(userRate * 10)));
+      }
       server = builder.start();
     } catch (RuntimeException e) {
       store.close();

@@ -19,13 +19,42 @@ sealed interface KeyVersionStorage extends VssStorage permits SqlVssStorage {
   Optional<KeyValue> get(String user, String storeId, String key);
 
   /**
+   * What one user may keep, over all their stores: bytes of values and number of keys ({@code
+   * global_version} rows not counted). Checked by each put against what the user holds once the put
+   * is applied; puts of the same user running at once may together pass it by up to their own size.
+   */
+  record Quota(long maxBytes, long maxKeys) {
+    /** No limit. */
+    static final Quota NONE = new Quota(Long.MAX_VALUE, Long.MAX_VALUE);
+
+    boolean isNone() {
+      return maxBytes == Long.MAX_VALUE && maxKeys == Long.MAX_VALUE;
+    }
+  }
+
+  /** A put that would take its user over their {@link Quota}; nothing was applied. */
+  final class QuotaExceededException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    QuotaExceededException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
    * Applies every put, then every delete, and the global-version check when {@code globalVersion}
    * is not null, in one transaction: all or nothing.
    *
    * @throws ConflictException if any item (or the global version) did not match; nothing applied
+   * @throws QuotaExceededException if the user would hold more than {@code quota}; nothing applied
    */
   void put(
-      String user, String storeId, Long globalVersion, List<KeyValue> puts, List<KeyValue> deletes);
+      String user,
+      String storeId,
+      Long globalVersion,
+      List<KeyValue> puts,
+      List<KeyValue> deletes,
+      Quota quota);
 
   /** {@code DeleteObject}: deletes if the version is -1 or matches; otherwise does nothing. */
   void delete(String user, String storeId, KeyValue keyVersion);

@@ -237,7 +237,12 @@ final class SqlVssStorage implements KeyVersionStorage {
       String storeId,
       Long globalVersion,
       List<KeyValue> puts,
-      List<KeyValue> deletes) {
+      List<KeyValue> deletes,
+      Quota quota) {
+    // in key order, so that two puts over the same keys (from any number of server instances)
+    // take their row locks in one order and cannot deadlock
+    puts = sortedByKey(puts);
+    deletes = sortedByKey(deletes);
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -255,6 +260,9 @@ final class SqlVssStorage implements KeyVersionStorage {
           c.rollback();
           throw new ConflictException("a key's version did not match; nothing was applied");
         }
+        if (!quota.isNone() && !puts.isEmpty()) {
+          checkQuota(c, user, quota); // rolled back below when over
+        }
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -264,6 +272,43 @@ final class SqlVssStorage implements KeyVersionStorage {
       }
     } catch (SQLException e) {
       throw failure("write", e);
+    }
+  }
+
+  private static List<KeyValue> sortedByKey(List<KeyValue> items) {
+    if (items.size() < 2) {
+      return items;
+    }
+    List<KeyValue> sorted = new java.util.ArrayList<>(items);
+    sorted.sort(java.util.Comparator.comparing(KeyValue::getKey));
+    return sorted;
+  }
+
+  /** What the user holds with this transaction's changes, against the quota. */
+  private static void checkQuota(Connection c, String user, Quota quota) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT COALESCE(SUM(LENGTH(value)), 0), COUNT(*) FROM vss_db"
+                + " WHERE user_token = ? AND key <> ?")) {
+      ps.setString(1, user);
+      ps.setString(2, GLOBAL_VERSION_KEY);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long bytes = rs.getLong(1);
+        long keys = rs.getLong(2);
+        if (bytes > quota.maxBytes() || keys > quota.maxKeys()) {
+          throw new QuotaExceededException(
+              "Quota exceeded: this put would leave the user with "
+                  + keys
+                  + " keys and "
+                  + bytes
+                  + " bytes of values, over the limit of "
+                  + quota.maxKeys()
+                  + " keys and "
+                  + quota.maxBytes()
+                  + " bytes; nothing was applied. Remove data, or ask the operator for more");
+        }
+      }
     }
   }
 

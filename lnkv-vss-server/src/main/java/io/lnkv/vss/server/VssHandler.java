@@ -35,6 +35,8 @@ final class VssHandler extends Handler.Abstract {
   private final long maxRequestBytes;
   private final BodyBudget budget;
   private final Duration budgetWait;
+  private final RequestRate rate; // null: no per-user rate
+  private final ServerMetrics metrics;
 
   VssHandler(
       KeyVersionStorage storage,
@@ -42,13 +44,18 @@ final class VssHandler extends Handler.Abstract {
       int maxItems,
       long maxRequestBytes,
       BodyBudget budget,
-      Duration budgetWait) {
-    this.protocol = new VssProtocol(storage, maxItems);
+      Duration budgetWait,
+      KeyVersionStorage.Quota quota,
+      RequestRate rate,
+      ServerMetrics metrics) {
+    this.protocol = new VssProtocol(storage, maxItems, quota, metrics);
     this.storage = storage;
     this.authorizer = authorizer;
     this.maxRequestBytes = maxRequestBytes;
     this.budget = budget;
     this.budgetWait = budgetWait;
+    this.rate = rate;
+    this.metrics = metrics;
   }
 
   @Override
@@ -61,6 +68,14 @@ final class VssHandler extends Handler.Abstract {
       reply = VssProtocol.Reply.plain(200, "ok"); // the process answers; the storage is /ready's
     } else if (path.equals("/ready")) {
       reply = ready();
+    } else if (path.equals("/metrics")) {
+      reply =
+          new VssProtocol.Reply(
+              200,
+              "text/plain; version=0.0.4; charset=utf-8",
+              metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              "-",
+              0);
     } else if (!path.startsWith("/vss/")
         || !VssProtocol.ENDPOINTS.contains(path.substring("/vss/".length()))) {
       reply = VssProtocol.Reply.plain(400, "Invalid request path");
@@ -71,14 +86,29 @@ final class VssHandler extends Handler.Abstract {
       String endpoint = path.substring("/vss/".length());
       try {
         user = authorizer.authorize(lowerCaseHeaders(request));
-        reply = withBody(request, response, endpoint, user);
+        if (rate != null && !rate.tryAcquire(user)) {
+          metrics.refused(ServerMetrics.Refusal.RATE_LIMITED);
+          response.getHeaders().put("Retry-After", Long.toString(rate.retryAfterSeconds()));
+          reply = VssProtocol.Reply.plain(429, "Too many requests for this user; retry later");
+        } else {
+          reply = withBody(request, response, endpoint, user);
+        }
       } catch (Authorizer.Refused e) {
+        metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
         reply =
             VssProtocol.Reply.error(
                 401,
                 io.lnkv.vss.wire.ErrorCode.AUTH_EXCEPTION,
                 "Authentication failed: " + e.getMessage());
       }
+      long nanos = System.nanoTime() - start;
+      metrics.request(
+          endpoint,
+          reply.status(),
+          nanos,
+          Math.max(0, request.getLength()),
+          reply.body().length,
+          reply.items());
       access.info(
           "{} {} user={} store={} items={} status={} {}us",
           Request.getRemoteAddr(request),
@@ -87,7 +117,7 @@ final class VssHandler extends Handler.Abstract {
           reply.storeId(),
           reply.items(),
           reply.status(),
-          (System.nanoTime() - start) / 1000);
+          nanos / 1000);
     }
     response.setStatus(reply.status());
     response.getHeaders().put("vss-protocol-version", VssServer.PROTOCOL_VERSION);
@@ -102,6 +132,7 @@ final class VssHandler extends Handler.Abstract {
       throws InterruptedException {
     long declared = request.getLength(); // -1 when chunked
     if (declared > maxRequestBytes) {
+      metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
       return tooLarge(); // refused before reading any of it
     }
     // Small bodies (a read, a list, a single write) are not counted, so that they never wait
@@ -109,6 +140,7 @@ final class VssHandler extends Handler.Abstract {
     long reserved =
         declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
     if (reserved > 0 && !budget.reserve(reserved, budgetWait)) {
+      metrics.refused(ServerMetrics.Refusal.BUSY);
       response.getHeaders().put("Retry-After", "1");
       return VssProtocol.Reply.plain(
           503, "Server busy: too many request bytes in flight; retry shortly");
@@ -119,9 +151,11 @@ final class VssHandler extends Handler.Abstract {
         body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
       } catch (IOException e) {
         // the client stopped sending, sent too slowly (below the minimum data rate), or left
+        metrics.refused(ServerMetrics.Refusal.BODY_NOT_RECEIVED);
         return VssProtocol.Reply.plain(408, "Request body not received: " + e.getMessage());
       }
       if (body.length > maxRequestBytes) {
+        metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
         return tooLarge();
       }
       return protocol.handle(endpoint, user, body);

@@ -54,10 +54,18 @@ final class VssProtocol {
 
   private final KeyVersionStorage storage;
   private final int maxItems;
+  private final KeyVersionStorage.Quota quota;
+  private final ServerMetrics metrics;
 
-  VssProtocol(KeyVersionStorage storage, int maxItems) {
+  VssProtocol(
+      KeyVersionStorage storage,
+      int maxItems,
+      KeyVersionStorage.Quota quota,
+      ServerMetrics metrics) {
     this.storage = storage;
     this.maxItems = maxItems;
+    this.quota = quota;
+    this.metrics = metrics;
   }
 
   /** Runs {@code endpoint} (one of {@link #ENDPOINTS}) for {@code user}. */
@@ -97,6 +105,10 @@ final class VssProtocol {
           .about(storeId, items);
     } catch (ConflictException e) {
       return Reply.error(409, ErrorCode.CONFLICT_EXCEPTION, "Version conflict: " + e.getMessage())
+          .about(storeId, items);
+    } catch (KeyVersionStorage.QuotaExceededException e) {
+      metrics.refused(ServerMetrics.Refusal.QUOTA);
+      return Reply.error(400, ErrorCode.INVALID_REQUEST_EXCEPTION, e.getMessage())
           .about(storeId, items);
     } catch (RuntimeException e) {
       // No stack trace and no driver message as is: SQL drivers quote the failed statement with
@@ -150,7 +162,8 @@ final class VssProtocol {
         r.getStoreId(),
         r.hasGlobalVersion() ? r.getGlobalVersion() : null,
         r.getTransactionItemsList(),
-        r.getDeleteItemsList());
+        r.getDeleteItemsList(),
+        quota);
     return ok(PutObjectResponse.getDefaultInstance());
   }
 

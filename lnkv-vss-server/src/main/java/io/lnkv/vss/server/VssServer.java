@@ -77,14 +77,18 @@ public final class VssServer implements AutoCloseable {
     connector.setIdleTimeout(b.idleTimeout.toMillis());
     jetty.addConnector(connector);
     jetty.addBean(new NetworkConnectionLimit(b.maxConnections, jetty));
+    BodyBudget budget = new BodyBudget(b.maxBytesInFlight);
     VssHandler vss =
         new VssHandler(
             storage,
             b.authorizer,
             b.maxItems,
             b.maxRequestBytes,
-            new BodyBudget(b.maxBytesInFlight),
-            b.budgetWait);
+            budget,
+            b.budgetWait,
+            b.quota,
+            b.rate,
+            new ServerMetrics(budget));
     // a body slower than the minimum rate fails its read (408); responses have no minimum
     jetty.setHandler(
         new GracefulHandler(new MinimumDataRateHandler(vss, b.minRequestBytesPerSecond, 0)));
@@ -161,6 +165,8 @@ public final class VssServer implements AutoCloseable {
     private long minRequestBytesPerSecond = 1024;
     private Duration grace = Duration.ofSeconds(10);
     private TlsFiles tls;
+    private KeyVersionStorage.Quota quota = KeyVersionStorage.Quota.NONE;
+    private RequestRate rate;
 
     private Builder(VssStorage storage) {
       // VssStorage is sealed: every instance is a KeyVersionStorage
@@ -249,6 +255,30 @@ public final class VssServer implements AutoCloseable {
     /** How long {@link #close()} waits for requests in progress; 10 s by default. */
     public Builder shutdownGrace(Duration grace) {
       this.grace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
+    /**
+     * Limits what each user may keep, over all their stores: {@code maxBytes} of values and {@code
+     * maxKeys} keys. A put that would go over fails with {@code INVALID_REQUEST_EXCEPTION} ("Quota
+     * exceeded: ...") and applies nothing; removing data is always allowed. Off by default. Puts of
+     * one user running at once may together pass the limit by up to their own size.
+     */
+    public Builder userQuota(long maxBytes, long maxKeys) {
+      if (maxBytes < 0 || maxKeys < 0) {
+        throw new IllegalArgumentException("a quota must not be negative");
+      }
+      this.quota = new KeyVersionStorage.Quota(maxBytes, maxKeys);
+      return this;
+    }
+
+    /**
+     * Limits each user's requests to {@code perSecond} on average, with bursts of {@code burst};
+     * beyond it a request gets 429 with {@code Retry-After}. Off by default. Counted per server
+     * process: behind a load balancer, N instances allow up to N times the rate.
+     */
+    public Builder userRequestRate(double perSecond, int burst) {
+      this.rate = new RequestRate(perSecond, burst);
       return this;
     }
 

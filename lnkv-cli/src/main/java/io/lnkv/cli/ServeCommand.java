@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
     name = "serve",
     description =
         "Run a VSS-compatible server (LDK's Versioned Storage Service protocol) until interrupted;"
-            + " on SIGINT or SIGTERM it finishes the requests in progress and stops.")
+            + " on SIGINT or SIGTERM it finishes the requests in progress and stops. Options may"
+            + " come from a file too: lnkv serve @serve.conf (options and values separated by"
+            + " spaces or new lines, # starts a comment line; later options override earlier"
+            + " ones, so flags after the file override it).")
 final class ServeCommand extends LnkvCommand {
   @Option(
       names = "--listen",

@@ -122,4 +122,21 @@ class ServeCommandTest {
     assertThat(served.code()).isZero();
     assertThat(served.out()).contains("VSS on http://127.0.0.1:" + port + "/vss");
   }
+
+  @Test
+  void serve_readsItsOptionsFromAFile() throws Exception {
+    Path conf = tmp.resolve("serve.conf");
+    Files.writeString(
+        conf,
+        "# lnkv serve configuration\n--storage sqlite:"
+            + tmp.resolve("conf.sqlite")
+            + "\n"
+            + "--listen not-a-port\n");
+    CliTest.Run r = lnkv("serve", "@" + conf);
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err()).contains("--listen must be HOST:PORT, got 'not-a-port'");
+    assertThat(tmp.resolve("conf.sqlite"))
+        .as("refused before the storage is created")
+        .doesNotExist();
+  }
 }

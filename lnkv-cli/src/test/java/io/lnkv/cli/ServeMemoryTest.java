@@ -1,0 +1,172 @@
+package io.lnkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lnkv serve} in its own JVM with a small heap (-Xmx160m) and 8 MiB bodies: 64 clients
+ * sending maximum-size bodies at once (512 MiB if all were held) and 200 idle or trickling
+ * connections must leave it serving, with no OutOfMemoryError, while a normal client's requests
+ * pass. The peak RSS and heap are logged (the README's figures).
+ */
+class ServeMemoryTest {
+  @TempDir Path tmp;
+
+  @Test
+  void aSmallHeapServerSurvivesMaximumBodiesAndStalledConnections() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    int body = 8 << 20;
+    Path log = tmp.resolve("serve.log");
+    Process server =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx160m",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.lnkv.cli.Lnkv",
+                "serve",
+                "--listen",
+                "127.0.0.1:" + port,
+                "--storage",
+                "sqlite:" + tmp.resolve("vss.sqlite"),
+                "--max-request-bytes",
+                Integer.toString(body),
+                "--max-bytes-in-flight",
+                Integer.toString(4 * body))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    HttpClient http = HttpClient.newHttpClient();
+    URI base = URI.create("http://127.0.0.1:" + port);
+    List<Socket> stalled = new ArrayList<>();
+    ExecutorService senders = Executors.newFixedThreadPool(64);
+    try {
+      awaitStatus(http, base.resolve("/health"), 200, server);
+      for (int i = 0; i < 200; i++) { // idle and half-sent requests, kept open
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+        s.getOutputStream()
+            .write(
+                (i % 2 == 0 ? "POST /vss/getObject HTTP/1.1\r\nHost: x\r\n" : "")
+                    .getBytes(StandardCharsets.US_ASCII));
+        stalled.add(s);
+      }
+      List<Future<String>> uploads = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        uploads.add(senders.submit(() -> upload(port, body)));
+      }
+      for (int i = 0; i < 20; i++) { // meanwhile a normal client is served
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("/vss/getObject"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("a small request during the uploads").isEqualTo(400);
+      }
+      List<String> answers = new ArrayList<>();
+      for (Future<String> f : uploads) {
+        answers.add(f.get(2, TimeUnit.MINUTES));
+      }
+      assertThat(server.isAlive()).as("no OutOfMemoryError: %s", Files.readString(log)).isTrue();
+      assertThat(answers).contains("HTTP/1.1 400 Bad Request"); // read (and not valid protobuf)
+      awaitStatus(http, base.resolve("/health"), 200, server);
+      LoggerFactory.getLogger(ServeMemoryTest.class)
+          .info(
+              "lnkv serve -Xmx160m after 64 x 8 MiB uploads and 200 stalled connections: {};"
+                  + " answers {}",
+              memory(server.pid()),
+              answers.stream()
+                  .collect(
+                      java.util.stream.Collectors.groupingBy(
+                          a -> a, java.util.stream.Collectors.counting())));
+    } finally {
+      senders.shutdownNow();
+      for (Socket s : stalled) {
+        s.close();
+      }
+      server.destroy();
+      if (!server.waitFor(20, TimeUnit.SECONDS)) {
+        server.destroyForcibly();
+      }
+    }
+  }
+
+  /** Sends one maximum-size body; returns the status line, or how the connection ended. */
+  private static String upload(int port, int body) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: " + body + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[1 << 20];
+      for (int sent = 0; sent < body; sent += chunk.length) {
+        out.write(chunk);
+      }
+      out.flush();
+      s.setSoTimeout(60_000);
+      StringBuilder line = new StringBuilder();
+      for (int c = s.getInputStream().read(); c != -1 && c != '\r'; c = s.getInputStream().read()) {
+        line.append((char) c);
+      }
+      return line.toString();
+    } catch (java.io.IOException e) {
+      return "closed"; // refused (503) and cut while still sending
+    }
+  }
+
+  private static void awaitStatus(HttpClient http, URI uri, int status, Process server)
+      throws Exception {
+    for (int i = 0; ; i++) {
+      try {
+        if (http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == status) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      assertThat(server.isAlive()).as("server running").isTrue();
+      assertThat(i).as("%s answers %s within 30 s", uri, status).isLessThan(600);
+      Thread.sleep(50);
+    }
+  }
+
+  /** Peak resident set and current heap use of a process, from /proc (Linux). */
+  private static String memory(long pid) throws Exception {
+    Path status = Path.of("/proc/" + pid + "/status");
+    if (!Files.exists(status)) {
+      return "(no /proc)";
+    }
+    String rss =
+        Files.readAllLines(status).stream()
+            .filter(l -> l.startsWith("VmHWM") || l.startsWith("VmRSS"))
+            .map(l -> l.replaceAll("\\s+", " "))
+            .collect(java.util.stream.Collectors.joining(", "));
+    return rss;
+  }
+}

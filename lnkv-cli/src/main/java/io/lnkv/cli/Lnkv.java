@@ -38,7 +38,8 @@ import picocli.CommandLine.ScopeType;
       CopyCommands.RestoreCommand.class,
       BenchCommand.class,
       DemoCommand.class,
-      ServeCommand.class
+      ServeCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class Lnkv {
   @Option(

@@ -5,11 +5,18 @@ import io.lnkv.tier.RoutingPolicy;
 import io.lnkv.tier.TierStore;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** What every subcommand shares: the output and how stores are opened. */
 abstract class LnkvCommand implements Callable<Integer> {
   @ParentCommand Lnkv lnkv;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this command's options and exit.")
+  boolean helpRequested;
 
   Output output() {
     return lnkv.output();

@@ -139,4 +139,19 @@ class ServeCommandTest {
         .as("refused before the storage is created")
         .doesNotExist();
   }
+
+  @Test
+  void serveHelp_listsEveryOption_asTheErrorHintPromises() {
+    for (String[] args : new String[][] {{"serve", "--help"}, {"serve", "-h"}, {"help", "serve"}}) {
+      CliTest.Run r = lnkv(args);
+      assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+      assertThat(r.out())
+          .contains("--tls-cert")
+          .contains("--user-max-bytes")
+          .contains("--max-bytes-in-flight")
+          .contains("--jwt-audience")
+          .contains("@serve.conf");
+    }
+    assertThat(lnkv("ls", "--help").out()).contains("Usage: lnkv ls");
+  }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,38 +33,26 @@ class ServeMemoryTest {
 
   @Test
   void aSmallHeapServerSurvivesMaximumBodiesAndStalledConnections() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      port = probe.getLocalPort();
-    }
     int body = 8 << 20;
     Path log = tmp.resolve("serve.log");
-    Process server =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.lnkv.cli.Lnkv",
-                "serve",
-                "--listen",
-                "127.0.0.1:" + port,
+    ServeProcess serve =
+        ServeProcess.start(
+            List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError"),
+            List.of(
                 "--storage",
                 "sqlite:" + tmp.resolve("vss.sqlite"),
                 "--max-request-bytes",
                 Integer.toString(body),
                 "--max-bytes-in-flight",
-                Integer.toString(4 * body))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                Integer.toString(4 * body)),
+            log);
+    Process server = serve.process;
+    int port = serve.port;
     HttpClient http = HttpClient.newHttpClient();
-    URI base = URI.create("http://127.0.0.1:" + port);
+    URI base = serve.base;
     List<Socket> stalled = new ArrayList<>();
     ExecutorService senders = Executors.newFixedThreadPool(64);
     try {
-      awaitStatus(http, base.resolve("/health"), 200, server);
       for (int i = 0; i < 200; i++) { // idle and half-sent requests, kept open
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
         s.getOutputStream()
@@ -93,7 +80,7 @@ class ServeMemoryTest {
       }
       assertThat(server.isAlive()).as("no OutOfMemoryError: %s", Files.readString(log)).isTrue();
       assertThat(answers).contains("HTTP/1.1 400 Bad Request"); // read (and not valid protobuf)
-      awaitStatus(http, base.resolve("/health"), 200, server);
+      serve.awaitStatus(http, "/health", 200);
       LoggerFactory.getLogger(ServeMemoryTest.class)
           .info(
               "lnkv serve -Xmx160m after 64 x 8 MiB uploads and 200 stalled connections: {};"
@@ -108,10 +95,7 @@ class ServeMemoryTest {
       for (Socket s : stalled) {
         s.close();
       }
-      server.destroy();
-      if (!server.waitFor(20, TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
+      serve.close();
     }
   }
 
@@ -135,24 +119,6 @@ class ServeMemoryTest {
       return line.toString();
     } catch (java.io.IOException e) {
       return "closed"; // refused (503) and cut while still sending
-    }
-  }
-
-  private static void awaitStatus(HttpClient http, URI uri, int status, Process server)
-      throws Exception {
-    for (int i = 0; ; i++) {
-      try {
-        if (http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode()
-            == status) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      assertThat(server.isAlive()).as("server running").isTrue();
-      assertThat(i).as("%s answers %s within 30 s", uri, status).isLessThan(600);
-      Thread.sleep(50);
     }
   }
 

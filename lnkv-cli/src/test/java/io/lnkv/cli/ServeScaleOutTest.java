@@ -10,7 +10,6 @@ import io.lnkv.vss.wire.KeyValue;
 import io.lnkv.vss.wire.ListKeyVersionsRequest;
 import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import io.lnkv.vss.wire.PutObjectRequest;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,66 +39,29 @@ class ServeScaleOutTest {
   private static final int ROUNDS = 40;
 
   @TempDir Path tmp;
-  private final List<Process> servers = new ArrayList<>();
-  private final List<URI> bases = new ArrayList<>();
+  private final List<ServeProcess> servers = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
   void stop() throws Exception {
-    for (Process p : servers) {
-      p.destroy(); // SIGTERM: finishes requests in progress, then stops
-    }
-    for (Process p : servers) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    for (ServeProcess p : servers) {
+      p.close();
     }
   }
 
   private void startServers(String storage) throws Exception {
     for (int i = 0; i < INSTANCES; i++) {
-      int port;
-      try (ServerSocket probe = new ServerSocket(0)) {
-        port = probe.getLocalPort();
-      }
-      Process p =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "io.lnkv.cli.Lnkv",
-                  "serve",
-                  "--listen",
-                  "127.0.0.1:" + port,
-                  "--storage",
-                  storage)
-              .redirectErrorStream(true)
-              .redirectOutput(tmp.resolve("serve-" + i + ".log").toFile())
-              .start();
-      servers.add(p);
-      bases.add(URI.create("http://127.0.0.1:" + port));
-    }
-    for (URI base : bases) {
-      for (int i = 0; ; i++) {
-        try {
-          if (http.send(
-                      HttpRequest.newBuilder(base.resolve("/ready")).build(),
-                      HttpResponse.BodyHandlers.discarding())
-                  .statusCode()
-              == 200) {
-            break;
-          }
-        } catch (java.io.IOException e) {
-          // not listening yet
-        }
-        assertThat(i).as("instance %s ready within 30 s", base).isLessThan(600);
-        Thread.sleep(50);
-      }
+      servers.add(
+          ServeProcess.start(
+              List.of(), List.of("--storage", storage), tmp.resolve("serve-" + i + ".log")));
     }
   }
 
   private URI anyInstance(String endpoint) {
-    return bases.get(ThreadLocalRandom.current().nextInt(INSTANCES)).resolve("/vss/" + endpoint);
+    return servers
+        .get(ThreadLocalRandom.current().nextInt(INSTANCES))
+        .base
+        .resolve("/vss/" + endpoint);
   }
 
   private HttpResponse<byte[]> post(String endpoint, byte[] body) throws Exception {

@@ -2,7 +2,6 @@ package io.lnkv.vss.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lnkv.vss.VssKeys;
 import io.lnkv.vss.VssStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,17 +54,11 @@ class VssServerLimitsTest {
   @TempDir Path dir;
 
   private VssServer.Builder server(String name) {
-    return VssServer.builder(VssStorage.sqlite(dir.resolve(name + ".sqlite")))
-        .port(0)
-        .authorizer(Authorizer.none());
+    return ServerFixtures.server(dir, name);
   }
 
   private static VssStore.Builder client(VssServer server, String store) {
-    byte[] seed = new byte[64];
-    seed[0] = 5;
-    return VssStore.builder(server.baseUrl().toString(), store)
-        .keys(VssKeys.fromNodeSeed(seed))
-        .retries(3, Duration.ofSeconds(5));
+    return ServerFixtures.client(server, store);
   }
 
   /** Sends raw bytes and returns the status line of the answer (or what ended the wait). */

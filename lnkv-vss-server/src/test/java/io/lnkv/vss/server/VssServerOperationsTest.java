@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lnkv.vss.VssException;
-import io.lnkv.vss.VssKeys;
 import io.lnkv.vss.VssStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,17 +18,11 @@ class VssServerOperationsTest {
   @TempDir Path dir;
 
   private VssServer.Builder server(String name) {
-    return VssServer.builder(VssStorage.sqlite(dir.resolve(name + ".sqlite")))
-        .port(0)
-        .authorizer(Authorizer.none());
+    return ServerFixtures.server(dir, name);
   }
 
   private static VssStore.Builder client(VssServer server, String store) {
-    byte[] seed = new byte[64];
-    seed[0] = 6;
-    return VssStore.builder(server.baseUrl().toString(), store)
-        .keys(VssKeys.fromNodeSeed(seed))
-        .retries(3, Duration.ofSeconds(3));
+    return ServerFixtures.client(server, store);
   }
 
   private static HttpResponse<String> get(VssServer server, String path) throws Exception {

@@ -50,20 +50,27 @@ import javax.net.ssl.SSLContext;
  *   <li>{@link WriteMode#COMPARE_AND_SET}: the store tracks each key's VSS version (learnt from
  *       reads and writes) and sends it, so a write over a change made by another client fails with
  *       a {@link ConflictException} instead of overwriting it.
- *   <li>{@link Builder#globalVersionFencing}: every write also carries the store's {@code
- *       global_version}, taken over at open, so a client that another has since replaced can write
- *       nothing. Writes are then serialized, one round trip each.
+ *   <li>{@link Builder#globalVersionFencing} (on by default): every write also carries the store's
+ *       {@code global_version}, taken over at open, so a client that another has since replaced can
+ *       land nothing, not even a write sent before it knew. Writes are then serialized, one round
+ *       trip each.
  * </ul>
  *
- * Atomic batches go in one {@code PutObjectRequest} (all-or-nothing on the server), at most {@link
- * Builder#maxBatchItems} operations. Paginated listing passes the server's pages and tokens
+ * A conditional write (compare-and-set or fenced) whose response was lost conflicts when retried,
+ * because it landed: the store then reads its keys back and reports it done when the stored bytes
+ * are its own (values carry a random nonce, so they are never another client's).
+ *
+ * <p>Atomic batches go in one {@code PutObjectRequest} (all-or-nothing on the server), at most
+ * {@link Builder#maxBatchItems} operations. Paginated listing passes the server's pages and tokens
  * through: newest-created first on servers that order by creation (lnkv serve, vss-server since May
  * 2026), key order on older ones. Whole listings follow tokens to the empty one and never send
  * {@code page_size 0}.
  *
  * <p>A second lnkv writer is refused by a writer lease kept in the store ({@link
- * Builder#writerLease}). Requests are retried as ldk-node retries them; see {@link
- * Builder#retries}. Thread-safe; the asynchronous methods run on the store's I/O threads.
+ * Builder#writerLease}), checked before every attempt of a write: once it is lost, or has less time
+ * left than a request may take, nothing more is sent ({@link io.lnkv.StoreLockedException}).
+ * Requests are retried as ldk-node retries them; see {@link Builder#retries}. Thread-safe; the
+ * asynchronous methods run on the store's I/O threads.
  */
 public final class VssStore extends AbstractKVStore {
   /** How writes are conditioned. */

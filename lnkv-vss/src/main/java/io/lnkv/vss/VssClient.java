@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,8 +157,8 @@ final class VssClient {
           "putObjects",
           request,
           PutObjectResponse.parser(),
-          () -> {
-            attempts[0]++;
+          attempt -> {
+            attempts[0] = attempt;
             guard.beforeAttempt();
           });
     } catch (ConflictException e) {
@@ -201,17 +202,18 @@ final class VssClient {
   }
 
   void deleteObject(DeleteObjectRequest request, WriteGuard guard) {
-    callExpectingKey("deleteObject", request, DeleteObjectResponse.parser(), guard::beforeAttempt);
+    callExpectingKey(
+        "deleteObject", request, DeleteObjectResponse.parser(), attempt -> guard.beforeAttempt());
   }
 
   ListKeyVersionsResponse listKeyVersions(ListKeyVersionsRequest request) {
     return callExpectingKey("listKeyVersions", request, ListKeyVersionsResponse.parser(), NOTHING);
   }
 
-  private static final Runnable NOTHING = () -> {};
+  private static final IntConsumer NOTHING = attempt -> {};
 
   private <T> T callExpectingKey(
-      String endpoint, Message request, Parser<T> parser, Runnable beforeAttempt) {
+      String endpoint, Message request, Parser<T> parser, IntConsumer beforeAttempt) {
     try {
       return call(endpoint, request, parser, beforeAttempt);
     } catch (NoSuchKey e) {
@@ -235,7 +237,12 @@ final class VssClient {
   /** Why one attempt failed, and whether another may succeed. */
   private record Failure(String what, int status, ErrorCode code, Throwable cause) {}
 
-  private <T> T call(String endpoint, Message request, Parser<T> parser, Runnable beforeAttempt) {
+  /**
+   * Runs {@code endpoint} under the retry policy; {@code beforeAttempt} gets the number of the
+   * attempt about to be sent (1, 2, ...), and again during a backoff for the one that follows.
+   */
+  private <T> T call(
+      String endpoint, Message request, Parser<T> parser, IntConsumer beforeAttempt) {
     byte[] body = request.toByteArray();
     long start = System.nanoTime();
     Failure last = null;
@@ -311,9 +318,9 @@ final class VssClient {
    * Runs the guard before attempt {@code attempt}; its refusal is thrown as is before the first
    * attempt, and after a failed one says how many were sent and that one may have taken effect.
    */
-  private void checkGuard(String endpoint, int attempt, Failure last, Runnable beforeAttempt) {
+  private void checkGuard(String endpoint, int attempt, Failure last, IntConsumer beforeAttempt) {
     try {
-      beforeAttempt.run();
+      beforeAttempt.accept(attempt);
     } catch (StoreException refused) {
       if (last == null) {
         throw refused;

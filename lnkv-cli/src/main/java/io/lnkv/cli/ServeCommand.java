@@ -86,7 +86,7 @@ final class ServeCommand extends LnkvCommand {
       paramLabel = "N",
       description =
           "Request-body bytes held at once by all requests (default: a quarter of the heap);"
-              + " beyond it a request waits up to 5 s, then gets 503.")
+              + " a request beyond it gets 503 with Retry-After.")
   Long maxBytesInFlight;
 
   @Option(
@@ -171,7 +171,7 @@ final class ServeCommand extends LnkvCommand {
               .maxRequestBytes(maxRequestBytes)
               .maxItemsPerPut(maxItems);
       if (maxBytesInFlight != null) {
-        builder.maxBytesInFlight(maxBytesInFlight, java.time.Duration.ofSeconds(5));
+        builder.maxBytesInFlight(maxBytesInFlight);
       }
       tls(builder);
       if (userMaxBytes != null || userMaxKeys != null) {

@@ -35,6 +35,10 @@ import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is long (~500 lines): the protocol's four calls, ldk-node's retry policy with the
+// writer's guard consulted before every attempt, the read-back that tells a lost response from a
+// conflict, and vss-client's reading of responses (status, error bodies, protocol version); all
+// are about one HTTP exchange and its repetition.
 /**
  * The VSS wire protocol over the JDK's HttpClient: one POST of a protobuf request to {@code
  * <base>/<endpoint>} per attempt, ldk-node's retry policy around it, and vss-client's reading of

@@ -12,10 +12,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreLockedException;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.vss.wire.DeleteObjectRequest;
-import io.lnkv.vss.wire.ErrorCode;
 import io.lnkv.vss.wire.KeyValue;
-import io.lnkv.vss.wire.ListKeyVersionsRequest;
-import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import io.lnkv.vss.wire.PutObjectRequest;
 import java.net.URI;
 import java.time.Clock;
@@ -26,15 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
-// Why this file is long (~650 lines): it is one backend's whole contract over VSS (reads, both
-// write modes, batches as one PutObjects, listing under both key schemas) and its Builder, whose
-// fifteen documented options are a third of the file. What has a job of its own is elsewhere:
-// SchemaDetection, GlobalVersionFence, VssWriterLease, VssClient (HTTP, retries), StorableCodec
-// and KeyObfuscator (encryption), VssKeyLayout (key mapping).
+// Why this file is long (~670 lines): it is one backend's whole contract over VSS (reads, both
+// write modes, fencing, batches as one PutObjects, the writer's guard on every attempt) and its
+// Builder, whose seventeen documented options are a third of the file. What has a job of its own
+// is elsewhere: SchemaDetection, GlobalVersionFence, VssWriterLease, VssListing, VssClient (HTTP,
+// retries), StorableCodec and KeyObfuscator (encryption), VssKeyLayout (key mapping).
 /**
  * A store on a VSS server (LDK's Versioned Storage Service), laid out as ldk-node lays it out, so
  * that lnkv and ldk-node with the same seed read and write the same remote data: keys obfuscated,
@@ -86,11 +83,8 @@ public final class VssStore extends AbstractKVStore {
   private static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
 
   /** ldk-node's V0 probe: any key under this plain prefix means a legacy (V0) store. */
-
-  /** What vss-server returns per page at most. */
-  private static final int SERVER_MAX_PAGE = 100;
-
   private final VssClient client;
+
   private final String storeId;
   private final KeyObfuscator obfuscator;
   private final StorableCodec codec;
@@ -98,6 +92,7 @@ public final class VssStore extends AbstractKVStore {
   private final WriteMode writeMode;
   private final int maxBatchItems;
   private final Map<String, Long> versions = new ConcurrentHashMap<>();
+  private final VssListing listing;
   private final GlobalVersionFence fence; // null unless fencing
   private final VssWriterLease lease;
   private final Duration requestTimeout;
@@ -122,6 +117,14 @@ public final class VssStore extends AbstractKVStore {
     this.layout =
         new VssKeyLayout(
             obfuscator, SchemaDetection.detect(client, storeId, obfuscator, codec, b.isReadOnly()));
+    this.listing =
+        new VssListing(
+            client,
+            storeId,
+            layout,
+            description(),
+            Set.of(SCHEMA_MARKER, LEASE_KEY),
+            versions::put);
     if (b.isReadOnly()) {
       // a reader takes no lease and no global version: it must not disturb the live writer
       this.fence = null;
@@ -221,7 +224,7 @@ public final class VssStore extends AbstractKVStore {
   @Override
   protected List<String> doList(String primary, String secondary) {
     List<String> keys = new ArrayList<>();
-    forEachKey(primary, secondary, null, Integer.MAX_VALUE, k -> keys.add(k.key()));
+    listing.forEachKey(primary, secondary, null, Integer.MAX_VALUE, k -> keys.add(k.key()));
     return keys;
   }
 
@@ -229,7 +232,7 @@ public final class VssStore extends AbstractKVStore {
   protected Page doListPaginated(String primary, String secondary, PageToken token, int pageSize) {
     List<String> keys = new ArrayList<>(pageSize);
     String next =
-        forEachKey(
+        listing.forEachKey(
             primary,
             secondary,
             token == null ? null : token.value(),
@@ -241,78 +244,8 @@ public final class VssStore extends AbstractKVStore {
   @Override
   protected List<ScopedKey> doListAllKeys() {
     List<ScopedKey> keys = new ArrayList<>();
-    forEachKey(null, null, null, Integer.MAX_VALUE, keys::add);
+    listing.forEachKey(null, null, null, Integer.MAX_VALUE, keys::add);
     return keys;
-  }
-
-  /**
-   * Lists the keys of one scope (or, with a null primary, of the whole store) from {@code token},
-   * until {@code limit} keys or the last page, skipping the reserved keys.
-   *
-   * @return the token to continue from, or null after the last page
-   */
-  private String forEachKey(
-      String primary, String secondary, String token, int limit, Consumer<ScopedKey> sink) {
-    String prefix = primary == null ? "" : layout.prefix(primary, secondary);
-    int found = 0;
-    do {
-      ListKeyVersionsRequest.Builder request =
-          ListKeyVersionsRequest.newBuilder().setStoreId(storeId).setKeyPrefix(prefix);
-      if (limit != Integer.MAX_VALUE) {
-        request.setPageSize(Math.min(limit - found, SERVER_MAX_PAGE));
-      }
-      if (token != null) {
-        request.setPageToken(token);
-      }
-      ListKeyVersionsResponse page;
-      try {
-        page = client.listKeyVersions(request.build());
-      } catch (VssException e) {
-        if (token != null && e.errorCode().orElse(null) == ErrorCode.INVALID_REQUEST_EXCEPTION) {
-          throw new IllegalArgumentException(
-              "Invalid page token '" + token + "' for " + description() + ": " + e.getMessage(), e);
-        }
-        throw e;
-      }
-      for (KeyValue kv : page.getKeyVersionsList()) {
-        ScopedKey k = parse(kv.getKey());
-        if (k == null
-            || (primary != null
-                && !(k.primaryNamespace().equals(primary)
-                    && k.secondaryNamespace().equals(secondary)))) {
-          continue; // a reserved key, or another scope matched by a plain V0 prefix
-        }
-        versions.put(kv.getKey(), kv.getVersion());
-        sink.accept(k);
-        found++;
-      }
-      token =
-          page.hasNextPageToken() && !page.getNextPageToken().isEmpty()
-              ? page.getNextPageToken()
-              : null;
-    } while (token != null && found < limit);
-    return token;
-  }
-
-  /** The key behind a VSS key; null for the reserved keys. */
-  private ScopedKey parse(String vssKey) {
-    ScopedKey k;
-    try {
-      k = layout.parse(vssKey);
-    } catch (IllegalArgumentException | CorruptedDataException e) {
-      throw new CorruptedDataException(
-          description()
-              + " holds a key that is not ldk-node's "
-              + layout.schema()
-              + " layout under this seed: "
-              + e.getMessage()
-              + ". Check the seed (keys) and the store id",
-          e);
-    }
-    if (k.equals(SCHEMA_MARKER) || k.equals(LEASE_KEY)) {
-      return null;
-    }
-    return k;
   }
 
   // ---- writes -------------------------------------------------------------------------------

@@ -1,12 +1,10 @@
 package io.lnkv.vss.server;
 
-import java.time.Duration;
-
 /**
  * The request-body bytes the server holds at once, bounded: a request reserves its body's length
- * before reading it and gives it back when answered. When the budget is spent, a request waits up
- * to a while and is then refused (503), so that many large requests at once cannot exhaust the
- * heap. Thread-safe.
+ * before reading it and gives it back when answered. When the budget is spent, a request is refused
+ * at once (503 with Retry-After; it holds nothing while the client retries), so that many large
+ * requests at once cannot exhaust the heap. Thread-safe.
  */
 final class BodyBudget {
   private final long capacity;
@@ -17,21 +15,16 @@ final class BodyBudget {
   }
 
   /**
-   * Reserves {@code bytes} (at most the capacity), waiting up to {@code wait} for them.
+   * Reserves {@code bytes} (at most the capacity) if they fit now.
    *
    * @return whether they were reserved; if so, {@link #release} them
    */
-  synchronized boolean reserve(long bytes, Duration wait) throws InterruptedException {
+  synchronized boolean tryReserve(long bytes) {
     if (bytes > capacity) {
       throw new IllegalArgumentException(bytes + " bytes is more than the whole budget");
     }
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (inUse + bytes > capacity) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      wait(Math.max(1, left / 1_000_000));
+    if (inUse + bytes > capacity) {
+      return false;
     }
     inUse += bytes;
     return true;
@@ -39,7 +32,6 @@ final class BodyBudget {
 
   synchronized void release(long bytes) {
     inUse -= bytes;
-    notifyAll();
   }
 
   synchronized long inUse() {

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+// Why this file is long (~470 lines): vss-server's storage semantics in SQL for two databases
+// (versions, global_version, all-or-nothing puts, quotas, newest-first pages with tokens) and the
+// opening checks of each; the pool is PostgresPools, the SQLite table check SqliteStore's.
 /**
  * {@link VssStorage} in one SQL table, {@code vss_db}, as vss-server's: primary key (user_token,
  * store_id, key), a version per key, and a {@code sort_order} taken at insert (kept by updates)

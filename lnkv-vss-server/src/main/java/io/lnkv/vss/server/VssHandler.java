@@ -1,17 +1,20 @@
 package io.lnkv.vss.server;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.lnkv.vss.wire.ErrorCode;
 import java.nio.ByteBuffer;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,7 @@ final class VssHandler extends Handler.Abstract {
   private final Authorizer authorizer;
   private final long maxRequestBytes;
   private final BodyBudget budget;
-  private final Duration budgetWait;
+  private final Executor threads;
   private final RequestRate rate; // null: no per-user rate
   private final ServerMetrics metrics;
 
@@ -44,7 +47,7 @@ final class VssHandler extends Handler.Abstract {
       int maxItems,
       long maxRequestBytes,
       BodyBudget budget,
-      Duration budgetWait,
+      Executor threads,
       KeyVersionStorage.Quota quota,
       RequestRate rate,
       ServerMetrics metrics) {
@@ -53,117 +56,176 @@ final class VssHandler extends Handler.Abstract {
     this.authorizer = authorizer;
     this.maxRequestBytes = maxRequestBytes;
     this.budget = budget;
-    this.budgetWait = budgetWait;
+    this.threads = threads;
     this.rate = rate;
     this.metrics = metrics;
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+  public boolean handle(Request request, Response response, Callback callback) {
     long start = System.nanoTime();
     String path = Request.getPathInContext(request);
-    VssProtocol.Reply reply;
-    String user = "-";
     if (path.equals("/health")) {
-      reply = VssProtocol.Reply.plain(200, "ok"); // the process answers; the storage is /ready's
+      // the process answers; the storage is /ready's
+      send(response, callback, VssProtocol.Reply.plain(200, "ok"));
     } else if (path.equals("/ready")) {
-      reply = ready();
+      send(response, callback, ready());
     } else if (path.equals("/metrics")) {
-      reply =
+      send(
+          response,
+          callback,
           new VssProtocol.Reply(
               200,
               "text/plain; version=0.0.4; charset=utf-8",
-              metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              metrics.scrape().getBytes(StandardCharsets.UTF_8),
               "-",
-              0);
+              0));
     } else if (!path.startsWith("/vss/")
         || !VssProtocol.ENDPOINTS.contains(path.substring("/vss/".length()))) {
-      reply = VssProtocol.Reply.plain(400, "Invalid request path");
+      send(response, callback, VssProtocol.Reply.plain(400, "Invalid request path"));
     } else if (!"POST".equals(request.getMethod())) {
       response.getHeaders().put("Allow", "POST");
-      reply = VssProtocol.Reply.plain(405, "Method not allowed; VSS requests are POSTs");
+      send(
+          response,
+          callback,
+          VssProtocol.Reply.plain(405, "Method not allowed; VSS requests are POSTs"));
     } else {
-      String endpoint = path.substring("/vss/".length());
-      try {
-        user = authorizer.authorize(lowerCaseHeaders(request));
-        if (rate != null && !rate.tryAcquire(user)) {
-          metrics.refused(ServerMetrics.Refusal.RATE_LIMITED);
-          response.getHeaders().put("Retry-After", Long.toString(rate.retryAfterSeconds()));
-          reply = VssProtocol.Reply.plain(429, "Too many requests for this user; retry later");
-        } else {
-          reply = withBody(request, response, endpoint, user);
-        }
-      } catch (Authorizer.Refused e) {
-        metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
-        reply =
-            VssProtocol.Reply.error(
-                401,
-                io.lnkv.vss.wire.ErrorCode.AUTH_EXCEPTION,
-                "Authentication failed: " + e.getMessage());
-      }
-      long nanos = System.nanoTime() - start;
-      metrics.request(
+      vss(request, response, callback, path.substring("/vss/".length()), start);
+    }
+    return true;
+  }
+
+  /**
+   * A VSS request: authentication, rate and size checks, then the body, read without holding a
+   * thread (a client that trickles its body costs a buffer, not a thread), then the storage on one
+   * of the server's threads.
+   */
+  private void vss(
+      Request request, Response response, Callback callback, String endpoint, long start) {
+    String user;
+    try {
+      user = authorizer.authorize(lowerCaseHeaders(request));
+    } catch (Authorizer.Refused e) {
+      metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
+      finish(
+          request,
+          response,
+          callback,
           endpoint,
-          reply.status(),
-          nanos,
-          Math.max(0, request.getLength()),
-          reply.body().length,
-          reply.items());
-      access.info(
-          "{} {} user={} store={} items={} status={} {}us",
-          Request.getRemoteAddr(request),
+          "-",
+          start,
+          VssProtocol.Reply.error(
+              401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage()));
+      return;
+    }
+    if (rate != null && !rate.tryAcquire(user)) {
+      metrics.refused(ServerMetrics.Refusal.RATE_LIMITED);
+      response.getHeaders().put("Retry-After", Long.toString(rate.retryAfterSeconds()));
+      finish(
+          request,
+          response,
+          callback,
           endpoint,
           user,
-          reply.storeId(),
-          reply.items(),
-          reply.status(),
-          nanos / 1000);
+          start,
+          VssProtocol.Reply.plain(429, "Too many requests for this user; retry later"));
+      return;
     }
+    long declared = request.getLength(); // -1 when chunked
+    if (declared > maxRequestBytes) {
+      metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
+      finish(request, response, callback, endpoint, user, start, tooLarge()); // none of it read
+      return;
+    }
+    // Small bodies (a read, a list, a single write) are not counted, so that they are never
+    // refused because of large ones: at most maxConnections x 64 KiB of them in all.
+    long reserved =
+        declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
+    if (reserved > 0 && !budget.tryReserve(reserved)) {
+      metrics.refused(ServerMetrics.Refusal.BUSY);
+      response.getHeaders().put("Retry-After", "1");
+      finish(
+          request,
+          response,
+          callback,
+          endpoint,
+          user,
+          start,
+          VssProtocol.Reply.plain(
+              503, "Server busy: too many request bytes in flight; retry shortly"));
+      return;
+    }
+    int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
+    Content.Source.asByteArrayAsync(
+        request,
+        limit,
+        Promise.Invocable.from(
+            InvocationType.NON_BLOCKING,
+            (byte[] body, Throwable failure) ->
+                threads.execute(
+                    () -> {
+                      VssProtocol.Reply reply;
+                      try {
+                        reply = afterBody(endpoint, user, body, failure);
+                      } finally {
+                        if (reserved > 0) {
+                          budget.release(reserved);
+                        }
+                      }
+                      finish(request, response, callback, endpoint, user, start, reply);
+                    })));
+  }
+
+  private VssProtocol.Reply afterBody(
+      String endpoint, String user, byte[] body, Throwable failure) {
+    if (failure == null) {
+      return protocol.handle(endpoint, user, body);
+    }
+    if (failure instanceof IllegalStateException
+        && failure.getMessage() != null
+        && failure.getMessage().startsWith("Max size")) {
+      metrics.refused(ServerMetrics.Refusal.TOO_LARGE); // a chunked body that grew too large
+      return tooLarge();
+    }
+    // the client stopped sending, sent too slowly (below the minimum data rate), or left
+    metrics.refused(ServerMetrics.Refusal.BODY_NOT_RECEIVED);
+    return VssProtocol.Reply.plain(408, "Request body not received: " + failure.getMessage());
+  }
+
+  /** Records, logs and sends a VSS request's reply. */
+  private void finish(
+      Request request,
+      Response response,
+      Callback callback,
+      String endpoint,
+      String user,
+      long start,
+      VssProtocol.Reply reply) {
+    long nanos = System.nanoTime() - start;
+    metrics.request(
+        endpoint,
+        reply.status(),
+        nanos,
+        Math.max(0, request.getLength()),
+        reply.body().length,
+        reply.items());
+    access.info(
+        "{} {} user={} store={} items={} status={} {}us",
+        Request.getRemoteAddr(request),
+        endpoint,
+        user,
+        reply.storeId(),
+        reply.items(),
+        reply.status(),
+        nanos / 1000);
+    send(response, callback, reply);
+  }
+
+  private static void send(Response response, Callback callback, VssProtocol.Reply reply) {
     response.setStatus(reply.status());
     response.getHeaders().put("vss-protocol-version", VssServer.PROTOCOL_VERSION);
     response.getHeaders().put("Content-Type", reply.contentType());
     response.write(true, ByteBuffer.wrap(reply.body()), callback);
-    return true;
-  }
-
-  /** Reads the body within the limits, then runs the endpoint. */
-  private VssProtocol.Reply withBody(
-      Request request, Response response, String endpoint, String user)
-      throws InterruptedException {
-    long declared = request.getLength(); // -1 when chunked
-    if (declared > maxRequestBytes) {
-      metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
-      return tooLarge(); // refused before reading any of it
-    }
-    // Small bodies (a read, a list, a single write) are not counted, so that they never wait
-    // behind large ones: at most one per request thread is read at once, threads x 64 KiB in all.
-    long reserved =
-        declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
-    if (reserved > 0 && !budget.reserve(reserved, budgetWait)) {
-      metrics.refused(ServerMetrics.Refusal.BUSY);
-      response.getHeaders().put("Retry-After", "1");
-      return VssProtocol.Reply.plain(
-          503, "Server busy: too many request bytes in flight; retry shortly");
-    }
-    try {
-      byte[] body;
-      try (InputStream in = Request.asInputStream(request)) {
-        body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
-      } catch (IOException e) {
-        // the client stopped sending, sent too slowly (below the minimum data rate), or left
-        metrics.refused(ServerMetrics.Refusal.BODY_NOT_RECEIVED);
-        return VssProtocol.Reply.plain(408, "Request body not received: " + e.getMessage());
-      }
-      if (body.length > maxRequestBytes) {
-        metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
-        return tooLarge();
-      }
-      return protocol.handle(endpoint, user, body);
-    } finally {
-      if (reserved > 0) {
-        budget.release(reserved);
-      }
-    }
   }
 
   private VssProtocol.Reply tooLarge() {

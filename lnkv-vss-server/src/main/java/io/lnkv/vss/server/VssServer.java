@@ -85,7 +85,7 @@ public final class VssServer implements AutoCloseable {
             b.maxItems,
             b.maxRequestBytes,
             budget,
-            b.budgetWait,
+            threads,
             b.quota,
             b.rate,
             new ServerMetrics(budget));
@@ -157,7 +157,6 @@ public final class VssServer implements AutoCloseable {
     private int port = 8080;
     private long maxRequestBytes = 64L << 20;
     private long maxBytesInFlight = -1; // default: from the heap, see maxBytesInFlight
-    private Duration budgetWait = Duration.ofSeconds(5);
     private int maxItems = 1000;
     private int threads = 64;
     private int maxConnections = 10_000;
@@ -209,14 +208,14 @@ public final class VssServer implements AutoCloseable {
     /**
      * The request-body bytes held at once by all requests together; by default a quarter of the
      * JVM's maximum heap, and never less than {@link #maxRequestBytes}. A request that does not fit
-     * waits up to {@code wait} for room, then gets 503 with {@code Retry-After}.
+     * is refused at once with 503 and {@code Retry-After: 1}. Bodies of 64 KiB or less are not
+     * counted.
      */
-    public Builder maxBytesInFlight(long bytes, Duration wait) {
+    public Builder maxBytesInFlight(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxBytesInFlight must be positive, was " + bytes);
       }
       this.maxBytesInFlight = bytes;
-      this.budgetWait = Objects.requireNonNull(wait, "wait");
       return this;
     }
 

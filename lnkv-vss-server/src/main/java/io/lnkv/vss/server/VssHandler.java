@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -67,13 +68,15 @@ final class VssHandler extends Handler.Abstract {
     String path = Request.getPathInContext(request);
     if (path.equals("/health")) {
       // the process answers; the storage is /ready's
-      send(response, callback, VssProtocol.Reply.plain(200, "ok"));
+      send(request, response, callback, false, VssProtocol.Reply.plain(200, "ok"));
     } else if (path.equals("/ready")) {
-      send(response, callback, ready());
+      send(request, response, callback, false, ready());
     } else if (path.equals("/metrics")) {
       send(
+          request,
           response,
           callback,
+          false,
           new VssProtocol.Reply(
               200,
               "text/plain; version=0.0.4; charset=utf-8",
@@ -82,12 +85,15 @@ final class VssHandler extends Handler.Abstract {
               0));
     } else if (!path.startsWith("/vss/")
         || !VssProtocol.ENDPOINTS.contains(path.substring("/vss/".length()))) {
-      send(response, callback, VssProtocol.Reply.plain(400, "Invalid request path"));
+      send(
+          request, response, callback, false, VssProtocol.Reply.plain(400, "Invalid request path"));
     } else if (!"POST".equals(request.getMethod())) {
       response.getHeaders().put("Allow", "POST");
       send(
+          request,
           response,
           callback,
+          false,
           VssProtocol.Reply.plain(405, "Method not allowed; VSS requests are POSTs"));
     } else {
       vss(request, response, callback, path.substring("/vss/".length()), start);
@@ -111,6 +117,7 @@ final class VssHandler extends Handler.Abstract {
           request,
           response,
           callback,
+          false,
           endpoint,
           "-",
           start,
@@ -125,6 +132,7 @@ final class VssHandler extends Handler.Abstract {
           request,
           response,
           callback,
+          false,
           endpoint,
           user,
           start,
@@ -134,7 +142,8 @@ final class VssHandler extends Handler.Abstract {
     long declared = request.getLength(); // -1 when chunked
     if (declared > maxRequestBytes) {
       metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
-      finish(request, response, callback, endpoint, user, start, tooLarge()); // none of it read
+      finish(
+          request, response, callback, false, endpoint, user, start, tooLarge()); // none of it read
       return;
     }
     // Small bodies (a read, a list, a single write) are not counted, so that they are never
@@ -148,6 +157,7 @@ final class VssHandler extends Handler.Abstract {
           request,
           response,
           callback,
+          false,
           endpoint,
           user,
           start,
@@ -172,7 +182,7 @@ final class VssHandler extends Handler.Abstract {
                           budget.release(reserved);
                         }
                       }
-                      finish(request, response, callback, endpoint, user, start, reply);
+                      finish(request, response, callback, true, endpoint, user, start, reply);
                     })));
   }
 
@@ -197,6 +207,7 @@ final class VssHandler extends Handler.Abstract {
       Request request,
       Response response,
       Callback callback,
+      boolean bodyRead,
       String endpoint,
       String user,
       long start,
@@ -218,10 +229,23 @@ final class VssHandler extends Handler.Abstract {
         reply.items(),
         reply.status(),
         nanos / 1000);
-    send(response, callback, reply);
+    send(request, response, callback, bodyRead, reply);
   }
 
-  private static void send(Response response, Callback callback, VssProtocol.Reply reply) {
+  /**
+   * Sends {@code reply}. A reply to a request whose body was not read (a refusal) closes the
+   * connection: the unread body would otherwise stand between this response and the next request,
+   * and a client reusing the connection would find it closed under it.
+   */
+  private static void send(
+      Request request,
+      Response response,
+      Callback callback,
+      boolean bodyRead,
+      VssProtocol.Reply reply) {
+    if (!bodyRead && request.getLength() != 0) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     response.setStatus(reply.status());
     response.getHeaders().put("vss-protocol-version", VssServer.PROTOCOL_VERSION);
     response.getHeaders().put("Content-Type", reply.contentType());

@@ -86,6 +86,28 @@ class VssServerLimitsTest {
   }
 
   @Test
+  void aRequestRefusedBeforeItsBodyIsRead_closesTheConnection() throws Exception {
+    // else the unread body stands between this answer and the next request, and a client that
+    // reuses the connection finds it closed under it ("header parser received no bytes")
+    try (VssServer server =
+            server("refused")
+                .authorizer(Authorizer.signatures(java.time.Clock.systemUTC()))
+                .start();
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "POST /vss/getObject HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[100]);
+      out.flush();
+      socket.setSoTimeout(10_000);
+      String head =
+          new String(socket.getInputStream().readNBytes(300), StandardCharsets.ISO_8859_1);
+      assertThat(head).startsWith("HTTP/1.1 401").containsIgnoringCase("Connection: close");
+    }
+  }
+
+  @Test
   @Timeout(value = 2, unit = TimeUnit.MINUTES) // a server held by slow clients never answers
   void stalledAndTricklingConnections_doNotStopOtherClients() throws Exception {
     try (VssServer server = server("slow").threads(16).start()) {

@@ -92,6 +92,7 @@ public final class VssServer implements AutoCloseable {
     // a body slower than the minimum rate fails its read (408); responses have no minimum
     jetty.setHandler(
         new GracefulHandler(new MinimumDataRateHandler(vss, b.minRequestBytesPerSecond, 0)));
+    jetty.setErrorHandler(new EngineErrors());
     jetty.setStopTimeout(b.grace.toMillis());
     jetty.setStopAtShutdown(false);
     try {

@@ -86,6 +86,30 @@ class VssServerLimitsTest {
   }
 
   @Test
+  void theEnginesOwnErrors_carryTheProtocolVersion_andEchoNothing() throws Exception {
+    // a strict client requires vss-protocol-version on every response: without it a retryable
+    // answer (a 503 while the server stops) reads as an incompatible server
+    try (VssServer server = server("engine").start();
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /vss/getObject HTTP/1.1\r\nHost: x\r\nX-Big: "
+                  + "s3cr3t".repeat(4000)
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      socket.setSoTimeout(10_000);
+      String answer =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(answer)
+          .startsWith("HTTP/1.1 431")
+          .containsIgnoringCase("vss-protocol-version: 0")
+          .doesNotContain("s3cr3t")
+          .doesNotContainIgnoringCase("<html");
+    }
+  }
+
+  @Test
   void aRequestRefusedBeforeItsBodyIsRead_closesTheConnection() throws Exception {
     // else the unread body stands between this answer and the next request, and a client that
     // reuses the connection finds it closed under it ("header parser received no bytes")

@@ -22,7 +22,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
-  private static final int STEPS = 9;
+  private static final int STEPS = 12;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
   private static boolean quick;
 
@@ -77,6 +77,22 @@ public final class BenchMain {
             9,
             "VSS over loopback, 8 client threads",
             opts(VssBenchmark.class).param("storage", sqls).threads(8));
+
+    int[] connections = {1, 8, 64};
+    List<Collection<RunResult>> served = new ArrayList<>();
+    for (int i = 0; i < connections.length; i++) {
+      Collection<RunResult> results = new ArrayList<>();
+      results.addAll(
+          run(
+              10 + i,
+              "lnkv serve, " + connections[i] + " connections",
+              opts(VssServerBenchmark.class).threads(connections[i])));
+      results.addAll(
+          new Runner(
+                  opts(io.lnkv.vss.server.StorageBenchmark.class).threads(connections[i]).build())
+              .run());
+      served.add(results);
+    }
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
@@ -163,6 +179,24 @@ public final class BenchMain {
           "x");
       t.row(name, "read of absent key, 1 thread", absent, "ops/s", "", Double.NaN, "");
     }
+    for (int i = 0; i < connections.length; i++) {
+      Collection<RunResult> r = served.get(i);
+      String n = connections[i] + (connections[i] == 1 ? " connection" : " connections");
+      double bare = only(r, "bareRoundTrip");
+      double read = only(r, "VssServerBenchmark.read");
+      double write = only(r, "VssServerBenchmark.write");
+      double storage = only(r, "StorageBenchmark.write");
+      t.row("vss-serve", "bare HTTP round trip, " + n, bare, "ops/s", "", Double.NaN, "");
+      t.row("vss-serve", "read, " + n, read, "ops/s", "bare round trip", read / bare, "x");
+      t.row(
+          "vss-serve",
+          "write, " + n,
+          write,
+          "ops/s",
+          "storage, " + connections[i] + (connections[i] == 1 ? " writer" : " writers"),
+          write / storage,
+          "x");
+    }
     PrintStream out = System.out;
     out.println();
     out.println("lnkv bench: JMH on this machine; each ratio against a baseline from this run");
@@ -232,6 +266,16 @@ public final class BenchMain {
       }
     }
     throw new IllegalStateException("no result for " + method + " " + param + "=" + value);
+  }
+
+  /** The score of the one benchmark whose name ends with {@code method}. */
+  private static double only(Collection<RunResult> results, String method) {
+    for (RunResult r : results) {
+      if (r.getParams().getBenchmark().endsWith("." + method)) {
+        return r.getPrimaryResult().getScore();
+      }
+    }
+    throw new IllegalStateException("no result for " + method);
   }
 
   private static double pageScore(Collection<RunResult> results, String store, String keys) {

@@ -1,0 +1,85 @@
+package io.lnkv.vss.server;
+
+import com.google.protobuf.ByteString;
+import io.lnkv.vss.wire.KeyValue;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The VSS server's SQLite storage alone, with as many local writers as benchmark threads: the
+ * throughput {@code lnkv serve}'s writes are measured against. White-box (in the server's package,
+ * on the class path) because the storage's operations are not API.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class StorageBenchmark {
+  private Path dir;
+  private KeyVersionStorage storage;
+
+  /** Opens the storage in a fresh temporary folder. */
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    dir = Files.createTempDirectory("lnkv-bench-storage");
+    storage = SqlVssStorage.sqlite(dir.resolve("vss.sqlite"));
+  }
+
+  /** Closes the storage and deletes the folder. */
+  @TearDown(Level.Trial)
+  public void tearDown() throws IOException {
+    storage.close();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(dir);
+  }
+
+  /** A writer of its own store, as a server's client has. */
+  @State(Scope.Thread)
+  public static class Writer {
+    private static final AtomicInteger WRITERS = new AtomicInteger();
+    String store;
+    int next;
+    final byte[] value = new byte[300]; // about what a 256-byte value is once encrypted
+
+    /** Names the writer's store. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      store = "writer-" + WRITERS.incrementAndGet();
+    }
+  }
+
+  /** One put of one key, unconditional, as a server's write without fencing does. */
+  @Benchmark
+  public void write(Writer w) {
+    w.value[0] = (byte) w.next;
+    storage.put(
+        "bench",
+        w.store,
+        null,
+        List.of(
+            KeyValue.newBuilder()
+                .setKey("k" + (w.next++ % 10))
+                .setVersion(-1)
+                .setValue(ByteString.copyFrom(w.value))
+                .build()),
+        List.of(),
+        KeyVersionStorage.Quota.NONE);
+  }
+}

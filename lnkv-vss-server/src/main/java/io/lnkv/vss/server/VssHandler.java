@@ -108,63 +108,23 @@ final class VssHandler extends Handler.Abstract {
    */
   private void vss(
       Request request, Response response, Callback callback, String endpoint, long start) {
-    String user;
+    String user = "-";
+    VssProtocol.Reply refusal;
     try {
       user = authorizer.authorize(lowerCaseHeaders(request));
+      refusal = admission(request, response, user);
     } catch (Authorizer.Refused e) {
       metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
-      finish(
-          request,
-          response,
-          callback,
-          false,
-          endpoint,
-          "-",
-          start,
+      refusal =
           VssProtocol.Reply.error(
-              401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage()));
+              401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage());
+    }
+    if (refusal != null) {
+      finish(request, response, callback, false, endpoint, user, start, refusal);
       return;
     }
-    if (rate != null && !rate.tryAcquire(user)) {
-      metrics.refused(ServerMetrics.Refusal.RATE_LIMITED);
-      response.getHeaders().put("Retry-After", Long.toString(rate.retryAfterSeconds()));
-      finish(
-          request,
-          response,
-          callback,
-          false,
-          endpoint,
-          user,
-          start,
-          VssProtocol.Reply.plain(429, "Too many requests for this user; retry later"));
-      return;
-    }
-    long declared = request.getLength(); // -1 when chunked
-    if (declared > maxRequestBytes) {
-      metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
-      finish(
-          request, response, callback, false, endpoint, user, start, tooLarge()); // none of it read
-      return;
-    }
-    // Small bodies (a read, a list, a single write) are not counted, so that they are never
-    // refused because of large ones: at most maxConnections x 64 KiB of them in all.
-    long reserved =
-        declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
-    if (reserved > 0 && !budget.tryReserve(reserved)) {
-      metrics.refused(ServerMetrics.Refusal.BUSY);
-      response.getHeaders().put("Retry-After", "1");
-      finish(
-          request,
-          response,
-          callback,
-          false,
-          endpoint,
-          user,
-          start,
-          VssProtocol.Reply.plain(
-              503, "Server busy: too many request bytes in flight; retry shortly"));
-      return;
-    }
+    long reserved = reservation(request);
+    String who = user;
     int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
     Content.Source.asByteArrayAsync(
         request,
@@ -176,14 +136,48 @@ final class VssHandler extends Handler.Abstract {
                     () -> {
                       VssProtocol.Reply reply;
                       try {
-                        reply = afterBody(endpoint, user, body, failure);
+                        reply = afterBody(endpoint, who, body, failure);
                       } finally {
                         if (reserved > 0) {
                           budget.release(reserved);
                         }
                       }
-                      finish(request, response, callback, true, endpoint, user, start, reply);
+                      finish(request, response, callback, true, endpoint, who, start, reply);
                     })));
+  }
+
+  /**
+   * The per-user rate, the body's declared size and the budget, in that order; the refusal to send,
+   * or null when admitted (its {@link #reservation} then taken from the budget).
+   */
+  private VssProtocol.Reply admission(Request request, Response response, String user) {
+    if (rate != null && !rate.tryAcquire(user)) {
+      metrics.refused(ServerMetrics.Refusal.RATE_LIMITED);
+      response.getHeaders().put("Retry-After", Long.toString(rate.retryAfterSeconds()));
+      return VssProtocol.Reply.plain(429, "Too many requests for this user; retry later");
+    }
+    if (request.getLength() > maxRequestBytes) {
+      metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
+      return tooLarge(); // none of it read
+    }
+    long reserved = reservation(request);
+    if (reserved > 0 && !budget.tryReserve(reserved)) {
+      metrics.refused(ServerMetrics.Refusal.BUSY);
+      response.getHeaders().put("Retry-After", "1");
+      return VssProtocol.Reply.plain(
+          503, "Server busy: too many request bytes in flight; retry shortly");
+    }
+    return null;
+  }
+
+  /**
+   * What a body takes from the budget: its declared length, the per-request limit when it is
+   * chunked, nothing when it is 64 KiB or less (so that small requests are never refused because of
+   * large ones: at most maxConnections x 64 KiB of them in all).
+   */
+  private long reservation(Request request) {
+    long declared = request.getLength(); // -1 when chunked
+    return declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
   }
 
   private VssProtocol.Reply afterBody(

@@ -24,6 +24,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 public final class BenchMain {
   private static final int STEPS = 12;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
+  private static final String HOW_TO_SEE_WHY =
+      "run again with JAVA_TOOL_OPTIONS=-Dlnkv.bench.verbose=true to see JMH's output";
   private static boolean quick;
 
   private BenchMain() {}
@@ -265,7 +267,16 @@ public final class BenchMain {
         return r.getPrimaryResult().getScore();
       }
     }
-    throw new IllegalStateException("no result for " + method + " " + param + "=" + value);
+    throw new IllegalStateException(
+        "no result for "
+            + method
+            + " "
+            + param
+            + "="
+            + value
+            + " (it failed; "
+            + HOW_TO_SEE_WHY
+            + ")");
   }
 
   /** The score of the one benchmark whose name ends with {@code method}. */
@@ -275,7 +286,8 @@ public final class BenchMain {
         return r.getPrimaryResult().getScore();
       }
     }
-    throw new IllegalStateException("no result for " + method);
+    throw new IllegalStateException(
+        "no result for " + method + " (it failed; " + HOW_TO_SEE_WHY + ")");
   }
 
   private static double pageScore(Collection<RunResult> results, String store, String keys) {

@@ -7,6 +7,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.internal.DurableDirectories;
+import io.lnkv.internal.GroupCommitter;
 import io.lnkv.internal.OwnerOnly;
 import io.lnkv.internal.SqlKeyValueTable;
 import io.lnkv.internal.WriterLock;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lnkv.StoreException;
+import io.lnkv.internal.GroupCommitter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,6 +84,94 @@ class GroupCommitterTest {
       assertThat(committer.units()).isEqualTo(1);
     } finally {
       committer.close();
+    }
+  }
+
+  /**
+   * A unit that fails inside a group (a version conflict, say) is rolled back to its savepoint and
+   * fails alone: the others commit in the same transaction, with one fsync, and none of the failed
+   * unit's changes remain. Without savepoints the whole group would be rolled back and retried one
+   * transaction per unit (five commits here, not two).
+   */
+  @Test
+  void aUnitFailingInAGroup_failsAlone_andTheGroupCommitsOnce() throws Exception {
+    GroupCommitter committer = committer();
+    ExecutorService pool = Executors.newFixedThreadPool(5); // a caller waits for each unit
+    try {
+      java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      CompletableFuture<Void> first =
+          CompletableFuture.runAsync(
+              () ->
+                  submit(
+                      committer,
+                      c -> {
+                        blocking.countDown();
+                        await(release); // holds the committer while the others queue up
+                      }),
+              pool);
+      blocking.await();
+      long before = committer.commits(); // the first unit's transaction is still open
+      List<CompletableFuture<Void>> group = new ArrayList<>();
+      for (String key : List.of("a", "b", "c", "d")) {
+        group.add(
+            CompletableFuture.runAsync(
+                () ->
+                    submit(
+                        committer,
+                        c -> {
+                          try (Statement s = c.createStatement()) {
+                            s.execute("INSERT INTO t VALUES ('" + key + "')");
+                          }
+                          if (key.equals("b")) {
+                            throw new io.lnkv.ConflictException("b conflicts");
+                          }
+                        }),
+                pool));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (committer.queued() < 4) { // all four wait behind the first unit
+        assertThat(System.nanoTime()).as("four units queued within 30 s").isLessThan(deadline);
+        Thread.sleep(1);
+      }
+      release.countDown();
+      first.get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 4; i++) {
+        if (i == 1) {
+          assertThatThrownBy(group.get(i)::join).hasRootCauseMessage("b conflicts");
+        } else {
+          group.get(i).get(10, TimeUnit.SECONDS);
+        }
+      }
+      assertThat(committer.commits() - before)
+          .as("the first unit's commit, then the group's")
+          .isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+      committer.close();
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("db.sqlite"));
+        Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery("SELECT group_concat(k) FROM (SELECT k FROM t ORDER BY k)")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("a,c,d");
+    }
+  }
+
+  private static void submit(GroupCommitter committer, GroupCommitter.Unit unit) {
+    try {
+      committer.submit(unit);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void await(java.util.concurrent.CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

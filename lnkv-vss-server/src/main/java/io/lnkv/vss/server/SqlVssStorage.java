@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreException;
+import io.lnkv.internal.GroupCommitter;
 import io.lnkv.internal.WriterLock;
 import io.lnkv.postgres.internal.PostgresPools;
 import io.lnkv.sqlite.SqliteStore;
@@ -13,6 +14,7 @@ import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,15 +23,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-// Why this file is long (~470 lines): vss-server's storage semantics in SQL for two databases
+// Why this file is long (~530 lines): vss-server's storage semantics in SQL for two databases
 // (versions, global_version, all-or-nothing puts, quotas, newest-first pages with tokens) and the
-// opening checks of each; the pool is PostgresPools, the SQLite table check SqliteStore's.
+// opening checks of each; the pool is PostgresPools, SQLite's group commit GroupCommitter, the
+// SQLite table check SqliteStore's.
 /**
  * {@link VssStorage} in one SQL table, {@code vss_db}, as vss-server's: primary key (user_token,
  * store_id, key), a version per key, and a {@code sort_order} taken at insert (kept by updates)
  * that orders pages newest first and is the page token. SQLite (WAL, synchronous=FULL) or
- * PostgreSQL, over a HikariCP pool; each put is one transaction whose statements' row counts decide
- * it.
+ * PostgreSQL. Each put is one transaction whose statements' row counts decide it: on PostgreSQL a
+ * pooled connection's; on SQLite, a unit of a {@link GroupCommitter}, so that the puts of every
+ * client waiting share one transaction and one fsync (each rolled back alone to its savepoint when
+ * it conflicts), instead of queueing for SQLite's write lock in its busy handler's sleeps. Reads
+ * use a HikariCP pool on both.
  */
 final class SqlVssStorage implements KeyVersionStorage {
   private static final java.util.regex.Pattern ISSUED_TOKEN =
@@ -67,9 +73,15 @@ final class SqlVssStorage implements KeyVersionStorage {
   private final String description;
   private final String insert;
   private final WriterLock lock; // a SQLite file's single server; null for PostgreSQL
+  private final GroupCommitter committer; // SQLite's one writer; null for PostgreSQL
 
+  /** With {@code writer}, SQLite's write connection (null for PostgreSQL), owned from now on. */
   private SqlVssStorage(
-      HikariDataSource pool, Dialect dialect, String description, WriterLock lock) {
+      HikariDataSource pool,
+      Dialect dialect,
+      String description,
+      WriterLock lock,
+      Connection writer) {
     this.pool = pool;
     this.lock = lock;
     this.dialect = dialect;
@@ -80,6 +92,7 @@ final class SqlVssStorage implements KeyVersionStorage {
                 ? ") VALUES (?, ?, ?, ?, 1)"
                 : ", sort_order) VALUES (?, ?, ?, ?, 1, " + dialect.nextSortOrder + ")");
     createSchema();
+    this.committer = writer == null ? null : new GroupCommitter(writer, description);
   }
 
   static SqlVssStorage sqlite(Path file) {
@@ -108,19 +121,34 @@ final class SqlVssStorage implements KeyVersionStorage {
     } catch (java.io.IOException e) {
       throw new StoreException("Cannot lock " + file + ": " + e.getMessage(), e);
     }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(
+    String url =
         "jdbc:sqlite:"
             + file.toAbsolutePath()
-            + "?journal_mode=WAL&synchronous=FULL&busy_timeout=10000");
+            + "?journal_mode=WAL&synchronous=FULL&busy_timeout=10000";
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
     config.setMaximumPoolSize(4);
     config.setPoolName("lnkv-vss-sqlite");
+    String description = "SQLite " + file.toAbsolutePath();
+    Connection writer = null;
     try {
+      writer = DriverManager.getConnection(url);
       return new SqlVssStorage(
-          new HikariDataSource(config), Dialect.SQLITE, "SQLite " + file.toAbsolutePath(), lock);
-    } catch (RuntimeException e) {
-      lock.close();
-      throw e;
+          new HikariDataSource(config), Dialect.SQLITE, description, lock, writer);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        if (writer != null) {
+          writer.close();
+        }
+      } catch (SQLException closing) {
+        e.addSuppressed(closing);
+      } finally {
+        lock.close();
+      }
+      if (e instanceof SQLException sql) {
+        throw new StoreException("Cannot open " + description + ": " + sql.getMessage(), sql);
+      }
+      throw (RuntimeException) e;
     }
   }
 
@@ -162,6 +190,7 @@ final class SqlVssStorage implements KeyVersionStorage {
         PostgresPools.open(jdbcUrl, null, null, 16, "lnkv-vss-pg", false, description),
         Dialect.POSTGRES,
         description,
+        null,
         null);
   }
 
@@ -244,28 +273,48 @@ final class SqlVssStorage implements KeyVersionStorage {
       Quota quota) {
     // in key order, so that two puts over the same keys (from any number of server instances)
     // take their row locks in one order and cannot deadlock
-    puts = sortedByKey(puts);
-    deletes = sortedByKey(deletes);
+    List<KeyValue> putsInOrder = sortedByKey(puts);
+    List<KeyValue> deletesInOrder = sortedByKey(deletes);
+    try {
+      inTransaction(
+          c -> {
+            boolean ok = true;
+            for (KeyValue kv : putsInOrder) {
+              ok &=
+                  upsert(
+                      c, user, storeId, kv.getKey(), kv.getVersion(), kv.getValue().toByteArray());
+            }
+            if (globalVersion != null) {
+              ok &= upsert(c, user, storeId, GLOBAL_VERSION_KEY, globalVersion, new byte[0]);
+            }
+            for (KeyValue kv : deletesInOrder) {
+              ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+            }
+            if (!ok) {
+              throw new ConflictException("a key's version did not match; nothing was applied");
+            }
+            if (!quota.isNone() && !putsInOrder.isEmpty()) {
+              checkQuota(c, user, quota); // throws, and so rolls the put back, when over
+            }
+          });
+    } catch (SQLException e) {
+      throw failure("write", e);
+    }
+  }
+
+  /**
+   * Runs {@code work} in a transaction that commits when it returns and rolls back when it throws:
+   * SQLite's through the group committer, PostgreSQL's on a pooled connection.
+   */
+  private void inTransaction(GroupCommitter.Unit work) throws SQLException {
+    if (committer != null) {
+      committer.submit(work);
+      return;
+    }
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        boolean ok = true;
-        for (KeyValue kv : puts) {
-          ok &= upsert(c, user, storeId, kv.getKey(), kv.getVersion(), kv.getValue().toByteArray());
-        }
-        if (globalVersion != null) {
-          ok &= upsert(c, user, storeId, GLOBAL_VERSION_KEY, globalVersion, new byte[0]);
-        }
-        for (KeyValue kv : deletes) {
-          ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
-        }
-        if (!ok) {
-          c.rollback();
-          throw new ConflictException("a key's version did not match; nothing was applied");
-        }
-        if (!quota.isNone() && !puts.isEmpty()) {
-          checkQuota(c, user, quota); // rolled back below when over
-        }
+        work.apply(c);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -273,8 +322,6 @@ final class SqlVssStorage implements KeyVersionStorage {
       } finally {
         c.setAutoCommit(true);
       }
-    } catch (SQLException e) {
-      throw failure("write", e);
     }
   }
 
@@ -369,8 +416,8 @@ final class SqlVssStorage implements KeyVersionStorage {
     if (keyVersion.getVersion() == 0) {
       return; // matches no stored row (versions start at 1)
     }
-    try (Connection c = pool.getConnection()) {
-      deleteRow(c, user, storeId, keyVersion.getKey(), keyVersion.getVersion());
+    try {
+      inTransaction(c -> deleteRow(c, user, storeId, keyVersion.getKey(), keyVersion.getVersion()));
     } catch (SQLException e) {
       throw failure("delete", e);
     }
@@ -467,10 +514,18 @@ final class SqlVssStorage implements KeyVersionStorage {
       return; // idempotent: the server closes it too
     }
     try {
-      pool.close();
+      if (committer != null) {
+        committer.close(); // commits what is queued first
+      }
+    } catch (SQLException e) {
+      throw failure("close", e);
     } finally {
-      if (lock != null) {
-        lock.close();
+      try {
+        pool.close();
+      } finally {
+        if (lock != null) {
+          lock.close();
+        }
       }
     }
   }

@@ -1,8 +1,9 @@
-package io.lnkv.sqlite;
+package io.lnkv.internal;
 
 import io.lnkv.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -14,24 +15,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit: the one thread that writes to the database. Callers hand it units of work and wait;
- * it takes every unit waiting in the queue, applies them in one transaction and commits once, so
- * that with {@code synchronous=FULL} many concurrent writes share one fsync of the WAL. Each caller
- * returns only after the transaction holding its unit is durable.
+ * Group commit for a SQLite database: the one thread that writes to it. Callers hand it units of
+ * work and wait; it takes every unit waiting in the queue, applies them in one transaction and
+ * commits once, so that with {@code synchronous=FULL} many concurrent writes share one fsync of the
+ * WAL. Each caller returns only after the transaction holding its unit is durable. Used by the
+ * SQLite store and by the VSS server's SQLite storage.
  *
- * <p>If a group's transaction fails, it is rolled back and each unit is retried in a transaction of
- * its own, so one bad unit fails alone. Units are therefore written to be re-applicable (upserts,
- * deletes). A unit is all-or-nothing: an atomic batch is one unit.
+ * <p>Units of a group are applied one after another, each seeing the ones before it. A unit that
+ * throws (an {@link SQLException} or a {@link RuntimeException}: a version conflict, say) is rolled
+ * back to a savepoint taken before it, and fails alone once the rest of the group has committed. If
+ * the group's transaction itself fails (the commit, a rollback to a savepoint that SQLite already
+ * ended, an {@link Error}), it is rolled back and each unit is retried in a transaction of its own,
+ * so one bad unit fails alone. Units are therefore written to be re-applicable (upserts, deletes,
+ * checks that read what they decide on). A unit is all-or-nothing: an atomic batch is one unit.
  *
  * <p>Hazard: the write connection belongs to the committer thread; nothing else may touch it.
  */
-final class GroupCommitter implements AutoCloseable {
+public final class GroupCommitter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
   private static final int MAX_GROUP = 1024;
 
   /** Work applied inside the committer's transaction. */
   @FunctionalInterface
-  interface Unit {
+  public interface Unit {
+    /** Applies the unit's changes on {@code connection}, inside the group's transaction. */
     void apply(Connection connection) throws SQLException;
   }
 
@@ -48,7 +55,13 @@ final class GroupCommitter implements AutoCloseable {
   private volatile boolean stopped;
   private volatile boolean terminated; // the thread takes nothing more from the queue
 
-  GroupCommitter(Connection connection, String where) {
+  /**
+   * Starts the committer's thread.
+   *
+   * @param connection the database's write connection, owned by the committer from now on
+   * @param where the database, for messages
+   */
+  public GroupCommitter(Connection connection, String where) {
     this.connection = connection;
     this.where = where;
     this.thread = new Thread(this::run, "lnkv-sqlite-commit");
@@ -63,7 +76,7 @@ final class GroupCommitter implements AutoCloseable {
    * @throws StoreException if the committer is stopped, or the wait was interrupted (the unit may
    *     then still commit)
    */
-  void submit(Unit unit) throws SQLException {
+  public void submit(Unit unit) throws SQLException {
     if (stopped) {
       throw closedException();
     }
@@ -97,12 +110,17 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /** Transactions committed so far. */
-  long commits() {
+  public long commits() {
     return commits.get();
   }
 
+  /** Units waiting for the committer to take them (for tests). */
+  public int queued() {
+    return queue.size();
+  }
+
   /** Units committed so far. */
-  long units() {
+  public long units() {
     return units.get();
   }
 
@@ -137,10 +155,16 @@ final class GroupCommitter implements AutoCloseable {
 
   private void commitGroup(List<Pending> group) {
     try {
-      inTransaction(group);
+      Exception[] failed = inTransaction(group);
       commits.incrementAndGet();
-      units.addAndGet(group.size());
-      group.forEach(p -> p.done.complete(null));
+      for (int i = 0; i < group.size(); i++) {
+        if (failed[i] == null) {
+          units.incrementAndGet();
+          group.get(i).done.complete(null);
+        } else {
+          group.get(i).done.completeExceptionally(failed[i]);
+        }
+      }
       return;
     } catch (Exception | Error e) {
       // an Error too: every submitted unit completes, or its caller would wait forever
@@ -163,16 +187,35 @@ final class GroupCommitter implements AutoCloseable {
   }
 
   /**
-   * Runs the group in one transaction. When it fails, the failure is what the caller sees: after a
-   * full disk, for instance, SQLite has already rolled the transaction back, and the rollback and
-   * the return to autocommit then fail with "no transaction is active", which must not replace the
-   * reason.
+   * Runs the group in one transaction and commits it; returns, by position, the failure of each
+   * unit that was rolled back to its savepoint (null for those committed). A group of one needs no
+   * savepoint: its unit's failure fails the transaction. When the transaction fails, the failure is
+   * what the caller sees: after a full disk, for instance, SQLite has already rolled the
+   * transaction back, and the rollback and the return to autocommit then fail with "no transaction
+   * is active", which must not replace the reason.
    */
-  private void inTransaction(List<Pending> group) throws SQLException {
+  private Exception[] inTransaction(List<Pending> group) throws SQLException {
+    Exception[] failed = new Exception[group.size()];
     connection.setAutoCommit(false);
     try {
-      for (Pending p : group) {
-        p.unit.apply(connection);
+      if (group.size() == 1) {
+        group.get(0).unit.apply(connection);
+      } else {
+        for (int i = 0; i < group.size(); i++) {
+          Savepoint before = connection.setSavepoint();
+          try {
+            group.get(i).unit.apply(connection);
+          } catch (SQLException | RuntimeException e) {
+            try {
+              connection.rollback(before); // fails when SQLite ended the transaction itself
+            } catch (SQLException gone) {
+              e.addSuppressed(gone);
+              throw e;
+            }
+            failed[i] = e;
+          }
+          connection.releaseSavepoint(before);
+        }
       }
       connection.commit(); // with synchronous=FULL: the WAL is fsynced before this returns
     } catch (SQLException | RuntimeException | Error e) {
@@ -189,6 +232,7 @@ final class GroupCommitter implements AutoCloseable {
       throw e;
     }
     connection.setAutoCommit(true);
+    return failed;
   }
 
   /**

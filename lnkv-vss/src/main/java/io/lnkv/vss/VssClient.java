@@ -87,6 +87,13 @@ final class VssClient {
     HttpClient.Builder http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
+            // The client's own steps run on the thread that gets to them (the caller's or the
+            // client's selector thread) instead of hopping to a pool thread each: a round trip is
+            // 1.7x faster on 2 cores (measured against a Jetty handler that does nothing). Safe
+            // because nothing run there blocks: requests are sent whole from a byte array, and the
+            // response stream is read by the caller, each buffer requested only once the last is
+            // taken.
+            .executor(Runnable::run)
             .connectTimeout(settings.requestTimeout());
     if (tls != null) {
       http.sslContext(tls);

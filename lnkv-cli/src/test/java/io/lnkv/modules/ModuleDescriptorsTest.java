@@ -102,6 +102,11 @@ class ModuleDescriptorsTest {
           "org.eclipse.jetty.http.HttpField",
           "org.eclipse.jetty.io.Content",
           "org.eclipse.jetty.util.Callback",
+          "org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory",
+          "org.eclipse.jetty.http2.WindowRateControl",
+          "org.eclipse.jetty.http2.hpack.HpackEncoder",
+          "org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory",
+          "org.eclipse.jetty.alpn.java.server.JDK9ServerALPNProcessor",
           "com.fasterxml.jackson.databind.ObjectMapper",
           "com.fasterxml.jackson.core.JsonFactory",
           "com.fasterxml.jackson.annotation.JsonProperty");

@@ -9,13 +9,10 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,8 +100,8 @@ final class VssHandler extends Handler.Abstract {
 
   /**
    * A VSS request: authentication, rate and size checks, then the body, read without holding a
-   * thread (a client that trickles its body costs a buffer, not a thread), then the storage on one
-   * of the server's threads.
+   * thread (a client that trickles its body costs a buffer, not a thread), then the storage: on
+   * this thread when the body was already there, else on one of the server's threads.
    */
   private void vss(
       Request request, Response response, Callback callback, String endpoint, long start) {
@@ -123,27 +120,93 @@ final class VssHandler extends Handler.Abstract {
       finish(request, response, callback, false, endpoint, user, start, refusal);
       return;
     }
-    long reserved = reservation(request);
     String who = user;
-    int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
-    Content.Source.asByteArrayAsync(
-        request,
-        limit,
-        Promise.Invocable.from(
-            InvocationType.NON_BLOCKING,
-            (byte[] body, Throwable failure) ->
+    InlineArrival inline = new InlineArrival();
+    BodyReader reader =
+        new BodyReader(
+            request,
+            maxRequestBytes,
+            budget,
+            reservation(request),
+            (body, failure, reserved) -> {
+              if (!inline.offer(body, failure, reserved)) {
                 threads.execute(
-                    () -> {
-                      VssProtocol.Reply reply;
-                      try {
-                        reply = afterBody(endpoint, who, body, failure);
-                      } finally {
-                        if (reserved > 0) {
-                          budget.release(reserved);
-                        }
-                      }
-                      finish(request, response, callback, true, endpoint, who, start, reply);
-                    })));
+                    () ->
+                        answer(
+                            request, response, callback, endpoint, who, start, reserved, body,
+                            failure));
+              }
+            });
+    reader.run(); // reads what has arrived; Jetty calls it again as more does
+    if (inline.endCall()) {
+      // the whole body came with the headers (most VSS requests): this thread, which may block,
+      // runs the storage itself instead of handing it to another one
+      answer(
+          request,
+          response,
+          callback,
+          endpoint,
+          who,
+          start,
+          inline.reserved,
+          inline.body,
+          inline.failure);
+    }
+  }
+
+  /**
+   * Catches a body that arrives while the handling thread's first {@code reader.run()} is still
+   * running. Only that thread reads or writes its fields (an outcome on any other thread, or after
+   * the call, is refused by {@link #offer}), so they need no synchronization.
+   */
+  private static final class InlineArrival {
+    private final Thread caller = Thread.currentThread();
+    private boolean calling = true;
+    private boolean arrived;
+    byte[] body;
+    Throwable failure;
+    long reserved;
+
+    /** Keeps the outcome when called on the handling thread during the call; false otherwise. */
+    boolean offer(byte[] body, Throwable failure, long reserved) {
+      if (Thread.currentThread() != caller || !calling) {
+        return false;
+      }
+      this.arrived = true;
+      this.body = body;
+      this.failure = failure;
+      this.reserved = reserved;
+      return true;
+    }
+
+    /** Ends the call: true when the body arrived during it. */
+    boolean endCall() {
+      calling = false;
+      return arrived;
+    }
+  }
+
+  /** Runs the request's storage work, releases its reservation and sends the reply. */
+  private void answer(
+      Request request,
+      Response response,
+      Callback callback,
+      String endpoint,
+      String user,
+      long start,
+      long reserved,
+      byte[] body,
+      Throwable failure) {
+    VssProtocol.Reply reply;
+    try {
+      reply = afterBody(response, endpoint, user, body, failure);
+    } finally {
+      if (reserved > 0) {
+        budget.release(reserved);
+      }
+    }
+    // a body not read to its end stands between this reply and the next request: close
+    finish(request, response, callback, failure == null, endpoint, user, start, reply);
   }
 
   /**
@@ -171,25 +234,30 @@ final class VssHandler extends Handler.Abstract {
   }
 
   /**
-   * What a body takes from the budget: its declared length, the per-request limit when it is
-   * chunked, nothing when it is 64 KiB or less (so that small requests are never refused because of
-   * large ones: at most maxConnections x 64 KiB of them in all).
+   * What a body takes from the budget before it is read: its declared length; nothing when it is 64
+   * KiB or less (so that small requests are never refused because of large ones: at most
+   * maxConnections x 64 KiB of them in all), nor when its length is not declared ({@link
+   * BodyReader} reserves such a body as it arrives).
    */
-  private long reservation(Request request) {
-    long declared = request.getLength(); // -1 when chunked
-    return declared >= 0 && declared <= SMALL_BODY ? 0 : declared >= 0 ? declared : maxRequestBytes;
+  private static long reservation(Request request) {
+    long declared = request.getLength(); // -1 when chunked, or HTTP/2 without content-length
+    return declared <= SMALL_BODY ? 0 : declared;
   }
 
   private VssProtocol.Reply afterBody(
-      String endpoint, String user, byte[] body, Throwable failure) {
+      Response response, String endpoint, String user, byte[] body, Throwable failure) {
     if (failure == null) {
       return protocol.handle(endpoint, user, body);
     }
-    if (failure instanceof IllegalStateException
-        && failure.getMessage() != null
-        && failure.getMessage().startsWith("Max size")) {
-      metrics.refused(ServerMetrics.Refusal.TOO_LARGE); // a chunked body that grew too large
+    if (failure instanceof BodyReader.TooLarge) {
+      metrics.refused(ServerMetrics.Refusal.TOO_LARGE); // a body of unknown length grew too large
       return tooLarge();
+    }
+    if (failure instanceof BodyReader.OverBudget) {
+      metrics.refused(ServerMetrics.Refusal.BUSY);
+      response.getHeaders().put("Retry-After", "1");
+      return VssProtocol.Reply.plain(
+          503, "Server busy: too many request bytes in flight; retry shortly");
     }
     // the client stopped sending, sent too slowly (below the minimum data rate), or left
     metrics.refused(ServerMetrics.Refusal.BODY_NOT_RECEIVED);

@@ -6,6 +6,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -62,15 +66,26 @@ public final class VssServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setRequestHeaderSize(16 * 1024);
     boolean tls = b.tls != null;
+    // HTTP/2 beside HTTP/1.1: over TLS chosen by ALPN (clients such as reqwest, which ldk-node's
+    // VSS client uses, pick h2 when offered), in clear by prior knowledge or an h2c upgrade. The
+    // same handler, limits and budget serve both; h2 adds its own limits below.
     if (tls) {
       http.addCustomizer(new SecureRequestCustomizer());
+      ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+      alpn.setDefaultProtocol("http/1.1"); // a client that offers no ALPN
       connector =
           new ServerConnector(
               jetty,
-              new SslConnectionFactory(b.tls.contextFactory(), "http/1.1"),
+              new SslConnectionFactory(b.tls.contextFactory(), alpn.getProtocol()),
+              alpn,
+              http2(new HTTP2ServerConnectionFactory(http), b),
               new HttpConnectionFactory(http));
     } else {
-      connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+      connector =
+          new ServerConnector(
+              jetty,
+              new HttpConnectionFactory(http),
+              http2(new HTTP2CServerConnectionFactory(http), b));
     }
     connector.setHost(b.host);
     connector.setPort(b.port);
@@ -114,6 +129,18 @@ public final class VssServer implements AutoCloseable {
                 + ":"
                 + connector.getLocalPort()
                 + "/vss");
+  }
+
+  /**
+   * HTTP/2's own limits: at most 128 requests in flight per connection (each still within the body
+   * budget), and a stream idle as long as a connection may be. Jetty's defaults guard the rest
+   * (frame rates, as against rapid-reset floods; header table sizes).
+   */
+  private static AbstractHTTP2ServerConnectionFactory http2(
+      AbstractHTTP2ServerConnectionFactory h2, Builder b) {
+    h2.setMaxConcurrentStreams(128);
+    h2.setStreamIdleTimeout(b.idleTimeout.toMillis());
+    return h2;
   }
 
   /** A builder for a server on {@code storage}. */

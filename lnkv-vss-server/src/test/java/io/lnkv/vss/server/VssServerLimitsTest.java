@@ -307,7 +307,7 @@ class VssServerLimitsTest {
   }
 
   /** A self-signed certificate for 127.0.0.1, its key, and their PEM files. */
-  private static final class SelfSigned {
+  static final class SelfSigned {
     final KeyPair keys;
     final X509Certificate cert;
     final Path chainPem;

@@ -58,42 +58,69 @@ public final class SqlKeyValueTable {
    */
   public void upsert(Connection c, ScopedKey key, byte[] value, long sortOrder)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
-                + table
-                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
-                + " key) DO UPDATE SET value = excluded.value")) {
-      bindKey(ps, key);
-      ps.setBytes(4, value);
-      ps.setLong(5, sortOrder);
+    try (PreparedStatement ps = c.prepareStatement(upsertSql())) {
+      bindUpsert(ps, key, value, sortOrder);
       ps.executeUpdate();
     }
   }
 
   /** Deletes a row if present. */
   public void delete(Connection c, ScopedKey key) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "DELETE FROM "
-                + table
-                + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?")) {
+    try (PreparedStatement ps = c.prepareStatement(deleteSql())) {
       bindKey(ps, key);
       ps.executeUpdate();
     }
   }
 
-  /** Applies a batch's operations in order; new rows take numbers from {@code sortOrders}. */
+  /**
+   * Applies a batch's operations in order; new rows take numbers from {@code sortOrders}. Each run
+   * of consecutive writes, and of consecutive removals, is one JDBC batch: over the network
+   * (PostgreSQL) a run is sent in one round trip instead of one per operation. The statements of a
+   * run still execute one after another, so a key written twice ends with its last value.
+   */
   public void apply(Connection c, List<BatchOp> operations, LongSupplier sortOrders)
       throws SQLException {
-    for (BatchOp op : operations) {
-      if (op instanceof BatchOp.Write w) {
-        upsert(c, w.key(), w.value(), sortOrders.getAsLong());
-      } else {
-        delete(c, op.key());
+    int start = 0;
+    while (start < operations.size()) {
+      boolean writes = operations.get(start) instanceof BatchOp.Write;
+      int end = start;
+      while (end < operations.size() && (operations.get(end) instanceof BatchOp.Write) == writes) {
+        end++;
       }
+      try (PreparedStatement ps = c.prepareStatement(writes ? upsertSql() : deleteSql())) {
+        for (BatchOp op : operations.subList(start, end)) {
+          if (op instanceof BatchOp.Write w) {
+            bindUpsert(ps, w.key(), w.value(), sortOrders.getAsLong());
+          } else {
+            bindKey(ps, op.key());
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      start = end;
     }
+  }
+
+  private String upsertSql() {
+    return "INSERT INTO "
+        + table
+        + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+        + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
+        + " key) DO UPDATE SET value = excluded.value";
+  }
+
+  private String deleteSql() {
+    return "DELETE FROM "
+        + table
+        + " WHERE primary_namespace = ? AND secondary_namespace = ? AND key = ?";
+  }
+
+  private static void bindUpsert(PreparedStatement ps, ScopedKey key, byte[] value, long sortOrder)
+      throws SQLException {
+    bindKey(ps, key);
+    ps.setBytes(4, value);
+    ps.setLong(5, sortOrder);
   }
 
   /** The value, or null if there is no row (a NULL value reads as empty). */

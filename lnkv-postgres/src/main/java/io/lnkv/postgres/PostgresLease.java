@@ -127,6 +127,22 @@ final class PostgresLease {
   }
 
   /**
+   * A query for a {@code WITH} clause: one row while the lease is ours and unexpired, none
+   * otherwise, share-locking the lease row as {@link #checkHeld} does (a taker waits for the
+   * statement's transaction to end). Its one parameter is {@link #instance()}.
+   */
+  String heldQuery() {
+    return "SELECT 1 FROM "
+        + table
+        + " WHERE id = 1 AND instance = ? AND expires_at > now() FOR SHARE";
+  }
+
+  /** This writer's instance id, the parameter of {@link #heldQuery()}. */
+  String instance() {
+    return instance;
+  }
+
+  /**
    * Inside a writing transaction, before its writes: proves the lease is ours and keeps it so until
    * the transaction ends.
    *

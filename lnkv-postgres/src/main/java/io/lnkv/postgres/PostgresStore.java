@@ -69,6 +69,7 @@ public final class PostgresStore extends AbstractKVStore {
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
   private final SqlKeyValueTable rows;
+  private final String leasedUpsert; // a single write with its lease check; null when read-only
   private final HikariDataSource pool;
   private final PostgresLease lease;
   private final ScheduledExecutorService renewer;
@@ -91,6 +92,17 @@ public final class PostgresStore extends AbstractKVStore {
     this.lease = lease;
     this.retryWindow = b.retryWindow;
     this.nextSortOrder = new AtomicLong(nextSortOrder);
+    this.leasedUpsert =
+        lease == null
+            ? null
+            : "WITH lease AS ("
+                + lease.heldQuery()
+                + ") INSERT INTO "
+                + b.table
+                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+                + " SELECT ?, ?, ?, ?::bytea, ?::bigint FROM lease"
+                + " ON CONFLICT (primary_namespace, secondary_namespace, key)"
+                + " DO UPDATE SET value = excluded.value";
     if (lease == null) {
       this.renewer = null;
       return;
@@ -114,10 +126,33 @@ public final class PostgresStore extends AbstractKVStore {
 
   // ---- writes -------------------------------------------------------------------------------
 
+  /**
+   * One statement, one round trip, its own transaction: the upsert happens only if the lease is
+   * ours and unexpired, checked and share-locked in the same statement. Otherwise (expired but
+   * ours, or lost) the write goes the way of every other: a transaction that checks the lease
+   * first, renewing it or refusing.
+   */
   @Override
   protected void doWrite(ScopedKey key, byte[] value) {
-    writeTransaction(
-        "write " + key, c -> rows.upsert(c, key, value, nextSortOrder.getAndIncrement()));
+    refuseIfFenced("write " + key);
+    long sortOrder = nextSortOrder.getAndIncrement();
+    boolean written =
+        withRetry(
+            "write " + key,
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(leasedUpsert)) {
+                ps.setString(1, lease.instance());
+                ps.setString(2, key.primaryNamespace());
+                ps.setString(3, key.secondaryNamespace());
+                ps.setString(4, key.key());
+                ps.setBytes(5, value);
+                ps.setLong(6, sortOrder);
+                return ps.executeUpdate() == 1;
+              }
+            });
+    if (!written) {
+      writeTransaction("write " + key, c -> rows.upsert(c, key, value, sortOrder));
+    }
   }
 
   @Override
@@ -142,12 +177,16 @@ public final class PostgresStore extends AbstractKVStore {
     void run(Connection c) throws SQLException;
   }
 
-  private void writeTransaction(String what, VoidBody body) {
+  private void refuseIfFenced(String what) {
     String lost = fenced;
     if (lost != null) {
       throw new io.lnkv.ConflictException(
           "Refusing to " + what + " in " + description() + ": " + lost + ". Nothing was written");
     }
+  }
+
+  private void writeTransaction(String what, VoidBody body) {
+    refuseIfFenced(what);
     withRetry(
         what,
         c -> {

@@ -48,7 +48,11 @@ public final class BenchMain {
     String[] durables = durable.toArray(String[]::new);
     String[] sqls = sql.toArray(String[]::new);
 
-    Collection<RunResult> baseline = run(1, "baselines", opts(BaselineBenchmark.class).threads(1));
+    Collection<RunResult> baseline =
+        new ArrayList<>(run(1, "baselines", opts(BaselineBenchmark.class).threads(1)));
+    if (BenchStores.postgresAvailable()) {
+      baseline.addAll(new Runner(opts(PostgresBaselineBenchmark.class).threads(1).build()).run());
+    }
     Collection<RunResult> single =
         run(
             2,
@@ -107,6 +111,11 @@ public final class BenchMain {
       t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fdatasync", one / fdatasync, "x");
       t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fsync+rename", one / rename, "x");
       t.row(s, "durable writes, 8 writers", many, "ops/s", "same store, 1 writer", many / one, "x");
+      if (s.equals("postgres")) {
+        double jdbc = only(baseline, "PostgresBaselineBenchmark.write");
+        t.row(
+            s, "durable writes, 1 writer", one, "ops/s", "JDBC autocommit upsert", one / jdbc, "x");
+      }
     }
     for (String s : sql) {
       double fast = score(batch, "batchOf1000", "store", s);
@@ -198,6 +207,9 @@ public final class BenchMain {
           "storage, " + connections[i] + (connections[i] == 1 ? " writer" : " writers"),
           write / storage,
           "x");
+      // the same writes against HTTP's own cost: what is left once the client's and the
+      // engine's share of the (shared) CPU is paid
+      t.row("vss-serve", "write, " + n, write, "ops/s", "bare round trip", write / bare, "x");
     }
     PrintStream out = System.out;
     out.println();

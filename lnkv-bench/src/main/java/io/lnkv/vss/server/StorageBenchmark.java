@@ -20,9 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The VSS server's SQLite storage alone, with as many local writers as benchmark threads: the
- * throughput {@code lnkv serve}'s writes are measured against. White-box (in the server's package,
- * on the class path) because the storage's operations are not API.
+ * The VSS server's SQLite storage alone, with as many local writers as benchmark threads, each
+ * doing what the server does for a client's write: the throughput {@code lnkv serve}'s writes are
+ * measured against. White-box (in the server's package, on the class path) because the storage's
+ * operations are not API.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -56,6 +57,7 @@ public class StorageBenchmark {
     private static final AtomicInteger WRITERS = new AtomicInteger();
     String store;
     int next;
+    long globalVersion; // the store's, as a fenced client carries it
     final byte[] value = new byte[300]; // about what a 256-byte value is once encrypted
 
     /** Names the writer's store. */
@@ -65,14 +67,17 @@ public class StorageBenchmark {
     }
   }
 
-  /** One put of one key, unconditional, as a server's write without fencing does. */
+  /**
+   * What the server does for one client's write: a put of one key, unconditional, carrying the
+   * store's global_version (lnkv's writers fence by default), in one transaction.
+   */
   @Benchmark
   public void write(Writer w) {
     w.value[0] = (byte) w.next;
     storage.put(
         "bench",
         w.store,
-        null,
+        w.globalVersion++,
         List.of(
             KeyValue.newBuilder()
                 .setKey("k" + (w.next++ % 10))

@@ -31,7 +31,7 @@ final class BodyReader implements Invocable.Task {
     void done(byte[] body, Throwable failure, long reserved);
   }
 
-  /** The body grew past the per-request limit. */
+  /** The body grew past the per-request limit (or past its declared length). */
   static final class TooLarge extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -51,6 +51,7 @@ final class BodyReader implements Invocable.Task {
 
   private final Request request;
   private final long limit;
+  private final long expected; // the declared length, or the limit: the buffer never grows past it
   private final BodyBudget budget;
   private final Outcome outcome;
   private long reserved;
@@ -68,7 +69,8 @@ final class BodyReader implements Invocable.Task {
     this.reserved = reserved;
     this.outcome = outcome;
     long declared = request.getLength();
-    this.buffer = new byte[(int) Math.min(declared >= 0 ? declared : 8192, 64 * 1024)];
+    this.expected = declared >= 0 ? Math.min(declared, this.limit) : this.limit;
+    this.buffer = new byte[(int) Math.min(declared >= 0 ? expected : 8192, 64 * 1024)];
   }
 
   @Override
@@ -93,7 +95,7 @@ final class BodyReader implements Invocable.Task {
       try {
         ByteBuffer bytes = chunk.getByteBuffer();
         int n = bytes.remaining();
-        if (size + (long) n > limit) {
+        if (size + (long) n > expected) { // over the limit, or longer than declared
           end(null, new TooLarge());
           return;
         }

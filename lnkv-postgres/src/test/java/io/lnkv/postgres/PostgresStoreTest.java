@@ -146,6 +146,23 @@ class PostgresStoreTest {
     }
   }
 
+  /**
+   * A single write checks the lease in its own statement and writes only where the lease is ours
+   * and unexpired; a lease that ran out with nobody taking it (a long pause) sends the write the
+   * slow way, which renews it and writes.
+   */
+  @Test
+  void aWriterWhoseLeaseRanOutUntaken_writesAndRenewsIt() throws Exception {
+    String table = PgTestServer.freshTable();
+    try (PostgresStore store = PgTestServer.builder(table).build()) {
+      store.write("", "", "k", new byte[] {1});
+      sql("UPDATE " + table + "_lease SET expires_at = now() - interval '1 second'");
+      store.write("", "", "k", new byte[] {2});
+      assertThat(store.read("", "", "k")).containsExactly(2);
+      assertThat(query("SELECT expires_at > now() FROM " + table + "_lease")).isEqualTo("t");
+    }
+  }
+
   @Test
   void serverRestart_duringWrites_losesNothingAcknowledged_andNeedsNoReopen() throws Exception {
     String restart = System.getenv("LNKV_PG_RESTART");

@@ -28,14 +28,26 @@ import java.util.function.LongSupplier;
 public final class SqlKeyValueTable {
   private final String table;
   private final String storeKind;
+  private final boolean postgres;
 
   /**
    * @param table a plain SQL identifier, already checked
    * @param storeKind names the store in the message of a malformed page token
    */
   public SqlKeyValueTable(String table, String storeKind) {
+    this(table, storeKind, false);
+  }
+
+  /**
+   * @param table a plain SQL identifier, already checked
+   * @param storeKind names the store in the message of a malformed page token
+   * @param postgres whether the database is PostgreSQL: a batch's runs of writes are then one
+   *     statement over arrays instead of one statement per write
+   */
+  public SqlKeyValueTable(String table, String storeKind, boolean postgres) {
     this.table = table;
     this.storeKind = storeKind;
+    this.postgres = postgres;
   }
 
   /** The table's name. */
@@ -74,9 +86,12 @@ public final class SqlKeyValueTable {
 
   /**
    * Applies a batch's operations in order; new rows take numbers from {@code sortOrders}. Each run
-   * of consecutive writes, and of consecutive removals, is one JDBC batch: over the network
-   * (PostgreSQL) a run is sent in one round trip instead of one per operation. The statements of a
-   * run still execute one after another, so a key written twice ends with its last value.
+   * of consecutive removals is one JDBC batch, and each run of consecutive writes one too (its
+   * statements still execute one after another, so a key written twice ends with its last value):
+   * over the network a run is one round trip instead of one per operation. On PostgreSQL a run of
+   * writes is a single statement over arrays (one plan, one execution), its keys made unique first:
+   * a key written twice keeps the first write's sort_order and the last one's value, as the writes
+   * one after another would leave it.
    */
   public void apply(Connection c, List<BatchOp> operations, LongSupplier sortOrders)
       throws SQLException {
@@ -87,18 +102,68 @@ public final class SqlKeyValueTable {
       while (end < operations.size() && (operations.get(end) instanceof BatchOp.Write) == writes) {
         end++;
       }
-      try (PreparedStatement ps = c.prepareStatement(writes ? upsertSql() : deleteSql())) {
-        for (BatchOp op : operations.subList(start, end)) {
-          if (op instanceof BatchOp.Write w) {
-            bindUpsert(ps, w.key(), w.value(), sortOrders.getAsLong());
-          } else {
-            bindKey(ps, op.key());
+      List<BatchOp> run = operations.subList(start, end);
+      if (writes && postgres) {
+        upsertAll(c, run, sortOrders);
+      } else {
+        try (PreparedStatement ps = c.prepareStatement(writes ? upsertSql() : deleteSql())) {
+          for (BatchOp op : run) {
+            if (op instanceof BatchOp.Write w) {
+              bindUpsert(ps, w.key(), w.value(), sortOrders.getAsLong());
+            } else {
+              bindKey(ps, op.key());
+            }
+            ps.addBatch();
           }
-          ps.addBatch();
+          ps.executeBatch();
         }
-        ps.executeBatch();
       }
       start = end;
+    }
+  }
+
+  /** PostgreSQL: a run of writes as one upsert over arrays, each key once. */
+  private void upsertAll(Connection c, List<BatchOp> run, LongSupplier sortOrders)
+      throws SQLException {
+    java.util.Map<ScopedKey, Integer> slot = new java.util.HashMap<>();
+    List<ScopedKey> keys = new ArrayList<>();
+    List<byte[]> values = new ArrayList<>();
+    List<Long> orders = new ArrayList<>();
+    for (BatchOp op : run) {
+      BatchOp.Write w = (BatchOp.Write) op;
+      long order = sortOrders.getAsLong();
+      Integer i = slot.putIfAbsent(w.key(), keys.size());
+      if (i == null) {
+        keys.add(w.key());
+        values.add(w.value());
+        orders.add(order);
+      } else {
+        values.set(i, w.value()); // the last value; the first write's place in creation order
+      }
+    }
+    int n = keys.size();
+    String[] primary = new String[n];
+    String[] secondary = new String[n];
+    String[] key = new String[n];
+    for (int i = 0; i < n; i++) {
+      primary[i] = keys.get(i).primaryNamespace();
+      secondary[i] = keys.get(i).secondaryNamespace();
+      key[i] = keys.get(i).key();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
+                + " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[], ?::bigint[])"
+                + " ON CONFLICT (primary_namespace, secondary_namespace, key)"
+                + " DO UPDATE SET value = excluded.value")) {
+      ps.setArray(1, c.createArrayOf("text", primary));
+      ps.setArray(2, c.createArrayOf("text", secondary));
+      ps.setArray(3, c.createArrayOf("text", key));
+      ps.setArray(4, c.createArrayOf("bytea", values.toArray(new byte[0][])));
+      ps.setArray(5, c.createArrayOf("bigint", orders.toArray(new Long[0])));
+      ps.executeUpdate();
     }
   }
 

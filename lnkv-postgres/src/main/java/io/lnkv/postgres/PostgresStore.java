@@ -87,7 +87,7 @@ public final class PostgresStore extends AbstractKVStore {
   /** A writer holds {@code lease}; a read-only store has none (null) and renews nothing. */
   private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
     super(b.where() + (lease == null ? " (read-only)" : ""), b);
-    this.rows = new SqlKeyValueTable(b.table, "PostgresStore");
+    this.rows = new SqlKeyValueTable(b.table, "PostgresStore", true);
     this.pool = pool;
     this.lease = lease;
     this.retryWindow = b.retryWindow;

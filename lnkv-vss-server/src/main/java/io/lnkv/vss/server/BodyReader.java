@@ -105,7 +105,8 @@ final class BodyReader implements Invocable.Task {
         }
         if (size + n > buffer.length) {
           buffer =
-              Arrays.copyOf(buffer, (int) Math.min(limit, Math.max(size + n, 2L * buffer.length)));
+              Arrays.copyOf(
+                  buffer, (int) Math.min(expected, Math.max(size + n, 2L * buffer.length)));
         }
         bytes.get(buffer, size, n);
         size += n;

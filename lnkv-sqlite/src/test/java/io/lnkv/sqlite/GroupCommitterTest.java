@@ -159,6 +159,92 @@ class GroupCommitterTest {
     }
   }
 
+  /**
+   * A lone writer commits on its own thread: no hand-off to a committer thread and back, which cost
+   * two thread wake-ups per durable write.
+   */
+  @Test
+  void aLoneWriter_commitsOnItsOwnThread() throws Exception {
+    GroupCommitter committer = committer();
+    try {
+      Thread[] ranOn = new Thread[1];
+      committer.submit(c -> ranOn[0] = Thread.currentThread());
+      assertThat(ranOn[0]).isSameAs(Thread.currentThread());
+      assertThat(committer.commits()).isEqualTo(1);
+    } finally {
+      committer.close();
+    }
+  }
+
+  /**
+   * A caller interrupted while its unit waits behind a commit in progress withdraws it: the unit
+   * never runs, the caller learns that nothing was written, and the units queued behind it still
+   * commit (one of them leads in its place).
+   */
+  @Test
+  void anInterruptedCallerWhoseUnitWasNotTaken_withdrawsIt_andTheOthersCommit() throws Exception {
+    GroupCommitter committer = committer();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      CompletableFuture<Void> first =
+          CompletableFuture.runAsync(
+              () ->
+                  submit(
+                      committer,
+                      c -> {
+                        blocking.countDown();
+                        await(release);
+                      }),
+              pool);
+      blocking.await();
+      java.util.concurrent.atomic.AtomicBoolean withdrawnRan =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      CompletableFuture<Thread> withdrawnCaller = new CompletableFuture<>();
+      CompletableFuture<Void> withdrawn =
+          CompletableFuture.runAsync(
+              () -> {
+                withdrawnCaller.complete(Thread.currentThread());
+                submit(committer, c -> withdrawnRan.set(true));
+              },
+              pool);
+      waitForQueued(committer, 1);
+      CompletableFuture<Void> behind =
+          CompletableFuture.runAsync(
+              () ->
+                  submit(
+                      committer,
+                      c -> {
+                        try (Statement s = c.createStatement()) {
+                          s.execute("INSERT INTO t VALUES ('behind')");
+                        }
+                      }),
+              pool);
+      waitForQueued(committer, 2);
+      withdrawnCaller.get(10, TimeUnit.SECONDS).interrupt();
+      assertThatThrownBy(() -> withdrawn.get(10, TimeUnit.SECONDS))
+          .hasRootCauseInstanceOf(InterruptedException.class)
+          .hasMessageContaining("was not applied");
+      release.countDown();
+      first.get(10, TimeUnit.SECONDS);
+      behind.get(10, TimeUnit.SECONDS);
+      assertThat(withdrawnRan).isFalse();
+      assertThat(committer.units()).isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+      committer.close();
+    }
+  }
+
+  private static void waitForQueued(GroupCommitter committer, int count) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (committer.queued() < count) {
+      assertThat(System.nanoTime()).as(count + " units queued within 30 s").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+  }
+
   private static void submit(GroupCommitter committer, GroupCommitter.Unit unit) {
     try {
       committer.submit(unit);

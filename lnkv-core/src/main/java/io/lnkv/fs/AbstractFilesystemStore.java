@@ -58,6 +58,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private final CommitJournal journal;
   private final PendingBatches pending; // read-only stores: the log laid over the files; else null
   private final FolderEntries entries;
+  private final PageIndex pages; // null when read-only: the files change under a reader
   // Keys and folders changed by batches since the last checkpoint: the journal, not an fsync, makes
   // them durable until then. Changed only with the batch lock held exclusively.
   private final Set<Path> unsynced = ConcurrentHashMap.newKeySet();
@@ -77,6 +78,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     this.lock = lock;
     this.journal = new CommitJournal(root);
     this.entries = new FolderEntries(root, description(), this::namespaceOf, this::keysAt);
+    this.pages = settings.isReadOnly() ? null : new PageIndex();
     if (settings.isReadOnly()) {
       this.pending = new PendingBatches(journal);
       entries.checkEveryEntry(kind);
@@ -195,8 +197,14 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    */
   final void writeFile(Path dest, byte[] value, FileTime created, boolean sync) throws IOException {
     FsFiles.createDirectories(dest.getParent());
-    FsFiles.writeAtomically(dest, tempFileFor(dest), value, created, sync);
+    try {
+      FsFiles.writeAtomically(dest, tempFileFor(dest), value, created, sync);
+    } catch (IOException | RuntimeException e) {
+      forgetPages(dest); // the file may or may not be in place now
+      throw e;
+    }
     lastCreationMillis.accumulateAndGet(created.toMillis(), Math::max);
+    indexed(dest, created.toMillis());
   }
 
   private long nextCreationMillis() {
@@ -368,8 +376,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         }
         FsFiles.overwrite(dest, e.value(), FileTime.fromMillis(e.createdMillis()));
         lastCreationMillis.accumulateAndGet(e.createdMillis(), Math::max);
+        indexed(dest, e.createdMillis());
       } else {
         FsFiles.remove(dest, true);
+        unindexed(dest);
       }
     }
   }
@@ -423,7 +433,13 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     sharedChange(
         fileOf(key),
         () -> {
-          FsFiles.remove(fileOf(key), lazy);
+          try {
+            FsFiles.remove(fileOf(key), lazy);
+          } catch (IOException | RuntimeException e) {
+            forgetPages(fileOf(key)); // the file may or may not be gone
+            throw e;
+          }
+          unindexed(fileOf(key));
           return null;
         });
   }
@@ -445,7 +461,32 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   protected final Page doListPaginated(
       String primary, String secondary, PageToken token, int pageSize) throws IOException {
     FolderEntries.KeyFile after = token == null ? null : FolderEntries.parseToken(token);
-    return FolderEntries.page(shared(() -> scope(primary, secondary)), after, pageSize);
+    if (pages == null) {
+      return FolderEntries.page(shared(() -> scope(primary, secondary)), after, pageSize);
+    }
+    Path dir = scopeDir(primary, secondary);
+    return shared(() -> pages.page(dir, after, pageSize, () -> entries.scan(dir)));
+  }
+
+  /** Tells the page index that {@code file} holds a key created at {@code createdMillis}. */
+  private void indexed(Path file, long createdMillis) {
+    if (pages != null) {
+      pages.put(file, createdMillis);
+    }
+  }
+
+  /** Drops the page order of {@code file}'s scope: the next page scans the folder again. */
+  private void forgetPages(Path file) {
+    if (pages != null) {
+      pages.forget(file.getParent());
+    }
+  }
+
+  /** Tells the page index that {@code file} holds no key. */
+  private void unindexed(Path file) {
+    if (pages != null) {
+      pages.remove(file);
+    }
   }
 
   @Override

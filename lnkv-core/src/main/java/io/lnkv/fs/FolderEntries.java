@@ -32,7 +32,7 @@ final class FolderEntries {
   record KeyFile(String name, long mtimeMillis) {}
 
   /** Pages sort by mtime descending, then key descending, as LDK's v2 does. */
-  private static final Comparator<KeyFile> NEWEST_FIRST =
+  static final Comparator<KeyFile> NEWEST_FIRST =
       Comparator.comparingLong(KeyFile::mtimeMillis).thenComparing(KeyFile::name).reversed();
 
   private final Path root;
@@ -135,14 +135,21 @@ final class FolderEntries {
 
   /** One page of {@code keys}, newest created first, after the position {@code after}. */
   static Page page(List<KeyFile> keys, KeyFile after, int pageSize) {
-    List<KeyFile> sorted = new ArrayList<>(keys);
+    List<KeyFile> sorted = new ArrayList<>(keys.size());
+    for (KeyFile e : keys) {
+      if (after == null || NEWEST_FIRST.compare(e, after) > 0) {
+        sorted.add(e); // after the token's position
+      }
+    }
     sorted.sort(NEWEST_FIRST);
+    return pageOfSorted(sorted, pageSize);
+  }
+
+  /** The first {@code pageSize} of keys already sorted newest first, and the token after them. */
+  static Page pageOfSorted(Iterable<KeyFile> sorted, int pageSize) {
     List<String> page = new ArrayList<>(pageSize);
     KeyFile last = null;
     for (KeyFile e : sorted) {
-      if (after != null && NEWEST_FIRST.compare(e, after) <= 0) {
-        continue; // at or before the token's position
-      }
       if (page.size() == pageSize) {
         return new Page(page, Optional.of(formatToken(last)));
       }

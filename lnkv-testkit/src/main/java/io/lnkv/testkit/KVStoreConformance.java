@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
 import io.lnkv.MigratableKVStore;
@@ -200,7 +201,8 @@ public abstract class KVStoreConformance<S extends KVStore> extends BatchConform
   Arbitrary<List<Step>> steps() {
     Arbitrary<Step> step =
         Combinators.combine(
-                Arbitraries.of("write", "write", "write", "remove", "read", "list", "pages"),
+                Arbitraries.of(
+                    "write", "write", "write", "remove", "batch", "read", "list", "pages"),
                 Arbitraries.integers().between(0, SCOPES.size() - 1),
                 Arbitraries.integers().between(0, 5),
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(64))
@@ -259,6 +261,17 @@ public abstract class KVStoreConformance<S extends KVStore> extends BatchConform
           case "remove" -> {
             s.remove(scope[0], scope[1], key.key(), false);
             model.remove(key);
+          }
+          case "batch" -> {
+            if (s.supportsAtomicBatch()) { // writes the key, removes the next one
+              ScopedKey next = ScopedKey.of(scope[0], scope[1], "k" + (step.key() + 1) % 6);
+              s.writeBatch(
+                  List.of(
+                      BatchOp.write(scope[0], scope[1], key.key(), step.value()),
+                      BatchOp.remove(scope[0], scope[1], next.key())));
+              model.write(key, step.value());
+              model.remove(next);
+            }
           }
           case "read" -> {
             byte[] expected = model.read(key);

@@ -55,6 +55,46 @@ public abstract class PagingConformance<S extends KVStore> extends ContractConfo
     assertThat(allPages(ps, P, S2)).containsExactlyElementsOf(expected);
   }
 
+  /**
+   * Pages read before a change follow it: a store that keeps the order of a paged scope (the
+   * filesystem stores' page index) must apply every kind of change to it, single or batched.
+   */
+  @Test
+  void listPaginated_afterPaging_followsEveryKindOfChange() {
+    PaginatedKVStore ps = paginated();
+    List<String> order = new ArrayList<>(); // oldest first
+    for (int i = 0; i < 120; i++) {
+      ps.write(P, S2, "k" + i, bytes("v"));
+      order.add("k" + i);
+    }
+    assertThat(allPages(ps, P, S2)).hasSize(120); // any order a store keeps is built now
+    ps.write(P, S2, "new", bytes("n")); // a new key goes first
+    order.add("new");
+    ps.write(P, S2, "k5", bytes("rewritten")); // a rewrite keeps its place
+    ps.remove(P, S2, "k7", false);
+    order.remove("k7");
+    ps.remove(P, S2, "k9", false);
+    ps.write(P, S2, "k9", bytes("again")); // removed, then written: a new key
+    order.remove("k9");
+    order.add("k9");
+    if (ps.supportsAtomicBatch()) {
+      ps.writeBatch(
+          List.of(
+              io.lnkv.BatchOp.write(P, S2, "batched", bytes("b")),
+              io.lnkv.BatchOp.remove(P, S2, "k11"),
+              io.lnkv.BatchOp.write(P, S2, "k13", bytes("rewritten"))));
+      order.add("batched");
+      order.remove("k11");
+    }
+    List<String> expected = new ArrayList<>(order);
+    java.util.Collections.reverse(expected);
+    assertThat(allPages(ps, P, S2)).containsExactlyElementsOf(expected);
+    if (persistent()) { // and the same order as a store that has not paged yet
+      reopen();
+      assertThat(allPages(paginated(), P, S2)).containsExactlyElementsOf(expected);
+    }
+  }
+
   @Test
   void listPaginated_lastPage_hasNoToken_andUnknownScopeIsEmpty() {
     PaginatedKVStore ps = paginated();

@@ -2,6 +2,7 @@ package io.lnkv.bench;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +23,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
-  private static final int STEPS = 12;
+  private static final int STEPS = 14;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
   private static final String HOW_TO_SEE_WHY =
       "run again with JAVA_TOOL_OPTIONS=-Dlnkv.bench.verbose=true to see JMH's output";
@@ -31,7 +32,7 @@ public final class BenchMain {
   private BenchMain() {}
 
   /** Runs the benchmarks; {@code --quick} runs each step for a few seconds. */
-  public static void main(String[] args) throws RunnerException {
+  public static void main(String[] args) throws RunnerException, java.io.IOException {
     for (String arg : args) {
       if (arg.equals("--quick")) {
         quick = true;
@@ -72,15 +73,62 @@ public final class BenchMain {
             opts(QueuedCommitBenchmark.class).param("store", durables).threads(1));
     Collection<RunResult> tiers = run(6, "TierStore", opts(TierBenchmark.class).threads(1));
     Collection<RunResult> pages =
-        run(7, "first pages", opts(FirstPageBenchmark.class).param("store", sqls).threads(1));
+        BenchStores.postgresAvailable()
+            ? run(
+                7,
+                "PostgreSQL first pages",
+                opts(FirstPageBenchmark.class).param("store", "postgres"))
+            : List.of();
+    int[] sizes = quick ? new int[] {1_000, 10_000} : new int[] {1_000, 10_000, 100_000, 1_000_000};
+    String[] sizeParams = Arrays.stream(sizes).mapToObj(String::valueOf).toArray(String[]::new);
+    List<String> scaled = List.of("sqlite", "fs2");
+    java.nio.file.Path fixtures = BenchStores.tempDir();
+    Collection<RunResult> scalePages;
+    Collection<RunResult> scaleWrites;
+    java.util.Map<String, OpenAndHeap.Figures> opened = new java.util.HashMap<>();
+    try {
+      long start = System.nanoTime();
+      System.err.printf(
+          Locale.ROOT,
+          "[8/%d] filling stores of up to %,d keys ...",
+          STEPS,
+          sizes[sizes.length - 1]);
+      for (String s : scaled) {
+        for (int n : sizes) {
+          Fixtures.fill(fixtures, s, n);
+        }
+      }
+      System.err.printf(Locale.ROOT, " %.0f s%n", (System.nanoTime() - start) / 1e9);
+      scalePages =
+          run(
+              9,
+              "first pages and writes at scale",
+              scaled(ScaleBenchmark.class.getName() + ".firstPage$", fixtures)
+                  .param("store", "sqlite", "fs2", "fs2-ldk")
+                  .param("keys", sizeParams));
+      scaleWrites =
+          new Runner(
+                  scaled(ScaleBenchmark.class.getName() + ".write$", fixtures)
+                      .param("store", scaled.toArray(String[]::new))
+                      .param("keys", sizeParams)
+                      .build())
+              .run();
+      for (String s : scaled) {
+        for (int n : sizes) {
+          opened.put(s + n, OpenAndHeap.measure(fixtures, s, n));
+        }
+      }
+    } finally {
+      BenchStores.delete(fixtures);
+    }
     Collection<RunResult> vssOne =
         run(
-            8,
+            10,
             "VSS over loopback, 1 client thread",
             opts(VssBenchmark.class).param("storage", sqls).threads(1));
     Collection<RunResult> vssEight =
         run(
-            9,
+            11,
             "VSS over loopback, 8 client threads",
             opts(VssBenchmark.class).param("storage", sqls).threads(8));
 
@@ -90,7 +138,7 @@ public final class BenchMain {
       Collection<RunResult> results = new ArrayList<>();
       results.addAll(
           run(
-              10 + i,
+              12 + i,
               "lnkv serve, " + connections[i] + " connections",
               served(VssServerBenchmark.class).threads(connections[i])));
       results.addAll(
@@ -140,11 +188,52 @@ public final class BenchMain {
       double ms = score(tiers, "write", "setup", setup);
       t.row("tier", setup + " write" + latency, ms, "ms", "primary alone", ms / alone, "x");
     }
-    for (String s : sql) {
-      double small = pageScore(pages, s, "1000");
-      double large = pageScore(pages, s, "100000");
+    if (BenchStores.postgresAvailable()) {
+      double small = pageScore(pages, "postgres", "1000");
+      double large = pageScore(pages, "postgres", "100000");
       t.row(
-          s, "first page at 100,000 keys", large, "us", "first page at 1,000", large / small, "x");
+          "postgres",
+          "first page at 100,000 keys",
+          large,
+          "us",
+          "first page at 1,000",
+          large / small,
+          "x");
+    }
+    for (String s : scaled) {
+      double page1k = scaleScore(scalePages, s, sizes[0]);
+      double write1k = scaleScore(scaleWrites, s, sizes[0]);
+      OpenAndHeap.Figures small = opened.get(s + sizes[0]);
+      for (int n : Arrays.copyOfRange(sizes, 1, sizes.length)) {
+        String at = String.format(Locale.ROOT, "%,d keys", n);
+        double page = scaleScore(scalePages, s, n);
+        t.row(s, "first page at " + at, page, "us", "first page at 1,000", page / page1k, "x");
+        if (s.equals("fs2")) {
+          double ldk = scaleScore(scalePages, "fs2-ldk", n);
+          t.row(
+              s, "first page at " + at, page, "us", "LDK list+sort, same", ldk / page, "x faster");
+        }
+        double write = scaleScore(scaleWrites, s, n);
+        t.row(
+            s, "durable write at " + at, write, "us", "write at 1,000 keys", write / write1k, "x");
+        OpenAndHeap.Figures f = opened.get(s + n);
+        t.row(
+            s,
+            "open with " + at,
+            f.openMillis(),
+            "ms",
+            "open with 1,000 keys",
+            f.openMillis() / small.openMillis(),
+            "x");
+        t.row(
+            s,
+            "heap, open and paged, " + at,
+            f.heapBytes() / 1e6,
+            "MB",
+            "same, 1,000 keys",
+            (double) f.heapBytes() / Math.max(1, small.heapBytes()),
+            "x");
+      }
     }
     for (String s : sql) {
       String name = "vss-" + s;
@@ -253,21 +342,39 @@ public final class BenchMain {
     return opts(benchmark).warmupTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(5));
   }
 
+  /**
+   * Options for the benchmarks at scale: one fork per store and size, reading the filled stores in
+   * {@code fixtures}. LDK's page at 1,000,000 keys takes seconds, so a measurement is one op or
+   * more.
+   */
+  private static ChainedOptionsBuilder scaled(String include, java.nio.file.Path fixtures) {
+    return opts(include, "-D" + Fixtures.PROPERTY + "=" + fixtures).threads(1);
+  }
+
   private static ChainedOptionsBuilder opts(Class<?> benchmark) {
+    return opts(benchmark.getName() + "\\.");
+  }
+
+  /** Options for the benchmarks matching {@code include}, with more JVM arguments for the fork. */
+  private static ChainedOptionsBuilder opts(String include, String... jvmArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "-Xmx1g",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (VERBOSE ? "info" : "warn"),
+                // the benchmark's own server runs without authentication on loopback, on purpose
+                "-Dorg.slf4j.simpleLogger.log.io.lnkv.vss.server.VssServer="
+                    + (VERBOSE ? "info" : "error")));
+    args.addAll(List.of(jvmArgs));
     return new OptionsBuilder()
-        .include(benchmark.getName() + "\\.")
+        .include(include)
         .forks(1)
         .warmupIterations(1)
         .warmupTime(quick ? TimeValue.milliseconds(200) : TimeValue.seconds(1))
         .measurementIterations(quick ? 1 : 3)
         .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(2))
         .verbosity(VERBOSE ? VerboseMode.NORMAL : VerboseMode.SILENT)
-        .jvmArgsAppend(
-            "-Xmx1g",
-            "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + (VERBOSE ? "info" : "warn"),
-            // the benchmark's own server runs without authentication on loopback, on purpose
-            "-Dorg.slf4j.simpleLogger.log.io.lnkv.vss.server.VssServer="
-                + (VERBOSE ? "info" : "error"));
+        .jvmArgsAppend(args.toArray(String[]::new));
   }
 
   private static Collection<RunResult> run(int step, String what, ChainedOptionsBuilder options)
@@ -309,6 +416,10 @@ public final class BenchMain {
     }
     throw new IllegalStateException(
         "no result for " + method + " (it failed; " + HOW_TO_SEE_WHY + ")");
+  }
+
+  private static double scaleScore(Collection<RunResult> results, String store, int keys) {
+    return pageScore(results, store, String.valueOf(keys));
   }
 
   private static double pageScore(Collection<RunResult> results, String store, String keys) {

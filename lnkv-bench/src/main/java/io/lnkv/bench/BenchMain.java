@@ -159,6 +159,8 @@ public final class BenchMain {
       t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fdatasync", one / fdatasync, "x");
       t.row(s, "durable writes, 1 writer", one, "ops/s", "write+fsync+rename", one / rename, "x");
       t.row(s, "durable writes, 8 writers", many, "ops/s", "same store, 1 writer", many / one, "x");
+      t.row(
+          s, "durable writes, 8 writers", many, "ops/s", "write+fdatasync", many / fdatasync, "x");
       if (s.equals("postgres")) {
         double jdbc = only(baseline, "PostgresBaselineBenchmark.write");
         t.row(

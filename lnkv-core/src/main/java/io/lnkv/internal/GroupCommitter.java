@@ -75,11 +75,12 @@ public final class GroupCommitter implements AutoCloseable {
   /**
    * A committer for the database's write connection.
    *
-   * @param connection the database's write connection, owned by the committer from now on
+   * @param connection the database's write connection, owned by the committer from now on (which
+   *     keeps the statements units prepare on it: {@link CachingConnection})
    * @param where the database, for messages
    */
   public GroupCommitter(Connection connection, String where) {
-    this.connection = connection;
+    this.connection = CachingConnection.wrap(connection);
     this.where = where;
   }
 

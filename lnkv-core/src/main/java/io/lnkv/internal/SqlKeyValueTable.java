@@ -76,6 +76,37 @@ public final class SqlKeyValueTable {
     }
   }
 
+  /**
+   * PostgreSQL: {@link #upsert}, done only if {@code guard} (a query with one text parameter,
+   * {@code guardParameter}) returns a row, in the same statement: a check and a write in one round
+   * trip.
+   *
+   * @return whether the guard held, and the row was written
+   */
+  public boolean upsertIf(
+      Connection c,
+      String guard,
+      String guardParameter,
+      ScopedKey key,
+      byte[] value,
+      long sortOrder)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH guard AS ("
+                + guard
+                + ") "
+                + upsertOf("SELECT ?, ?, ?, ?::bytea, ?::bigint FROM guard"))) {
+      ps.setString(1, guardParameter);
+      ps.setString(2, key.primaryNamespace());
+      ps.setString(3, key.secondaryNamespace());
+      ps.setString(4, key.key());
+      ps.setBytes(5, value);
+      ps.setLong(6, sortOrder);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
   /** Deletes a row if present. */
   public void delete(Connection c, ScopedKey key) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(deleteSql())) {
@@ -152,27 +183,34 @@ public final class SqlKeyValueTable {
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO "
-                + table
-                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-                + " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[], ?::bigint[])"
-                + " ON CONFLICT (primary_namespace, secondary_namespace, key)"
-                + " DO UPDATE SET value = excluded.value")) {
-      ps.setArray(1, c.createArrayOf("text", primary));
-      ps.setArray(2, c.createArrayOf("text", secondary));
-      ps.setArray(3, c.createArrayOf("text", key));
-      ps.setArray(4, c.createArrayOf("bytea", values.toArray(new byte[0][])));
-      ps.setArray(5, c.createArrayOf("bigint", orders.toArray(new Long[0])));
+            upsertOf(
+                "SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[], ?::bigint[])"))) {
+      // Java arrays, not createArrayOf: the driver then sends them in binary; createArrayOf
+      // spells every value out as hex text for the server to parse
+      ps.setObject(1, primary);
+      ps.setObject(2, secondary);
+      ps.setObject(3, key);
+      ps.setObject(4, values.toArray(new byte[0][]));
+      ps.setObject(5, orders.stream().mapToLong(Long::longValue).toArray());
       ps.executeUpdate();
     }
   }
 
   private String upsertSql() {
+    return upsertOf("VALUES (?, ?, ?, ?, ?)");
+  }
+
+  /**
+   * The upsert of the rows {@code rows} yields (a VALUES list or a SELECT of primary, secondary,
+   * key, value, sort_order): an existing row takes the new value and keeps its sort_order.
+   */
+  private String upsertOf(String rows) {
     return "INSERT INTO "
         + table
-        + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-        + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (primary_namespace, secondary_namespace,"
-        + " key) DO UPDATE SET value = excluded.value";
+        + " (primary_namespace, secondary_namespace, key, value, sort_order) "
+        + rows
+        + " ON CONFLICT (primary_namespace, secondary_namespace, key)"
+        + " DO UPDATE SET value = excluded.value";
   }
 
   private String deleteSql() {

@@ -69,7 +69,6 @@ public final class PostgresStore extends AbstractKVStore {
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
   private final SqlKeyValueTable rows;
-  private final String leasedUpsert; // a single write with its lease check; null when read-only
   private final HikariDataSource pool;
   private final PostgresLease lease;
   private final ScheduledExecutorService renewer;
@@ -92,17 +91,6 @@ public final class PostgresStore extends AbstractKVStore {
     this.lease = lease;
     this.retryWindow = b.retryWindow;
     this.nextSortOrder = new AtomicLong(nextSortOrder);
-    this.leasedUpsert =
-        lease == null
-            ? null
-            : "WITH lease AS ("
-                + lease.heldQuery()
-                + ") INSERT INTO "
-                + b.table
-                + " (primary_namespace, secondary_namespace, key, value, sort_order)"
-                + " SELECT ?, ?, ?, ?::bytea, ?::bigint FROM lease"
-                + " ON CONFLICT (primary_namespace, secondary_namespace, key)"
-                + " DO UPDATE SET value = excluded.value";
     if (lease == null) {
       this.renewer = null;
       return;
@@ -139,17 +127,7 @@ public final class PostgresStore extends AbstractKVStore {
     boolean written =
         withRetry(
             "write " + key,
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(leasedUpsert)) {
-                ps.setString(1, lease.instance());
-                ps.setString(2, key.primaryNamespace());
-                ps.setString(3, key.secondaryNamespace());
-                ps.setString(4, key.key());
-                ps.setBytes(5, value);
-                ps.setLong(6, sortOrder);
-                return ps.executeUpdate() == 1;
-              }
-            });
+            c -> rows.upsertIf(c, lease.heldQuery(), lease.instance(), key, value, sortOrder));
     if (!written) {
       writeTransaction("write " + key, c -> rows.upsert(c, key, value, sortOrder));
     }

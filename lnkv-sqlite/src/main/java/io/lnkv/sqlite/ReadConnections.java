@@ -45,7 +45,9 @@ final class ReadConnections implements AutoCloseable {
     try {
       c = idle.poll();
       if (c == null) {
-        c = opener.open();
+        c =
+            io.lnkv.internal.CachingConnection.wrap(
+                opener.open()); // statements kept per connection
         synchronized (this) {
           all.add(c);
         }

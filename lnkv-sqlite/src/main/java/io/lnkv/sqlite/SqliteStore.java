@@ -38,11 +38,12 @@ import org.sqlite.SQLiteException;
  *
  * <h2>Durability and group commit</h2>
  *
- * WAL journal with {@code synchronous=FULL}: a transaction is durable when its commit returns. All
- * writes go through one committer thread that applies every write waiting at that moment in one
- * transaction: each caller returns once the transaction holding its write is durable, and
+ * WAL journal with {@code synchronous=FULL}: a transaction is durable when its commit returns.
+ * Writes are group-committed: a writer that finds no commit in progress commits on its own thread;
+ * writers that arrive during a commit queue, and the first of them then applies every write queued
+ * in one transaction. Each caller returns once the transaction holding its write is durable, and
  * concurrent writers share one fsync. Reads use their own connections and see every committed
- * write.
+ * write. Each connection keeps its compiled statements.
  *
  * <h2>Order and pages</h2>
  *

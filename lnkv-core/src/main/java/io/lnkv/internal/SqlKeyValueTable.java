@@ -185,8 +185,8 @@ public final class SqlKeyValueTable {
         c.prepareStatement(
             upsertOf(
                 "SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[], ?::bigint[])"))) {
-      // Java arrays, not createArrayOf: the driver then sends them in binary; createArrayOf
-      // spells every value out as hex text for the server to parse
+      // plain Java arrays, which the driver encodes itself (no java.sql.Array to build); the time
+      // of a batch is the server executing the upsert, not the encoding (measured: no difference)
       ps.setObject(1, primary);
       ps.setObject(2, secondary);
       ps.setObject(3, key);

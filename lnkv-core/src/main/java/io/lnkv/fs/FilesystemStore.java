@@ -33,7 +33,7 @@ import java.util.Objects;
  * <p>Pages: the first page of a namespace reads its folder once (every name and mtime, as LDK's v2
  * does for every page); from then on the store keeps the namespace's newest-first order in memory,
  * updated by its own writes, removes and batches, so a page costs the same at 100 keys and at a
- * million. The cost is heap: about 160 bytes per key of each namespace paged, until the store is
+ * million. The cost is heap: about 170 bytes per key of each namespace paged, until the store is
  * closed. A file put into the folder by hand while the store is open is listed at once by {@link
  * #list}, and in pages of an already paged namespace only after the store is reopened. Read-only
  * stores read the folder for every page.

@@ -43,12 +43,7 @@ class GroupCommitterTest {
                       }))
           .isInstanceOf(StoreException.class)
           .hasMessageContaining("an Error in a unit");
-      committer.submit(
-          c -> {
-            try (Statement s = c.createStatement()) {
-              s.execute("INSERT INTO t VALUES ('after')");
-            }
-          });
+      committer.submit(insert("after"));
       assertThat(committer.units()).isEqualTo(1);
     } finally {
       committer.close();
@@ -75,12 +70,7 @@ class GroupCommitterTest {
                       }))
           .isInstanceOf(java.sql.SQLException.class)
           .hasMessage("database or disk is full");
-      committer.submit(
-          c -> {
-            try (Statement s = c.createStatement()) {
-              s.execute("INSERT INTO t VALUES ('after')");
-            }
-          });
+      committer.submit(insert("after"));
       assertThat(committer.units()).isEqualTo(1);
     } finally {
       committer.close();
@@ -98,19 +88,7 @@ class GroupCommitterTest {
     GroupCommitter committer = committer();
     ExecutorService pool = Executors.newFixedThreadPool(5); // a caller waits for each unit
     try {
-      java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
-      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-      CompletableFuture<Void> first =
-          CompletableFuture.runAsync(
-              () ->
-                  submit(
-                      committer,
-                      c -> {
-                        blocking.countDown();
-                        await(release); // holds the committer while the others queue up
-                      }),
-              pool);
-      blocking.await();
+      Holder first = holdTheCommitter(committer, pool);
       long before = committer.commits(); // the first unit's transaction is still open
       List<CompletableFuture<Void>> group = new ArrayList<>();
       for (String key : List.of("a", "b", "c", "d")) {
@@ -129,13 +107,9 @@ class GroupCommitterTest {
                         }),
                 pool));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (committer.queued() < 4) { // all four wait behind the first unit
-        assertThat(System.nanoTime()).as("four units queued within 30 s").isLessThan(deadline);
-        Thread.sleep(1);
-      }
-      release.countDown();
-      first.get(10, TimeUnit.SECONDS);
+      waitForQueued(committer, 4); // all four wait behind the first unit
+      first.release().countDown();
+      first.done().get(10, TimeUnit.SECONDS);
       for (int i = 0; i < 4; i++) {
         if (i == 1) {
           assertThatThrownBy(group.get(i)::join).hasRootCauseMessage("b conflicts");
@@ -186,19 +160,7 @@ class GroupCommitterTest {
     GroupCommitter committer = committer();
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
-      java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
-      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-      CompletableFuture<Void> first =
-          CompletableFuture.runAsync(
-              () ->
-                  submit(
-                      committer,
-                      c -> {
-                        blocking.countDown();
-                        await(release);
-                      }),
-              pool);
-      blocking.await();
+      Holder first = holdTheCommitter(committer, pool);
       java.util.concurrent.atomic.AtomicBoolean withdrawnRan =
           new java.util.concurrent.atomic.AtomicBoolean();
       CompletableFuture<Thread> withdrawnCaller = new CompletableFuture<>();
@@ -211,23 +173,14 @@ class GroupCommitterTest {
               pool);
       waitForQueued(committer, 1);
       CompletableFuture<Void> behind =
-          CompletableFuture.runAsync(
-              () ->
-                  submit(
-                      committer,
-                      c -> {
-                        try (Statement s = c.createStatement()) {
-                          s.execute("INSERT INTO t VALUES ('behind')");
-                        }
-                      }),
-              pool);
+          CompletableFuture.runAsync(() -> submit(committer, insert("behind")), pool);
       waitForQueued(committer, 2);
       withdrawnCaller.get(10, TimeUnit.SECONDS).interrupt();
       assertThatThrownBy(() -> withdrawn.get(10, TimeUnit.SECONDS))
           .hasRootCauseInstanceOf(InterruptedException.class)
           .hasMessageContaining("was not applied");
-      release.countDown();
-      first.get(10, TimeUnit.SECONDS);
+      first.release().countDown();
+      first.done().get(10, TimeUnit.SECONDS);
       behind.get(10, TimeUnit.SECONDS);
       assertThat(withdrawnRan).isFalse();
       assertThat(committer.units()).isEqualTo(2);
@@ -235,6 +188,37 @@ class GroupCommitterTest {
       pool.shutdownNow();
       committer.close();
     }
+  }
+
+  /** A unit that holds the committer until released, and its caller's completion. */
+  private record Holder(
+      CompletableFuture<Void> done, java.util.concurrent.CountDownLatch release) {}
+
+  /** Submits a unit that holds the committer, so that the units submitted next queue behind it. */
+  private static Holder holdTheCommitter(GroupCommitter committer, ExecutorService pool)
+      throws InterruptedException {
+    java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<Void> done =
+        CompletableFuture.runAsync(
+            () ->
+                submit(
+                    committer,
+                    c -> {
+                      holding.countDown();
+                      await(release);
+                    }),
+            pool);
+    holding.await();
+    return new Holder(done, release);
+  }
+
+  private static GroupCommitter.Unit insert(String key) {
+    return c -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("INSERT INTO t VALUES ('" + key + "')");
+      }
+    };
   }
 
   private static void waitForQueued(GroupCommitter committer, int count) throws Exception {

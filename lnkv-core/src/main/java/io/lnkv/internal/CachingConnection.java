@@ -50,6 +50,9 @@ public final class CachingConnection implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      if (isIdentityMethod(method)) {
+        return identity(proxy, method, args);
+      }
       if (method.getName().equals("close") && method.getParameterCount() == 0) {
         if (!lent) {
           return null; // closed twice
@@ -85,6 +88,9 @@ public final class CachingConnection implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    if (isIdentityMethod(method)) {
+      return identity(proxy, method, args);
+    }
     String name = method.getName();
     if (name.equals("prepareStatement")
         && method.getParameterCount() == 1
@@ -135,6 +141,18 @@ public final class CachingConnection implements InvocationHandler {
       }
     }
     statements.clear();
+  }
+
+  /** {@code equals} or {@code hashCode}: a proxy is equal to itself only, as a connection is. */
+  private static boolean isIdentityMethod(Method method) {
+    return method.getDeclaringClass() == Object.class
+        && (method.getName().equals("equals") || method.getName().equals("hashCode"));
+  }
+
+  private static Object identity(Object proxy, Method method, Object[] args) {
+    return method.getName().equals("equals")
+        ? (Object) (proxy == args[0])
+        : (Object) System.identityHashCode(proxy);
   }
 
   private static Object call(Object target, Method method, Object[] args) throws Throwable {

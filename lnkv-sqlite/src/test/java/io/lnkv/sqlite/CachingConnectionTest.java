@@ -42,6 +42,20 @@ class CachingConnectionTest {
     }
   }
 
+  /** Pools and maps of connections rely on equals: a wrapped connection is equal to itself. */
+  @Test
+  void aWrappedConnectionAndItsStatements_areEqualToThemselvesOnly() throws Exception {
+    try (Connection c = CachingConnection.wrap(open());
+        Connection other = CachingConnection.wrap(open());
+        PreparedStatement ps = c.prepareStatement("SELECT 1")) {
+      // equals called directly: assertion libraries and hash maps compare references first
+      assertThat(c.equals(c)).isTrue();
+      assertThat(c.equals(other)).isFalse();
+      assertThat(ps.equals(ps)).isTrue();
+      assertThat(c.hashCode()).isEqualTo(System.identityHashCode(c));
+    }
+  }
+
   @Test
   void theSameSqlWhileLent_isAStatementOfItsOwn() throws Exception {
     try (Connection c = CachingConnection.wrap(open());

@@ -27,6 +27,7 @@ import java.util.function.LongSupplier;
  */
 public final class SqlKeyValueTable {
   private final String table;
+  private final String index;
   private final String storeKind;
   private final boolean postgres;
 
@@ -45,7 +46,18 @@ public final class SqlKeyValueTable {
    *     statement over arrays instead of one statement per write
    */
   public SqlKeyValueTable(String table, String storeKind, boolean postgres) {
+    this(table, "idx_" + table + "_paginated", storeKind, postgres);
+  }
+
+  /**
+   * @param table the table's name as SQL text: a plain identifier, or quoted identifiers
+   * @param index the paginated index's name as SQL text
+   * @param storeKind names the store in the message of a malformed page token
+   * @param postgres whether the database is PostgreSQL (see above)
+   */
+  public SqlKeyValueTable(String table, String index, String storeKind, boolean postgres) {
     this.table = table;
+    this.index = index;
     this.storeKind = storeKind;
     this.postgres = postgres;
   }
@@ -57,9 +69,9 @@ public final class SqlKeyValueTable {
 
   /** DDL of the paginated index. */
   public String createPaginatedIndex() {
-    return "CREATE INDEX IF NOT EXISTS idx_"
-        + table
-        + "_paginated ON "
+    return "CREATE INDEX IF NOT EXISTS "
+        + index
+        + " ON "
         + table
         + " (primary_namespace, secondary_namespace, sort_order DESC, key ASC)";
   }
@@ -76,17 +88,22 @@ public final class SqlKeyValueTable {
     }
   }
 
+  /** Binds a guard query's parameters from {@code first} on, returning the next index. */
+  @FunctionalInterface
+  public interface GuardParameters {
+    int bind(PreparedStatement ps, int first) throws SQLException;
+  }
+
   /**
-   * PostgreSQL: {@link #upsert}, done only if {@code guard} (a query with one text parameter,
-   * {@code guardParameter}) returns a row, in the same statement: a check and a write in one round
-   * trip.
+   * PostgreSQL: {@link #upsert}, done only if {@code guard} (a query whose parameters {@code
+   * parameters} binds) returns a row, in the same statement: a check and a write in one round trip.
    *
    * @return whether the guard held, and the row was written
    */
   public boolean upsertIf(
       Connection c,
       String guard,
-      String guardParameter,
+      GuardParameters parameters,
       ScopedKey key,
       byte[] value,
       long sortOrder)
@@ -97,12 +114,12 @@ public final class SqlKeyValueTable {
                 + guard
                 + ") "
                 + upsertOf("SELECT ?, ?, ?, ?::bytea, ?::bigint FROM guard"))) {
-      ps.setString(1, guardParameter);
-      ps.setString(2, key.primaryNamespace());
-      ps.setString(3, key.secondaryNamespace());
-      ps.setString(4, key.key());
-      ps.setBytes(5, value);
-      ps.setLong(6, sortOrder);
+      int at = parameters.bind(ps, 1);
+      ps.setString(at, key.primaryNamespace());
+      ps.setString(at + 1, key.secondaryNamespace());
+      ps.setString(at + 2, key.key());
+      ps.setBytes(at + 3, value);
+      ps.setLong(at + 4, sortOrder);
       return ps.executeUpdate() == 1;
     }
   }
@@ -298,17 +315,38 @@ public final class SqlKeyValueTable {
 
   /** Parses a page token before any I/O. */
   public long parseToken(PageToken token) {
-    try {
-      return Long.parseLong(token.value());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid page token '"
-              + token
-              + "': not a "
-              + storeKind
-              + " token (a decimal sort_order)",
-          e);
+    return parseSortOrderToken(token, storeKind);
+  }
+
+  /**
+   * A token that is a decimal sort_order: 1 to 19 ASCII digits, at most {@link Long#MAX_VALUE}.
+   * Anything else (a sign, spaces, an overflow, an empty string) is refused: read as a number below
+   * every key it would end the caller's listing early, silently.
+   *
+   * @param storeKind names the store in the message, e.g. {@code SqliteStore}
+   * @throws IllegalArgumentException if the token is not one
+   */
+  public static long parseSortOrderToken(PageToken token, String storeKind) {
+    String s = token.value();
+    boolean digits = !s.isEmpty() && s.length() <= 19;
+    for (int i = 0; digits && i < s.length(); i++) {
+      digits = s.charAt(i) >= '0' && s.charAt(i) <= '9';
     }
+    if (digits) {
+      try {
+        return Long.parseLong(s);
+      } catch (NumberFormatException overflow) {
+        // 19 digits above Long.MAX_VALUE: refused below
+      }
+    }
+    throw new IllegalArgumentException(
+        "Invalid page token '"
+            + token
+            + "': not a "
+            + storeKind
+            + " token (the decimal sort_order of a key, 0 to "
+            + Long.MAX_VALUE
+            + "); pass the token the previous page returned, unchanged");
   }
 
   /** Every key in the table. */

@@ -173,16 +173,7 @@ public final class InMemoryStore extends AbstractKVStore {
   }
 
   private static long parseToken(PageToken token) {
-    try {
-      long value = Long.parseLong(token.value());
-      if (value < 0) {
-        throw new NumberFormatException("negative");
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid page token '" + token + "': not a token of an InMemoryStore", e);
-    }
+    return io.lnkv.internal.SqlKeyValueTable.parseSortOrderToken(token, "InMemoryStore");
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.internal.Backoff;
 import io.lnkv.internal.SqlKeyValueTable;
+import io.lnkv.internal.Transactions;
 import io.lnkv.postgres.internal.PostgresPools;
 import io.lnkv.spi.AbstractKVStore;
 import java.sql.Connection;
@@ -26,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
  * the decimal {@code sort_order}, as ldk-node's. Atomic batches: one transaction. Thread-safe.
  */
 public final class PostgresStore extends AbstractKVStore {
+  private static final java.util.Set<String> LDK_NODE_COLUMNS =
+      java.util.Set.of("primary_namespace", "secondary_namespace", "key", "value", "sort_order");
+
   /** ldk-node's default table. */
   public static final String DEFAULT_TABLE_NAME = "ldk_data";
 
@@ -66,11 +69,11 @@ public final class PostgresStore extends AbstractKVStore {
   public static final int SCHEMA_VERSION = 1;
 
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
-  private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,50}");
 
   private final SqlKeyValueTable rows;
   private final HikariDataSource pool;
   private final PostgresLease lease;
+  private final AdvisoryLock advisoryLock;
   private final ScheduledExecutorService renewer;
   private final Duration retryWindow;
   private final AtomicLong nextSortOrder;
@@ -84,11 +87,17 @@ public final class PostgresStore extends AbstractKVStore {
   }
 
   /** A writer holds {@code lease}; a read-only store has none (null) and renews nothing. */
-  private PostgresStore(Builder b, HikariDataSource pool, PostgresLease lease, long nextSortOrder) {
+  private PostgresStore(
+      Builder b,
+      HikariDataSource pool,
+      PostgresLease lease,
+      AdvisoryLock advisoryLock,
+      long nextSortOrder) {
     super(b.where() + (lease == null ? " (read-only)" : ""), b);
-    this.rows = new SqlKeyValueTable(b.table, "PostgresStore", true);
+    this.rows = b.rows();
     this.pool = pool;
     this.lease = lease;
+    this.advisoryLock = advisoryLock;
     this.retryWindow = b.retryWindow;
     this.nextSortOrder = new AtomicLong(nextSortOrder);
     if (lease == null) {
@@ -100,6 +109,23 @@ public final class PostgresStore extends AbstractKVStore {
             io.lnkv.internal.DaemonThreads.named("lnkv-pg-lease"));
     long every = Math.max(100, b.leaseDuration.toMillis() / 4);
     renewer.scheduleWithFixedDelay(this::renewLease, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** The columns of a table or other relation ({@code relation} as SQL text), none if absent. */
+  static java.util.Set<String> columnsOf(Connection c, String relation) throws SQLException {
+    java.util.Set<String> columns = new java.util.HashSet<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
+                + " AND attnum > 0 AND NOT attisdropped")) {
+      ps.setString(1, relation);
+      try (ResultSet r = ps.executeQuery()) {
+        while (r.next()) {
+          columns.add(r.getString(1));
+        }
+      }
+    }
+    return columns;
   }
 
   /** A builder for a store at {@code jdbcUrl}, e.g. {@code jdbc:postgresql://host/ldk_db}. */
@@ -127,7 +153,7 @@ public final class PostgresStore extends AbstractKVStore {
     boolean written =
         withRetry(
             "write " + key,
-            c -> rows.upsertIf(c, lease.heldQuery(), lease.instance(), key, value, sortOrder));
+            c -> rows.upsertIf(c, lease.heldQuery(), lease::bindHeld, key, value, sortOrder));
     if (!written) {
       writeTransaction("write " + key, c -> rows.upsert(c, key, value, sortOrder));
     }
@@ -167,25 +193,25 @@ public final class PostgresStore extends AbstractKVStore {
     refuseIfFenced(what);
     withRetry(
         what,
-        c -> {
-          c.setAutoCommit(false);
-          try {
-            lease.checkHeld(c, description());
-            body.run(c);
-            c.commit();
-          } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-          }
-          return null;
-        });
+        c ->
+            Transactions.run(
+                c,
+                tx -> {
+                  checkLease(tx);
+                  body.run(tx);
+                  return null;
+                }));
   }
 
-  private static void rollbackQuietly(Connection c, Exception failure) {
+  private void checkLease(Connection c) throws SQLException {
     try {
-      c.rollback();
-    } catch (SQLException e) {
-      failure.addSuppressed(e);
+      lease.checkHeld(c, description());
+    } catch (io.lnkv.StoreLockedException e) {
+      fenced = "the session holding ldk-node's advisory lock ended and another took the lock";
+      log.error("{}: {}; every further write will be refused", description(), fenced);
+      throw new io.lnkv.ConflictException(
+          "Refusing to write to " + description() + ": " + e.getMessage() + ". Nothing was written",
+          e);
     }
   }
 
@@ -283,6 +309,18 @@ public final class PostgresStore extends AbstractKVStore {
     if (fenced != null) {
       return;
     }
+    try {
+      advisoryLock.keepAlive(description());
+    } catch (io.lnkv.StoreLockedException e) {
+      fenced = "the session holding ldk-node's advisory lock ended and another took the lock";
+      log.error("{}: {}; every further write will be refused", description(), fenced);
+      return;
+    } catch (SQLException | RuntimeException e) {
+      log.warn(
+          "{}: could not check the advisory lock's session ({}); will retry",
+          description(),
+          e.toString());
+    }
     try (Connection c = pool.getConnection()) {
       if (!lease.renew(c)) {
         fenced = "this writer lost its lease (another writer took it over)";
@@ -310,6 +348,7 @@ public final class PostgresStore extends AbstractKVStore {
           description(),
           e.toString());
     } finally {
+      advisoryLock.close();
       pool.close();
     }
   }
@@ -319,7 +358,7 @@ public final class PostgresStore extends AbstractKVStore {
     private final String jdbcUrl;
     private String user;
     private String password;
-    private String table = DEFAULT_TABLE_NAME;
+    private PostgresTableName table = PostgresTableName.parse(DEFAULT_TABLE_NAME);
     private Duration leaseDuration = Duration.ofMinutes(2);
     private Duration retryWindow = Duration.ofSeconds(30);
     private int maxConnections = 10;
@@ -344,13 +383,17 @@ public final class PostgresStore extends AbstractKVStore {
       return this;
     }
 
-    /** The table; {@value #DEFAULT_TABLE_NAME} by default. Its lease is {@code <table>_lease}. */
+    /**
+     * The table, named as ldk-node names it: {@code table} or {@code schema.table}, each part any
+     * non-empty text without NUL, quoted in SQL (so {@code user}, {@code Node-1} or {@code a"b} are
+     * tables of exactly that name); {@value #DEFAULT_TABLE_NAME} by default. Without a schema, the
+     * table is in the first existing schema of the search_path, as {@code CREATE TABLE} puts it.
+     *
+     * @throws IllegalArgumentException if ldk-node would refuse the name (empty, an empty part,
+     *     more than two parts, a NUL), before any I/O
+     */
     public Builder table(String name) {
-      if (name == null || !TABLE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            "Invalid table name '" + name + "': use lower-case letters, digits and '_'");
-      }
-      this.table = name;
+      this.table = PostgresTableName.parse(name);
       return this;
     }
 
@@ -385,15 +428,23 @@ public final class PostgresStore extends AbstractKVStore {
       return "PostgresStore " + redactedUrl() + " (table " + table + ")";
     }
 
+    SqlKeyValueTable rows() {
+      return new SqlKeyValueTable(table.sql(), table.indexSql(), "PostgresStore", true);
+    }
+
     String redactedUrl() {
       return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     /**
-     * Connects, takes the lease, creates or checks the schema.
+     * Connects, takes ldk-node's advisory lock and lnkv's lease, creates or checks the table: all
+     * of it in one transaction, so an open that fails leaves nothing behind (no table, no lease
+     * row, no comment changed).
      *
-     * @throws io.lnkv.StoreLockedException if another writer holds the lease
-     * @throws IncompatibleStoreException if the table's schema version is newer than this code's
+     * @throws io.lnkv.StoreLockedException if ldk-node or another lnkv writer uses the table
+     * @throws IncompatibleStoreException if the table is not ldk-node's, or its schema version is 0
+     *     or newer than this code's
+     * @throws io.lnkv.StoreNotFoundException read-only, if there is no such table
      * @throws StoreException if the server cannot be reached
      */
     public PostgresStore build() {
@@ -401,69 +452,217 @@ public final class PostgresStore extends AbstractKVStore {
       // a reader's transactions are read-only on the server too: nothing it runs can write
       HikariDataSource pool =
           PostgresPools.open(
-              jdbcUrl, user, password, maxConnections, "lnkv-pg-" + table, isReadOnly(), where);
+              jdbcUrl,
+              user,
+              password,
+              maxConnections,
+              "lnkv-pg-" + table.table(),
+              isReadOnly(),
+              where);
+      if (isReadOnly()) {
+        try (Connection c = pool.getConnection()) {
+          checkSchema(c, where);
+          return new PostgresStore(this, pool, null, null, 0);
+        } catch (SQLException | RuntimeException e) {
+          pool.close();
+          throw openFailure(where, e);
+        }
+      }
+      AdvisoryLock lock = null;
+      try {
+        lock = AdvisoryLock.acquire(this::openSession, table, where);
+        PostgresLease lease = openForWriting(lock, where);
+        long next;
+        try (Connection c = pool.getConnection()) {
+          next = rows().nextSortOrder(c);
+        }
+        return new PostgresStore(this, pool, lease, lock, next);
+      } catch (SQLException | RuntimeException e) {
+        if (lock != null) {
+          lock.close();
+        }
+        pool.close();
+        throw openFailure(where, e);
+      }
+    }
+
+    private static StoreException openFailure(String where, Exception e) {
+      if (e instanceof StoreException se) {
+        return se;
+      }
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
+      return new StoreException(
+          "Failed to open "
+              + where
+              + ": "
+              + e.getMessage()
+              + (e instanceof SQLException sql && sql.getSQLState() != null
+                  ? " [SQLState " + sql.getSQLState() + "]"
+                  : "")
+              + ". Nothing was changed",
+          e);
+    }
+
+    /**
+     * The opening transaction, on the advisory lock's session: the lease table, the lease, the data
+     * table, its check, version and index. Retried once when a concurrent opener created the lease
+     * schema or table first.
+     */
+    private PostgresLease openForWriting(AdvisoryLock lock, String where) throws SQLException {
+      Connection c = lock.connection();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return Transactions.run(c, tx -> openingTransaction(tx, lock, where));
+        } catch (SQLException e) {
+          String state = e.getSQLState();
+          boolean raced = "23505".equals(state) || "42P06".equals(state) || "42P07".equals(state);
+          if (!raced || attempt == 2) {
+            throw e;
+          }
+        }
+      }
+    }
+
+    private PostgresLease openingTransaction(Connection c, AdvisoryLock lock, String where)
+        throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL lock_timeout = '10s'");
+      }
+      String schema = table.schema() != null ? table.schema() : currentSchema(c, where);
       PostgresLease lease =
           new PostgresLease(
-              table + "_lease", UUID.randomUUID().toString(), holderLine(), leaseDuration);
-      try (Connection c = pool.getConnection()) {
-        if (isReadOnly()) {
-          checkSchema(c, where);
-          return new PostgresStore(this, pool, null, 0);
-        }
-        lease.createTable(c);
-        lease.acquire(c, where);
-        createOrCheckSchema(c, where);
-        long next = new SqlKeyValueTable(table, "PostgresStore").nextSortOrder(c);
-        return new PostgresStore(this, pool, lease, next);
-      } catch (SQLException | RuntimeException e) {
-        pool.close();
-        if (e instanceof StoreException se) {
-          throw se;
-        }
-        throw new StoreException("Failed to open " + where + ": " + e.getMessage(), e);
+              schema,
+              table.table(),
+              UUID.randomUUID().toString(),
+              holderLine(),
+              leaseDuration,
+              lock);
+      PostgresLease.createTable(c, where);
+      lease.acquire(c, where);
+      createOrCheckSchema(c, where);
+      return lease;
+    }
+
+    /** An unpooled connection for the advisory lock's session, committing synchronously. */
+    private Connection openSession() throws SQLException {
+      java.util.Properties props = new java.util.Properties();
+      if (user != null) {
+        props.setProperty("user", user);
       }
+      if (password != null) {
+        props.setProperty("password", password);
+      }
+      // at most 63 characters are kept: what a refused ldk-node or lnkv sees of this writer
+      props.setProperty("ApplicationName", "lnkv writer pid " + ProcessHandle.current().pid());
+      props.setProperty("tcpKeepAlive", "true");
+      props.setProperty("connectTimeout", "10");
+      Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET synchronous_commit = on");
+      } catch (SQLException e) {
+        try {
+          c.close();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      return c;
     }
 
     static String setting(Connection c, String name) throws SQLException {
       return PostgresPools.setting(c, name);
     }
 
-    /** A reader's check: the table exists, at a schema version this code knows. */
-    private void checkSchema(Connection c, String where) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)")) {
-        ps.setString(1, table);
-        try (ResultSet r = ps.executeQuery()) {
-          if (!r.next() || r.getString(1) == null) {
-            throw new io.lnkv.StoreNotFoundException(
-                "No "
-                    + where
-                    + ": the database has no table "
-                    + table
-                    + "; check the table name (table=NAME or --table) and the database");
-          }
+    /** Where CREATE TABLE puts an unqualified name: the search_path's first existing schema. */
+    private String currentSchema(Connection c, String where) throws SQLException {
+      try (Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT current_schema()")) {
+        if (r.next() && r.getString(1) != null) {
+          return r.getString(1);
         }
       }
-      try (Statement s = c.createStatement()) {
-        schemaVersion(s, where);
+      throw new IncompatibleStoreException(
+          "Cannot open "
+              + where
+              + ": no schema of the search_path exists, so the table has nowhere to be; name it"
+              + " schema.table, or set the role's search_path. Nothing was changed");
+    }
+
+    /** A reader's check: the table exists, is ldk-node's, at a schema version this code knows. */
+    private void checkSchema(Connection c, String where) throws SQLException {
+      if (!tableExists(c)) {
+        throw new io.lnkv.StoreNotFoundException(
+            "No "
+                + where
+                + ": the database has no table "
+                + table
+                + "; check the table name (table=NAME or --table) and the database");
+      }
+      checkColumns(c, where);
+      schemaVersion(c, where);
+    }
+
+    private boolean tableExists(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)")) {
+        ps.setString(1, table.sql());
+        try (ResultSet r = ps.executeQuery()) {
+          return r.next() && r.getString(1) != null;
+        }
       }
     }
 
-    private int schemaVersion(Statement s, String where) throws SQLException {
-      int version = 0;
-      try (ResultSet r =
-          s.executeQuery("SELECT obj_description('" + table + "'::regclass, 'pg_class')")) {
-        if (r.next() && r.getString(1) != null) {
-          try {
-            version = Integer.parseInt(r.getString(1).trim());
-          } catch (NumberFormatException e) {
-            throw new IncompatibleStoreException(
-                "Cannot open "
-                    + where
-                    + ": the table's comment '"
-                    + r.getString(1)
-                    + "' is not a schema version; is this table ldk-node's?");
-          }
+    private void checkColumns(Connection c, String where) throws SQLException {
+      java.util.Set<String> columns = columnsOf(c, table.sql());
+      if (!columns.containsAll(LDK_NODE_COLUMNS)) {
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": the table "
+                + table
+                + " is not ldk-node's (its columns are "
+                + new java.util.TreeSet<>(columns)
+                + ", not "
+                + new java.util.TreeSet<>(LDK_NODE_COLUMNS)
+                + "); check the table name. The table was not changed");
+      }
+    }
+
+    /** The schema version in the table's comment; 0 when it has none (a new table). */
+    private int schemaVersion(Connection c, String where) throws SQLException {
+      String comment;
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT obj_description(to_regclass(?), 'pg_class')")) {
+        ps.setString(1, table.sql());
+        try (ResultSet r = ps.executeQuery()) {
+          comment = r.next() ? r.getString(1) : null;
         }
+      }
+      if (comment == null) {
+        return 0;
+      }
+      int version;
+      try {
+        version = Integer.parseInt(comment.trim());
+      } catch (NumberFormatException e) {
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": the table's comment '"
+                + PostgresTableName.printable(comment)
+                + "' is not a schema version; is this table ldk-node's? The table was not changed");
+      }
+      if (version <= 0) {
+        // ldk-node refuses 0 too: its versions start at 1, and "no version" means a new table
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": the table's schema version is "
+                + version
+                + ", which no ldk-node or lnkv writes (versions start at 1); the comment was"
+                + " changed by something else. The table was not changed");
       }
       if (version > SCHEMA_VERSION) {
         throw SqlKeyValueTable.newerSchema(where, version, SCHEMA_VERSION, "table");
@@ -471,22 +670,23 @@ public final class PostgresStore extends AbstractKVStore {
       return version;
     }
 
+    /** Inside the opening transaction: ldk-node's DDL, then the table proved to be ldk-node's. */
     private void createOrCheckSchema(Connection c, String where) throws SQLException {
       try (Statement s = c.createStatement()) {
         s.execute(
             "CREATE TABLE IF NOT EXISTS "
-                + table
+                + table.sql()
                 + " (primary_namespace TEXT NOT NULL,"
                 + " secondary_namespace TEXT NOT NULL DEFAULT '',"
                 + " key TEXT NOT NULL CHECK (key <> ''),"
                 + " value BYTEA,"
                 + " sort_order BIGSERIAL CHECK (sort_order >= 0),"
                 + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
-        int version = schemaVersion(s, where);
-        if (version == 0) {
-          s.execute("COMMENT ON TABLE " + table + " IS '" + SCHEMA_VERSION + "'");
+        checkColumns(c, where);
+        if (schemaVersion(c, where) == 0) {
+          s.execute("COMMENT ON TABLE " + table.sql() + " IS '" + SCHEMA_VERSION + "'");
         }
-        s.execute(new SqlKeyValueTable(table, "PostgresStore").createPaginatedIndex());
+        s.execute(rows().createPaginatedIndex());
       }
     }
 

@@ -45,5 +45,21 @@ class PostgresReadOnlyTest {
         .hasMessageContaining("no table " + table);
     assertThat(tableExists(table)).isFalse();
     assertThat(tableExists(table + "_lease")).isFalse();
+    try (Connection c = DriverManager.getConnection(PgTestServer.url());
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_class WHERE relname = 'writer_leases'"
+                    + " AND relnamespace = to_regnamespace('lnkv')")) {
+      r.next();
+      if (r.getInt(1) == 1) { // another test made the lease table: no row for this one
+        try (ResultSet rows =
+            s.executeQuery(
+                "SELECT count(*) FROM lnkv.writer_leases WHERE table_name = '" + table + "'")) {
+          rows.next();
+          assertThat(rows.getInt(1)).isZero();
+        }
+      }
+    }
   }
 }

@@ -186,6 +186,24 @@ public abstract class PagingConformance<S extends KVStore> extends ContractConfo
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  /**
+   * A token damaged in transit (a sign, a digit too many, a negative number) is refused, never read
+   * as a position past every key: that would end the caller's listing early and silently.
+   */
+  @Test
+  void listPaginated_damagedToken_isRefused_neverAnEmptyLastPage() {
+    PaginatedKVStore ps = paginated();
+    for (int i = 0; i < 3; i++) {
+      ps.write(P, "", "k" + i, bytes("v"));
+    }
+    for (String damaged :
+        List.of("-1", "-9223372036854775808", "99999999999999999999", "+5", " 5", "5 ", "")) {
+      assertThatThrownBy(() -> ps.listPaginated(P, "", new PageToken(damaged)))
+          .as("token '%s'", damaged)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   @Test
   void listPaginated_scopesAreIndependent() {
     PaginatedKVStore ps = paginated();

@@ -25,7 +25,11 @@ import java.util.Set;
  * body and the body's SHA-256. A record cut short or failing its digest at the end of the file is
  * the one a crash interrupted before {@code append} returned: {@link #recover} drops it. A bad
  * record followed by more data is damage: {@code recover} refuses it rather than lose what follows.
- * The file is created on the first append, readable by its owner only, and deleted by {@link
+ * Except in a log that takes unsynced appends ({@link #RecordLog(Path, String, String, boolean)}):
+ * there an unsynced record can be lost while a later one reaches the disk (a failed fdatasync, or a
+ * disk writing pages out of order before a power cut), so recovery skips a bad stretch followed by
+ * whole records and reports it ({@link #lostStretches()}); the caller decides what a lost record
+ * costs. The file is created on the first append, readable by its owner only, and deleted by {@link
  * #close} when it holds no record.
  *
  * <p>Not thread-safe: callers serialize access.
@@ -38,6 +42,8 @@ public final class RecordLog implements AutoCloseable {
   private final Path path;
   private final byte[] magic;
   private final String holds;
+  private final boolean unsyncedAppends;
+  private List<String> lostStretches = List.of(); // found by the last recover()
   private FileChannel channel; // null until the first append, or recover() of an existing file
   private long size;
   private boolean broken; // an append failed and could not be undone
@@ -49,6 +55,19 @@ public final class RecordLog implements AutoCloseable {
    * @param holds what the records are, for error messages (e.g. "acknowledged batches")
    */
   public RecordLog(Path path, String magic, String holds) {
+    this(path, magic, holds, false);
+  }
+
+  /**
+   * @param path the log file
+   * @param magic 8 ASCII characters that start the file and name its format
+   * @param holds what the records are, for error messages (e.g. "acknowledged batches")
+   * @param unsyncedAppends whether {@link #append(byte[], boolean)} is called without a sync: then
+   *     a bad stretch followed by whole records is what a crash can leave of unsynced records, and
+   *     {@link #recover} skips it instead of refusing the file
+   */
+  public RecordLog(Path path, String magic, String holds, boolean unsyncedAppends) {
+    this.unsyncedAppends = unsyncedAppends;
     this.path = Objects.requireNonNull(path, "path");
     this.magic = magic.getBytes(StandardCharsets.US_ASCII);
     if (this.magic.length != 8) {
@@ -60,6 +79,15 @@ public final class RecordLog implements AutoCloseable {
   /** The log file. */
   public Path path() {
     return path;
+  }
+
+  /**
+   * The bad stretches the last {@link #recover} or {@link #readRecords} skipped, e.g. {@code "bytes
+   * 3839 to 4095"}; empty when none was (always, unless the log takes unsynced appends). The
+   * records once there are lost: if any of them mattered, the caller must rebuild what they said.
+   */
+  public List<String> lostStretches() {
+    return lostStretches;
   }
 
   /** Whether the log holds records since it was created or last {@link #reset}. */
@@ -139,9 +167,19 @@ public final class RecordLog implements AutoCloseable {
       throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
     }
     List<byte[]> records = new ArrayList<>();
+    List<String> lost = new ArrayList<>();
     int pos = magic.length;
     while (pos < bytes.length) {
       int end = wholeRecordEnd(bytes, pos);
+      if (end < 0 && unsyncedAppends) {
+        int next = nextWholeRecord(bytes, pos + 1);
+        if (next < 0) {
+          break; // nothing whole follows: a torn tail, whatever its bytes
+        }
+        lost.add("bytes " + pos + " to " + (next - 1));
+        pos = next;
+        continue;
+      }
       if (end < 0) {
         checkTornTail(bytes, pos);
         break; // the record a crash cut short; its append never returned
@@ -149,7 +187,24 @@ public final class RecordLog implements AutoCloseable {
       records.add(Arrays.copyOfRange(bytes, pos + 4, end - DIGEST_LENGTH));
       pos = end;
     }
+    lostStretches = List.copyOf(lost);
     return new Parsed(records, pos, bytes.length, false);
+  }
+
+  /**
+   * Where the next whole record at or after {@code from} starts, or -1 if none does. Cheap on what
+   * a lost page leaves: a zero or impossible length is passed over without hashing anything.
+   */
+  private static int nextWholeRecord(byte[] bytes, int from) {
+    for (int q = from; q + 4 + 1 + DIGEST_LENGTH <= bytes.length; q++) {
+      int bodyLength = ByteBuffer.wrap(bytes, q, 4).getInt();
+      if (bodyLength > 0
+          && (long) q + 4 + bodyLength + DIGEST_LENGTH <= bytes.length
+          && wholeRecordEnd(bytes, q) > 0) {
+        return q;
+      }
+    }
+    return -1;
   }
 
   /** The whole records of a file, where they end, and whether only a torn header is there. */

@@ -25,8 +25,11 @@ import java.util.Map;
  * fdatasynced) before the operation touches any tier, and cleared ({@code C}, not synced: losing a
  * clear only makes the next open bring an already level key level again) once the backup took it.
  * {@link #recover} rebuilds the set after a restart or a crash, so an operation a crash interrupted
- * halfway is repaired too. Past 1 MiB the log is reset when the set is empty, or rewritten with
- * just the set. In {@code ASYNC} mode the set lives in memory only.
+ * halfway is repaired too. Since clears are not synced, a crash or a failed fdatasync can lose one
+ * while a later mark reaches the disk: the journal is read past such a stretch, and since what it
+ * held is unknown, the caller brings every key level ({@link #markAllAfterLoss}). Past 1 MiB the
+ * log is reset when the set is empty, or rewritten with just the set. In {@code ASYNC} mode the set
+ * lives in memory only.
  *
  * <p>Thread-safe: every method is synchronized.
  */
@@ -47,10 +50,15 @@ final class PendingBackups implements AutoCloseable {
     return journal != null;
   }
 
-  /** Rebuilds the set from the journal a previous run left. */
-  synchronized void recover() throws IOException {
+  /**
+   * Rebuilds the set from the journal a previous run left.
+   *
+   * @return the stretches of the journal that were lost (empty when none was): the keys they named
+   *     are unknown, so every key must be brought level
+   */
+  synchronized List<String> recover() throws IOException {
     if (journal == null) {
-      return;
+      return List.of();
     }
     long now = System.currentTimeMillis();
     List<byte[]> records = journal.recover();
@@ -90,8 +98,26 @@ final class PendingBackups implements AutoCloseable {
             e);
       }
     }
-    if (pending.isEmpty()) {
+    if (journal.lostStretches().isEmpty() && pending.isEmpty()) {
       journal.reset();
+    }
+    return journal.lostStretches();
+  }
+
+  /**
+   * After {@link #recover} found lost stretches: records {@code keys} (every durable key) besides
+   * what is pending, replacing the journal by one synced record of them all, which also drops the
+   * damaged bytes.
+   */
+  synchronized void markAllAfterLoss(Collection<ScopedKey> keys) throws IOException {
+    long now = System.currentTimeMillis();
+    for (ScopedKey k : keys) {
+      pending.putIfAbsent(k, now);
+    }
+    if (pending.isEmpty()) {
+      journal.rewrite(List.of());
+    } else {
+      journal.rewrite(List.of(encode('M', pending.keySet())));
     }
   }
 

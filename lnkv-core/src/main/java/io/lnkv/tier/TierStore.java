@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 // Why this file is long (~500 lines): routing (primary, backup, ephemeral) of every operation,
 // the backup status, and the Builder with its documented modes. Maintenance (backfill, resilver,
@@ -59,6 +61,7 @@ import java.util.Optional;
  * unless the builder said otherwise, closes every tier.
  */
 public final class TierStore extends AbstractKVStore {
+  private static final Logger log = LoggerFactory.getLogger(TierStore.class);
   private final Tier primary;
   private final Tier backup; // null: none
   private final Tier ephemeral; // null: none
@@ -482,7 +485,10 @@ public final class TierStore extends AbstractKVStore {
       RecordLog log =
           mode == BackupMode.SEMI_SYNC
               ? new RecordLog(
-                  retryJournal, "LNKVRTJ1", "operations the backup " + backup + " has not received")
+                  retryJournal,
+                  "LNKVRTJ1",
+                  "operations the backup " + backup + " has not received",
+                  true) // clears are appended unsynced
               : null;
       PendingBackups pending = new PendingBackups(log);
       try {
@@ -490,13 +496,40 @@ public final class TierStore extends AbstractKVStore {
           // durably: a journal in a folder a power cut forgets is a journal lost
           DurableDirectories.create(retryJournal.getParent());
         }
-        pending.recover();
+        List<String> lost = pending.recover();
+        if (!lost.isEmpty()) {
+          bringEverythingLevel(pending, lost);
+        }
       } catch (IOException e) {
         throw new StoreException(
             "Failed to read the retry journal " + retryJournal + " of TierStore " + name + ": " + e,
             e);
       }
       return new TierStore(this, pending);
+    }
+
+    /**
+     * The journal lost records (an unsynced clear dropped while a later mark survived, or damage):
+     * which keys they named is unknown, so every durable key is brought level. Starting takes a
+     * listing of the primary; refusing to start would be an outage for what a relevel repairs.
+     */
+    private void bringEverythingLevel(PendingBackups pending, List<String> lost)
+        throws IOException {
+      List<ScopedKey> durable = new ArrayList<>();
+      for (ScopedKey k : primary.all().listAllKeys()) {
+        if (!routing.isEphemeral(k)) {
+          durable.add(k);
+        }
+      }
+      log.warn(
+          "TierStore {}: the retry journal {} lost records ({}): a crash or a failed fsync dropped"
+              + " unsynced records, or the file was damaged. Bringing all {} durable keys of the"
+              + " backup level again",
+          name,
+          retryJournal,
+          String.join(", ", lost),
+          durable.size());
+      pending.markAllAfterLoss(durable);
     }
 
     @Override

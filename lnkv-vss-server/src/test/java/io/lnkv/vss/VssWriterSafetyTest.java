@@ -140,6 +140,43 @@ class VssWriterSafetyTest {
     }
   }
 
+  /**
+   * A remove is a put carrying only deletes: when its response is lost and the retry conflicts, it
+   * is checked as writes are (global_version moved by one, the key absent) and reported done.
+   * Before, a put without values could never be proven landed: the store reported a takeover and
+   * refused every write after it.
+   */
+  @Test
+  void aFencedRemoveWhoseResponseWasLost_isDone_andTheStoreStaysUsable() throws Exception {
+    try (VssStore store = pausable("lost-fenced-remove").build()) {
+      store.write("p", "", "k", utf8("v1"));
+      store.write("p", "", "other", utf8("o"));
+      proxy.dropNextPutResponse(); // the delete lands, its answer is lost, the retry conflicts
+      store.remove("p", "", "k", false);
+      assertThatThrownBy(() -> store.read("p", "", "k"))
+          .isInstanceOf(io.lnkv.KeyNotFoundException.class);
+      store.write("p", "", "k", utf8("v2")); // still the writer
+      store.remove("p", "", "other", false);
+      assertThat(store.read("p", "", "k")).isEqualTo(utf8("v2"));
+      assertThat(store.list("p", "")).containsExactly("k");
+    }
+  }
+
+  /** A batch of removes only, the same way. */
+  @Test
+  void aFencedBatchOfRemovesWhoseResponseWasLost_isDone() throws Exception {
+    try (VssStore store = pausable("lost-fenced-batch-remove").build()) {
+      store.write("p", "", "a", utf8("1"));
+      store.write("p", "", "b", utf8("2"));
+      proxy.dropNextPutResponse();
+      store.writeBatch(
+          java.util.List.of(
+              io.lnkv.BatchOp.remove("p", "", "a"), io.lnkv.BatchOp.remove("p", "", "b")));
+      assertThat(store.list("p", "")).isEmpty();
+      store.write("p", "", "c", utf8("3"));
+    }
+  }
+
   @Test
   void aCompareAndSetWriteWhoseResponseWasLost_isDone_notAConflict() throws Exception {
     try (VssStore store =

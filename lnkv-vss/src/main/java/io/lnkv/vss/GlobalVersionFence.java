@@ -2,8 +2,6 @@ package io.lnkv.vss;
 
 import io.lnkv.ConflictException;
 import io.lnkv.StoreLockedException;
-import io.lnkv.vss.wire.ListKeyVersionsRequest;
-import io.lnkv.vss.wire.ListKeyVersionsResponse;
 import io.lnkv.vss.wire.PutObjectRequest;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -99,14 +97,6 @@ final class GlobalVersionFence {
   }
 
   private long current() {
-    // the first page carries global_version; one key is enough (never page_size 0)
-    ListKeyVersionsResponse first =
-        client.listKeyVersions(
-            ListKeyVersionsRequest.newBuilder()
-                .setStoreId(storeId)
-                .setKeyPrefix(markerKey)
-                .setPageSize(1)
-                .build());
-    return first.hasGlobalVersion() ? first.getGlobalVersion() : 0;
+    return client.globalVersion(storeId, markerKey);
   }
 }

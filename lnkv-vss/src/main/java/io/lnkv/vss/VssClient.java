@@ -194,13 +194,14 @@ final class VssClient {
   }
 
   /**
-   * Whether the server holds {@code request}'s effect: every item it puts is stored with exactly
-   * the bytes sent. lnkv's values are encrypted with a random nonce, so equal bytes mean this
-   * request's write, never another client's; and a put is all or nothing, so its deletes landed
-   * with it. A request that puts no item cannot be told apart from another client's change: false.
+   * Whether the server holds the whole effect of {@code request}, as it would if an attempt of it
+   * landed: every item stored with the request's exact bytes (encrypted with a fresh nonce, so no
+   * other write has them), every deleted key absent, and, when the request carries a
+   * global_version, the store's now one past it (this put moved it, and nothing after). An empty
+   * put (a bare global_version bump) cannot be told apart from another client's: false.
    */
   boolean holds(String storeId, PutObjectRequest request) {
-    if (request.getTransactionItemsCount() == 0) {
+    if (request.getTransactionItemsCount() == 0 && request.getDeleteItemsCount() == 0) {
       return false;
     }
     for (KeyValue item : request.getTransactionItemsList()) {
@@ -209,7 +210,34 @@ final class VssClient {
         return false;
       }
     }
+    for (KeyValue deleted : request.getDeleteItemsList()) {
+      if (getObject(storeId, deleted.getKey()).isPresent()) {
+        return false;
+      }
+    }
+    if (request.hasGlobalVersion()) {
+      String anyKey =
+          request.getTransactionItemsCount() > 0
+              ? request.getTransactionItems(0).getKey()
+              : request.getDeleteItems(0).getKey();
+      return globalVersion(storeId, anyKey) == request.getGlobalVersion() + 1;
+    }
     return true;
+  }
+
+  /**
+   * The store's global_version (0 when it has none), from the first page of a listing: {@code
+   * anyPrefix} keeps that page to one key or none.
+   */
+  long globalVersion(String storeId, String anyPrefix) {
+    ListKeyVersionsResponse first =
+        listKeyVersions(
+            ListKeyVersionsRequest.newBuilder()
+                .setStoreId(storeId)
+                .setKeyPrefix(anyPrefix)
+                .setPageSize(1)
+                .build());
+    return first.hasGlobalVersion() ? first.getGlobalVersion() : 0;
   }
 
   void deleteObject(DeleteObjectRequest request, WriteGuard guard) {

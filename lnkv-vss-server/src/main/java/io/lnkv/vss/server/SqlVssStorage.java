@@ -271,29 +271,44 @@ final class SqlVssStorage implements KeyVersionStorage {
       List<KeyValue> puts,
       List<KeyValue> deletes,
       Quota quota) {
-    // in key order, so that two puts over the same keys (from any number of server instances)
-    // take their row locks in one order and cannot deadlock
-    List<KeyValue> putsInOrder = sortedByKey(puts);
-    List<KeyValue> deletesInOrder = sortedByKey(deletes);
+    // Every row this put locks (its items, global_version, its deletes) in one order, by key, so
+    // that two puts over the same keys (from any number of server instances) take their row locks
+    // in the same order and cannot deadlock: items first and deletes after would let a put writing
+    // a and deleting b wait for one writing b and deleting a, and the other way round. A key both
+    // written and deleted keeps vss-server's order, the write first (a stable sort).
+    List<RowChange> changes = new java.util.ArrayList<>(puts.size() + deletes.size() + 1);
+    puts.forEach(kv -> changes.add(new RowChange(kv, false)));
+    if (globalVersion != null) {
+      changes.add(
+          new RowChange(
+              KeyValue.newBuilder().setKey(GLOBAL_VERSION_KEY).setVersion(globalVersion).build(),
+              false));
+    }
+    deletes.forEach(kv -> changes.add(new RowChange(kv, true)));
+    changes.sort(java.util.Comparator.comparing(change -> change.item().getKey()));
     try {
       inTransaction(
           c -> {
             boolean ok = true;
-            for (KeyValue kv : putsInOrder) {
-              ok &=
-                  upsert(
-                      c, user, storeId, kv.getKey(), kv.getVersion(), kv.getValue().toByteArray());
-            }
-            if (globalVersion != null) {
-              ok &= upsert(c, user, storeId, GLOBAL_VERSION_KEY, globalVersion, new byte[0]);
-            }
-            for (KeyValue kv : deletesInOrder) {
-              ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+            for (RowChange change : changes) {
+              KeyValue kv = change.item();
+              if (change.delete()) {
+                ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+              } else {
+                ok &=
+                    upsert(
+                        c,
+                        user,
+                        storeId,
+                        kv.getKey(),
+                        kv.getVersion(),
+                        kv.getValue().toByteArray());
+              }
             }
             if (!ok) {
               throw new ConflictException("a key's version did not match; nothing was applied");
             }
-            if (!quota.isNone() && !putsInOrder.isEmpty()) {
+            if (!quota.isNone() && !puts.isEmpty()) {
               checkQuota(c, user, quota); // throws, and so rolls the put back, when over
             }
           });
@@ -301,6 +316,9 @@ final class SqlVssStorage implements KeyVersionStorage {
       throw failure("write", e);
     }
   }
+
+  /** One row a put changes: an item (global_version's too) to upsert, or a key to delete. */
+  private record RowChange(KeyValue item, boolean delete) {}
 
   /**
    * Runs {@code work} in a transaction that commits when it returns and rolls back when it throws:
@@ -312,26 +330,13 @@ final class SqlVssStorage implements KeyVersionStorage {
       return;
     }
     try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        work.apply(c);
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
+      io.lnkv.internal.Transactions.run(
+          c,
+          tx -> {
+            work.apply(tx);
+            return null;
+          });
     }
-  }
-
-  private static List<KeyValue> sortedByKey(List<KeyValue> items) {
-    if (items.size() < 2) {
-      return items;
-    }
-    List<KeyValue> sorted = new java.util.ArrayList<>(items);
-    sorted.sort(java.util.Comparator.comparing(KeyValue::getKey));
-    return sorted;
   }
 
   /** What the user holds with this transaction's changes, against the quota. */

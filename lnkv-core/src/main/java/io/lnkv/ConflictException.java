@@ -9,10 +9,10 @@ public final class ConflictException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public ConflictException(String message) {
-    super(message);
+    super(message, null, false);
   }
 
   public ConflictException(String message, Throwable cause) {
-    super(message, cause);
+    super(message, cause, false);
   }
 }

@@ -9,10 +9,10 @@ public final class IncompatibleStoreException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public IncompatibleStoreException(String message) {
-    super(message);
+    super(message, null, false);
   }
 
   public IncompatibleStoreException(String message, Throwable cause) {
-    super(message, cause);
+    super(message, cause, false);
   }
 }

@@ -9,6 +9,6 @@ public final class InvalidKeyException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public InvalidKeyException(String message) {
-    super(message);
+    super(message, null, false);
   }
 }

@@ -10,7 +10,7 @@ public final class KeyNotFoundException extends StoreException {
   private final ScopedKey key;
 
   public KeyNotFoundException(ScopedKey key, String where) {
-    super("Key not found: " + key + " in " + where);
+    super("Key not found: " + key + " in " + where, null, false);
     this.key = key;
   }
 

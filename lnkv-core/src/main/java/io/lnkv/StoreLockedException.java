@@ -10,10 +10,18 @@ public final class StoreLockedException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public StoreLockedException(String message) {
-    super(message);
+    super(message, null, false);
   }
 
   public StoreLockedException(String message, Throwable cause) {
-    super(message, cause);
+    super(message, cause, false);
+  }
+
+  /**
+   * A refusal that came after attempts of the operation were sent, one of which may have taken
+   * effect ({@code mayHaveTakenEffect}).
+   */
+  public StoreLockedException(String message, Throwable cause, boolean mayHaveTakenEffect) {
+    super(message, cause, mayHaveTakenEffect);
   }
 }

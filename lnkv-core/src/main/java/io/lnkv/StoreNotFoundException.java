@@ -9,6 +9,6 @@ public final class StoreNotFoundException extends StoreException {
   private static final long serialVersionUID = 1L;
 
   public StoreNotFoundException(String message) {
-    super(message);
+    super(message, null, false);
   }
 }

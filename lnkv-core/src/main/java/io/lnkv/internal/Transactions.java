@@ -35,7 +35,11 @@ public final class Transactions {
     Throwable failure = null;
     try {
       T result = body.run(c);
-      c.commit();
+      try {
+        c.commit();
+      } catch (SQLException e) {
+        throw new CommitFailed(e);
+      }
       return result;
     } catch (SQLException | RuntimeException | Error e) {
       failure = e;
@@ -43,6 +47,19 @@ public final class Transactions {
       throw e;
     } finally {
       restoreAutoCommit(c, failure);
+    }
+  }
+
+  /**
+   * The COMMIT itself failed: unlike a failure before it, which leaves the transaction rolled back,
+   * this one may have committed if the connection broke after the COMMIT was sent. Carries the
+   * original's message and SQLState; the original is its cause.
+   */
+  public static final class CommitFailed extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    CommitFailed(SQLException cause) {
+      super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
     }
   }
 

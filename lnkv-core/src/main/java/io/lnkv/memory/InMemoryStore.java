@@ -99,7 +99,9 @@ public final class InMemoryStore extends AbstractKVStore {
                 + " bytes, more than the capacity of "
                 + capacityBytes
                 + " bytes; nothing was applied. Remove data or build the store with a larger"
-                + " capacity");
+                + " capacity",
+            null,
+            false);
       }
       for (BatchOp op : operations) {
         apply(op);

@@ -1,7 +1,5 @@
 package io.lnkv.queue;
 
-import io.lnkv.BackupFailureException;
-import io.lnkv.BatchInDoubtException;
 import io.lnkv.BatchOp;
 import io.lnkv.KVStore;
 import io.lnkv.KeyNotFoundException;
@@ -11,6 +9,7 @@ import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
+import io.lnkv.internal.InDoubt;
 import io.lnkv.spi.AbstractKVStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,8 +172,7 @@ public final class QueuedStore extends AbstractKVStore {
     try {
       delegate.writeBatch(ops);
     } catch (StoreException e) {
-      boolean mayHaveApplied =
-          e instanceof BatchInDoubtException || e instanceof BackupFailureException;
+      boolean inDoubt = InDoubt.mayHaveTakenEffect(e);
       throw new CommitFailedException(
           "Failed to commit "
               + ops.size()
@@ -182,12 +180,14 @@ public final class QueuedStore extends AbstractKVStore {
               + delegate
               + " as one batch: "
               + e.getMessage()
-              + (mayHaveApplied
-                  ? ". The batch may have taken effect (wholly); all operations are still queued,"
-                      + " and committing again applies the same values"
+              + (inDoubt
+                  ? ". The batch may or may not have taken effect (wholly, or not at all); all"
+                      + " operations are still queued. Commit again (it applies the same values)"
+                      + " before anything that depends on them leaves the node"
                   : ". Nothing was applied; all are still queued"),
           new CommitResult(0, pendingCount(), true),
           null,
+          inDoubt,
           e);
     }
     return new CommitResult(ops.size(), dequeue(snapshot), true);
@@ -219,11 +219,14 @@ public final class QueuedStore extends AbstractKVStore {
                 + snapshot.size()
                 + " operations: "
                 + failure.getMessage()
-                + ". The failed operation and the "
+                + (InDoubt.mayHaveTakenEffect(failure)
+                    ? ". The failed operation may or may not have taken effect; it and the "
+                    : ". The failed operation and the ")
                 + (snapshot.size() - applied.size() - 1)
                 + " after it are still queued",
             new CommitResult(applied.size(), remaining, false),
             k,
+            InDoubt.mayHaveTakenEffect(failure),
             failure);
       }
       applied.add(e);

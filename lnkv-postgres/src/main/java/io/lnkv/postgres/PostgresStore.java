@@ -150,24 +150,28 @@ public final class PostgresStore extends AbstractKVStore {
   protected void doWrite(ScopedKey key, byte[] value) {
     refuseIfFenced("write " + key);
     long sortOrder = nextSortOrder.getAndIncrement();
+    Doubt doubt = new Doubt();
     boolean written =
         withRetry(
             "write " + key,
+            Writes.STATEMENT,
+            doubt,
             c -> rows.upsertIf(c, lease.heldQuery(), lease::bindHeld, key, value, sortOrder));
     if (!written) {
-      writeTransaction("write " + key, c -> rows.upsert(c, key, value, sortOrder));
+      writeTransaction("write " + key, doubt, c -> rows.upsert(c, key, value, sortOrder));
     }
   }
 
   @Override
   protected void doRemove(ScopedKey key, boolean lazy) {
-    writeTransaction("remove " + key, c -> rows.delete(c, key));
+    writeTransaction("remove " + key, new Doubt(), c -> rows.delete(c, key));
   }
 
   @Override
   protected void doWriteBatch(List<BatchOp> operations) {
     writeTransaction(
         "apply a batch of " + operations.size() + " operations to",
+        new Doubt(),
         c -> rows.apply(c, operations, nextSortOrder::getAndIncrement));
   }
 
@@ -189,10 +193,19 @@ public final class PostgresStore extends AbstractKVStore {
     }
   }
 
-  private void writeTransaction(String what, VoidBody body) {
-    refuseIfFenced(what);
+  private void writeTransaction(String what, Doubt doubt, VoidBody body) {
+    try {
+      refuseIfFenced(what);
+    } catch (StoreException e) {
+      if (doubt.mayHaveCommitted) { // the fast path's broken attempt may have written it
+        throw new StoreException(e.getMessage() + ", unless an earlier attempt did", e, true);
+      }
+      throw e;
+    }
     withRetry(
         what,
+        Writes.TRANSACTION,
+        doubt,
         c ->
             Transactions.run(
                 c,
@@ -245,34 +258,99 @@ public final class PostgresStore extends AbstractKVStore {
   // ---- retries, lease, lifecycle ------------------------------------------------------------
 
   /**
-   * Runs {@code body} on a pooled connection, retrying on a fresh one while the failure is a lost
-   * connection or a server restart and the retry window lasts.
+   * Whether any attempt of one write may have committed: a connection that broke during an
+   * autocommit statement or a COMMIT leaves that attempt's outcome unknown, whatever later attempts
+   * do. One that broke before (borrowing from the pool, or in a transaction's statements) did not
+   * commit.
    */
+  private static final class Doubt {
+    boolean mayHaveCommitted;
+  }
+
+  /** How a body writes: one autocommit statement, or a transaction (committed by Transactions). */
+  private enum Writes {
+    STATEMENT,
+    TRANSACTION
+  }
+
+  /** Runs a read, retrying as {@link #withRetry(String, Doubt, Body)} does. */
   private <T> T withRetry(String what, Body<T> body) {
+    return withRetry(what, null, null, body);
+  }
+
+  /**
+   * Runs {@code body} on a pooled connection, retrying on a fresh one while the failure is a lost
+   * connection or a server restart and the retry window lasts. For a write ({@code doubt} not null)
+   * the failure finally thrown says whether an attempt may have committed ({@link
+   * StoreException#mayHaveTakenEffect()}): a failure the server reported (a constraint, a refused
+   * lease) rolled its transaction back, so it took no effect unless an earlier attempt's outcome is
+   * unknown.
+   */
+  private <T> T withRetry(String what, Writes writes, Doubt doubt, Body<T> body) {
     Instant deadline = Instant.now().plus(retryWindow);
     Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1));
     int attempt = 0;
     while (true) {
       attempt++;
-      try (Connection c = pool.getConnection()) {
+      SQLException failure;
+      Connection c = null;
+      try {
+        c = pool.getConnection();
         return body.run(c);
       } catch (SQLException e) {
-        if (!isConnectionFailure(e) || Instant.now().isAfter(deadline)) {
-          throw new StoreException(
-              "Failed to "
-                  + what
-                  + " in "
-                  + description()
-                  + " (attempt "
-                  + attempt
-                  + "): "
-                  + e.getMessage()
-                  + (e.getSQLState() == null ? "" : " [SQLState " + e.getSQLState() + "]"),
-              e);
+        failure = e;
+        // A connection that broke during a transaction's statements rolled it back; during its
+        // COMMIT, or during an autocommit statement, it may have committed first.
+        boolean committing = writes == Writes.STATEMENT || e instanceof Transactions.CommitFailed;
+        if (doubt != null && c != null && committing && isConnectionFailure(e)) {
+          doubt.mayHaveCommitted = true;
         }
-        long delay = backoff.nextMillis();
-        log.debug("{}: {} failed ({}); retrying in {} ms", description(), what, e, delay);
-        sleep(delay);
+      } catch (StoreException e) {
+        if (doubt != null && doubt.mayHaveCommitted && !e.mayHaveTakenEffect()) {
+          throw new StoreException(
+              e.getMessage()
+                  + " (but an earlier attempt, whose connection broke, may have committed: read"
+                  + " the keys, or repeat the operation)",
+              e,
+              true);
+        }
+        throw e;
+      } finally {
+        closeQuietly(c);
+      }
+      if (!isConnectionFailure(failure) || Instant.now().isAfter(deadline)) {
+        boolean unknown = doubt != null && doubt.mayHaveCommitted;
+        throw new StoreException(
+            "Failed to "
+                + what
+                + " in "
+                + description()
+                + " (attempt "
+                + attempt
+                + "): "
+                + failure.getMessage()
+                + (failure.getSQLState() == null ? "" : " [SQLState " + failure.getSQLState() + "]")
+                + (doubt == null
+                    ? ""
+                    : unknown
+                        ? ". It may or may not have taken effect: a connection broke while it was"
+                            + " committing. Read the keys, or repeat it (the values are whole)"
+                        : ". Nothing was written"),
+            failure,
+            unknown || doubt == null);
+      }
+      long delay = backoff.nextMillis();
+      log.debug("{}: {} failed ({}); retrying in {} ms", description(), what, failure, delay);
+      sleep(delay);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        log.debug("Could not return a connection to the pool: {}", e.toString());
       }
     }
   }

@@ -177,6 +177,86 @@ class PostgresStoreTest {
     }
   }
 
+  /**
+   * Makes every commit on {@code table} sleep (a deferred constraint trigger runs at COMMIT), and
+   * returns once a session sleeps there, after ending that session: the client then sees its
+   * connection break during the COMMIT, whose outcome it cannot know.
+   */
+  private static void slowCommits(String table) throws Exception {
+    sql(
+        "CREATE OR REPLACE FUNCTION lnkv_test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$");
+    sql(
+        "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON "
+            + table
+            + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION"
+            + " lnkv_test_slow_commit()");
+  }
+
+  private static void endTheSessionSleepingInCommit() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      String ended =
+          query(
+              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                  + " WHERE wait_event = 'PgSleep' AND query NOT LIKE '%pg_stat_activity%'");
+      if (!"0".equals(ended)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no session slept in its commit");
+  }
+
+  /**
+   * A write whose connection breaks during its commit may have landed: the store must say so, and a
+   * QueuedStore over it must not report "nothing was applied". Before, both did.
+   */
+  @Test
+  void aCommitWhoseConnectionBreaks_isReportedInDoubt() throws Exception {
+    String table = PgTestServer.freshTable();
+    try (PostgresStore store =
+        PgTestServer.builder(table).retryWindow(java.time.Duration.ZERO).build()) {
+      slowCommits(table);
+      CompletableFuture<Void> single =
+          CompletableFuture.runAsync(() -> store.write("", "", "single", new byte[] {1}));
+      endTheSessionSleepingInCommit();
+      assertThatThrownBy(() -> single.get(30, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOf(io.lnkv.StoreException.class)
+          .hasMessageContaining("may or may not have taken effect")
+          .satisfies(e -> assertThat(((io.lnkv.StoreException) e).mayHaveTakenEffect()).isTrue());
+
+      io.lnkv.queue.QueuedStore queue =
+          io.lnkv.queue.QueuedStore.builder(store).build(); // not closed: it would commit again
+      queue.write("", "", "a", new byte[] {1});
+      queue.write("", "", "b", new byte[] {2});
+      CompletableFuture<io.lnkv.queue.CommitResult> commit =
+          CompletableFuture.supplyAsync(queue::commit);
+      endTheSessionSleepingInCommit();
+      assertThatThrownBy(() -> commit.get(30, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOf(io.lnkv.queue.CommitFailedException.class)
+          .hasMessageNotContaining("Nothing was applied")
+          .satisfies(e -> assertThat(((io.lnkv.queue.CommitFailedException) e).inDoubt()).isTrue());
+      assertThat(queue.pendingCount()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * A failure before the COMMIT rolled the transaction back: nothing was applied, and it says so.
+   */
+  @Test
+  void aWriteRefusedBeforeItsCommit_isNotInDoubt() throws Exception {
+    String table = PgTestServer.freshTable();
+    try (PostgresStore store = PgTestServer.builder(table).build()) {
+      sql("ALTER TABLE " + table + " ADD CONSTRAINT small CHECK (length(value) < 4)");
+      assertThatThrownBy(() -> store.write("", "", "k", new byte[] {1, 2, 3, 4, 5}))
+          .isInstanceOf(io.lnkv.StoreException.class)
+          .hasMessageContaining("Nothing was written")
+          .satisfies(e -> assertThat(((io.lnkv.StoreException) e).mayHaveTakenEffect()).isFalse());
+    }
+  }
+
   @Test
   void serverRestart_duringWrites_losesNothingAcknowledged_andNeedsNoReopen() throws Exception {
     String restart = System.getenv("LNKV_PG_RESTART");

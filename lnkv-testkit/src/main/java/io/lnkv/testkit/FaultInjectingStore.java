@@ -36,7 +36,9 @@ import java.util.function.Predicate;
  *   <li>{@link #latency(Duration)}: every operation sleeps first.
  * </ul>
  *
- * <p>Injected failures are {@link StoreException}s whose message starts with {@value #INJECTED}.
+ * <p>Injected failures are {@link StoreException}s whose message starts with {@value #INJECTED};
+ * one injected before the operation says it took no effect ({@link
+ * StoreException#mayHaveTakenEffect()} false), one injected after applying it says it may have.
  * Thread-safe.
  */
 public final class FaultInjectingStore extends AbstractKVStore {
@@ -233,9 +235,9 @@ public final class FaultInjectingStore extends AbstractKVStore {
     injected.incrementAndGet();
     if (changes && afterApplying) {
       call.call();
-      throw new StoreException(INJECTED + " after applying " + describe(op));
+      throw new StoreException(INJECTED + " after applying " + describe(op), null, true);
     }
-    throw new StoreException(INJECTED + " before " + describe(op));
+    throw new StoreException(INJECTED + " before " + describe(op), null, false);
   }
 
   private static String describe(Operation op) {

@@ -93,14 +93,40 @@ class QueuedStoreTest {
           .isInstanceOf(CommitFailedException.class)
           .hasMessageContaining("Nothing was applied")
           .satisfies(
-              e ->
-                  assertThat(((CommitFailedException) e).result())
-                      .isEqualTo(new CommitResult(0, 2, true)));
+              e -> {
+                assertThat(((CommitFailedException) e).result())
+                    .isEqualTo(new CommitResult(0, 2, true));
+                assertThat(((CommitFailedException) e).inDoubt()).isFalse();
+              });
       assertThat(inner.listAllKeys()).isEmpty();
       assertThat(q.pendingCount()).isEqualTo(2);
       faulty.heal();
       assertThat(q.commit().applied()).isEqualTo(2);
       assertThat(inner.listAllKeys()).hasSize(2);
+    }
+  }
+
+  /**
+   * A store that cannot tell whether the batch landed (a connection lost during the commit, a VSS
+   * answer that never came): the queue must not say "nothing was applied". Before, every failure
+   * but two exception types was reported that way.
+   */
+  @Test
+  void atomicCommit_whoseOutcomeIsUnknown_isInDoubt_neverNothingApplied() {
+    FaultInjectingStore faulty = FaultInjectingStore.wrap(inner).failAfterApplying(true);
+    try (QueuedStore q = QueuedStore.builder(faulty).build()) {
+      q.write("p", "", "a", b(1));
+      q.write("p", "", "b", b(2));
+      faulty.failAll();
+      assertThatThrownBy(q::commit)
+          .isInstanceOf(CommitFailedException.class)
+          .hasMessageContaining("may or may not have taken effect")
+          .hasMessageNotContaining("Nothing was applied")
+          .satisfies(e -> assertThat(((CommitFailedException) e).inDoubt()).isTrue());
+      assertThat(inner.listAllKeys()).hasSize(2); // it had, this time
+      assertThat(q.pendingCount()).isEqualTo(2); // still queued: committing again settles it
+      faulty.heal();
+      assertThat(q.commit().applied()).isEqualTo(2);
     }
   }
 
@@ -211,7 +237,7 @@ class QueuedStoreTest {
     assertThatThrownBy(queue::commit)
         .isInstanceOf(CommitFailedException.class)
         .hasCauseInstanceOf(io.lnkv.BatchInDoubtException.class)
-        .hasMessageContaining("may have taken effect")
+        .hasMessageContaining("may or may not have taken effect")
         .hasMessageNotContaining("Nothing was applied");
     assertThat(queue.pendingCount()).isEqualTo(2);
 

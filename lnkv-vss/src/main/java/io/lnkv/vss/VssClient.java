@@ -378,7 +378,7 @@ final class VssClient {
               + refused.getMessage()
               + " (an earlier attempt may or may not have taken effect)";
       if (refused instanceof StoreLockedException) {
-        throw new StoreLockedException(why, refused);
+        throw new StoreLockedException(why, refused, true);
       }
       throw new VssException(why, last.status(), last.code(), refused);
     }

@@ -18,8 +18,12 @@ public final class VssException extends StoreException {
 
   private final transient ErrorCode errorCode;
 
+  /**
+   * A failure that may have taken effect when no answer came or the server failed (0 or 5xx: the
+   * request may have been applied before the failure); a refusal (4xx) changed nothing.
+   */
   VssException(String message, int httpStatus, ErrorCode errorCode, Throwable cause) {
-    super(message, cause);
+    super(message, cause, httpStatus == 0 || httpStatus >= 500);
     this.httpStatus = httpStatus;
     this.errorCode = errorCode;
   }

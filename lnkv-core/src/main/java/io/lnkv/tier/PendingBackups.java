@@ -3,6 +3,7 @@ package io.lnkv.tier;
 import io.lnkv.ScopedKey;
 import io.lnkv.internal.RecordFields;
 import io.lnkv.internal.RecordLog;
+import io.lnkv.internal.WriterLock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -39,10 +40,17 @@ final class PendingBackups implements AutoCloseable {
   private static final int MIN_ENTRY_BYTES = 1 + 3 * 2;
 
   private final RecordLog journal; // null: in memory only
+  private final WriterLock journalLock; // held while the journal is open; null with no journal
   private final Map<ScopedKey, Long> pending = new LinkedHashMap<>(); // key -> marked at (millis)
 
   PendingBackups(RecordLog journal) {
+    this(journal, null);
+  }
+
+  /** {@code journalLock}, released on {@link #close}, keeps a second TierStore off the journal. */
+  PendingBackups(RecordLog journal, WriterLock journalLock) {
     this.journal = journal;
+    this.journalLock = journalLock;
   }
 
   /** Whether the set survives a restart. */
@@ -182,11 +190,17 @@ final class PendingBackups implements AutoCloseable {
 
   @Override
   public synchronized void close() throws IOException {
-    if (journal != null) {
-      if (pending.isEmpty()) {
-        journal.reset(); // so that close() deletes it
+    try {
+      if (journal != null) {
+        if (pending.isEmpty()) {
+          journal.reset(); // so that close() deletes it
+        }
+        journal.close();
       }
-      journal.close();
+    } finally {
+      if (journalLock != null) {
+        journalLock.close();
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.internal.DurableDirectories;
 import io.lnkv.internal.RecordLog;
+import io.lnkv.internal.WriterLock;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.WriteOrdering;
@@ -490,22 +491,36 @@ public final class TierStore extends AbstractKVStore {
                   "operations the backup " + backup + " has not received",
                   true) // clears are appended unsynced
               : null;
-      PendingBackups pending = new PendingBackups(log);
+      WriterLock journalLock = null;
+      PendingBackups pending = null;
       try {
         if (log != null) {
           // durably: a journal in a folder a power cut forgets is a journal lost
           DurableDirectories.create(retryJournal.getParent());
+          // two TierStores replaying and compacting one journal would lose each other's keys
+          journalLock =
+              WriterLock.acquire(
+                  retryJournal.getParent(),
+                  retryJournal.getFileName().toString(),
+                  "TierStore " + name + " (retry journal)");
         }
+        pending = new PendingBackups(log, journalLock);
         List<String> lost = pending.recover();
         if (!lost.isEmpty()) {
           bringEverythingLevel(pending, lost);
         }
-      } catch (IOException e) {
+        return new TierStore(this, pending);
+      } catch (IOException | RuntimeException e) {
+        if (journalLock != null) {
+          journalLock.close();
+        }
+        if (e instanceof RuntimeException re) {
+          throw re;
+        }
         throw new StoreException(
             "Failed to read the retry journal " + retryJournal + " of TierStore " + name + ": " + e,
             e);
       }
-      return new TierStore(this, pending);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.lnkv.sqlite;
 
 import io.lnkv.IncompatibleStoreException;
 import io.lnkv.internal.SqlKeyValueTable;
+import io.lnkv.internal.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,13 +50,28 @@ final class SqliteSchema {
   }
 
   /**
-   * Brings the database to {@link #VERSION}, creating the table in a new database.
+   * Brings the table to {@link #VERSION}, creating it in a new database. The steps a table takes
+   * follow its own columns, not {@code user_version}: that is the database's, so a second table of
+   * an old schema can sit in a database another table already brought to version 3. Each step sets
+   * {@code user_version} to its version unless the database is already past it.
    *
-   * @throws IncompatibleStoreException if the database is newer than this code
+   * @throws IncompatibleStoreException if the database is newer than this code, or foreign
    */
   static void upgrade(Connection c, String table, String where) throws SQLException {
     int version = checkVersion(c, where);
-    if (version == VERSION && !tableExists(c, table)) {
+    if (!tableExists(c, table)) {
+      if (version != 0 && version != VERSION) {
+        throw new IncompatibleStoreException(
+            "Cannot open "
+                + where
+                + ": the database is at schema version "
+                + version
+                + " and has no table "
+                + table
+                + "; open its existing table once to migrate the database to version "
+                + VERSION
+                + ", then open this one. The database was not changed");
+      }
       // user_version is the database's, not the table's: a second table (another --table in the
       // same file) is new although the database is current
       log.info("Creating table {} in {}", table, where);
@@ -64,45 +80,29 @@ final class SqliteSchema {
           s -> {
             s.execute(createTable(table));
             s.execute(createIndex(table));
+            if (version == 0) {
+              s.execute("PRAGMA user_version = " + VERSION);
+            }
           });
       return;
     }
-    if (version != 0 && !tableExists(c, table)) {
-      throw new IncompatibleStoreException(
-          "Cannot open "
-              + where
-              + ": the database is at schema version "
-              + version
-              + " and has no table "
-              + table
-              + "; open its existing table once to migrate the database to version "
-              + VERSION
-              + ", then open this one. The database was not changed");
-    }
-    if (version == 0) {
-      inTransaction(
-          c,
-          s -> {
-            s.execute(createTable(table));
-            s.execute(createIndex(table));
-            s.execute("PRAGMA user_version = " + VERSION);
-          });
-      return;
-    }
-    if (version == 1) {
-      log.warn("Upgrading {} from schema version 1 to 2 (as ldk-node does)", where);
+    int shape = tableVersion(c, table, where);
+    if (shape == 1) {
+      log.warn(
+          "Upgrading table {} of {} from schema version 1 to 2 (as ldk-node does)", table, where);
       inTransaction(
           c,
           s -> {
             s.execute("ALTER TABLE " + table + " RENAME COLUMN namespace TO primary_namespace");
             s.execute(
                 "ALTER TABLE " + table + " ADD secondary_namespace TEXT DEFAULT \"\" NOT NULL");
-            s.execute("PRAGMA user_version = 2");
+            raiseUserVersion(c, s, 2);
           });
-      version = 2;
+      shape = 2;
     }
-    if (version == 2) {
-      log.warn("Upgrading {} from schema version 2 to 3 (as ldk-node does)", where);
+    if (shape == 2) {
+      log.warn(
+          "Upgrading table {} of {} from schema version 2 to 3 (as ldk-node does)", table, where);
       boolean keyed =
           primaryKey(c, table).equals(List.of("primary_namespace", "secondary_namespace", "key"));
       inTransaction(
@@ -125,9 +125,52 @@ final class SqliteSchema {
               s.execute("DROP TABLE " + old);
             }
             s.execute(createIndex(table));
-            s.execute("PRAGMA user_version = 3");
+            raiseUserVersion(c, s, 3);
           });
+    } else if (version < VERSION) {
+      // the table is current but the database says older (a crash between ldk-node's steps
+      // cannot do this, each step sets both; lnkv's own per-table steps can): say it is current
+      inTransaction(c, s -> raiseUserVersion(c, s, VERSION));
     }
+  }
+
+  /** Sets user_version to {@code to} unless the database is already past it. */
+  private static void raiseUserVersion(Connection c, Statement s, int to) throws SQLException {
+    if (userVersion(c) < to) {
+      s.execute("PRAGMA user_version = " + to);
+    }
+  }
+
+  /**
+   * The schema version a table's columns say, whatever the database's user_version: 1 with {@code
+   * namespace}, 2 without {@code sort_order}, else 3.
+   *
+   * @throws IncompatibleStoreException if the columns are none of ldk-node's
+   */
+  static int tableVersion(Connection c, String table, String where) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (r.next()) {
+        columns.add(r.getString("name"));
+      }
+    }
+    if (columns.contains("key") && columns.contains("value")) {
+      if (columns.contains("namespace") && !columns.contains("primary_namespace")) {
+        return 1;
+      }
+      if (columns.contains("primary_namespace") && columns.contains("secondary_namespace")) {
+        return columns.contains("sort_order") ? 3 : 2;
+      }
+    }
+    throw new IncompatibleStoreException(
+        "Cannot open "
+            + where
+            + ": the table "
+            + table
+            + " is not ldk-node's (its columns are "
+            + columns
+            + "); check the table name (--table). The database was not changed");
   }
 
   /**
@@ -211,15 +254,13 @@ final class SqliteSchema {
   }
 
   private static void inTransaction(Connection c, Steps steps) throws SQLException {
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      steps.run(s);
-      c.commit();
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(true);
-    }
+    Transactions.run(
+        c,
+        tx -> {
+          try (Statement s = tx.createStatement()) {
+            steps.run(s);
+          }
+          return null;
+        });
   }
 }

@@ -407,6 +407,21 @@ public final class SqliteStore extends AbstractKVStore {
                     + SqliteSchema.tables(c)
                     + "); choose the table (lnkv: --table), or check the path");
           }
+          int tableVersion = SqliteSchema.tableVersion(c, table, where);
+          if (tableVersion < SqliteSchema.VERSION) { // the database's version may say current
+            throw new io.lnkv.IncompatibleStoreException(
+                "Cannot open "
+                    + where
+                    + " read-only: the schema version of its table "
+                    + table
+                    + " is "
+                    + tableVersion
+                    + " (the database's "
+                    + version
+                    + "), older than "
+                    + SqliteSchema.VERSION
+                    + ", and only opening it for writing upgrades it (as ldk-node does at start)");
+          }
           if (version < SqliteSchema.VERSION) {
             throw new io.lnkv.IncompatibleStoreException(
                 "Cannot open "

@@ -126,6 +126,55 @@ class LdkNodeDatabaseTest {
         .isEqualTo("c:1\na:2\nb:3");
   }
 
+  /**
+   * user_version belongs to the database, not to a table: two tables at version 1 in one file, the
+   * first opened raises it to 3, and the second must still be migrated (or refused), never read as
+   * a version-3 table. Before, it was opened as current: its pages failed on the missing
+   * sort_order, and its writes on the missing secondary_namespace.
+   */
+  @Test
+  void aSecondTableOfAnOldSchema_isMigratedToo_thoughTheDatabaseSaysCurrent() throws Exception {
+    Path db = tmp.resolve("two-tables.sqlite");
+    StringBuilder sql = new StringBuilder();
+    for (String t : List.of("first", "second")) {
+      sql.append("CREATE TABLE ")
+          .append(t)
+          .append(" (namespace TEXT NOT NULL, key TEXT NOT NULL CHECK (key <> ''), value BLOB,")
+          .append(" PRIMARY KEY (namespace, key));\n");
+      for (String k : List.of("c", "a", "b")) {
+        sql.append("INSERT INTO ")
+            .append(t)
+            .append(" VALUES ('payments', '")
+            .append(k)
+            .append("', CAST('")
+            .append(t)
+            .append(k)
+            .append("' AS BLOB));\n");
+      }
+    }
+    sql.append("PRAGMA user_version = 1;\n");
+    sqlite3(db, sql.toString());
+    SqliteStore.builder(db).table("first").build().close();
+    assertThat(sqlite3(db, "PRAGMA user_version;")).isEqualTo("3");
+
+    // read-only, the old table is refused rather than read as current
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SqliteStore.builder(db).table("second").readOnly().build())
+        .isInstanceOf(io.lnkv.IncompatibleStoreException.class)
+        .hasMessageContaining("second");
+    try (SqliteStore store = SqliteStore.builder(db).table("second").build()) {
+      assertThat(allPages(store, "payments", "")).containsExactly("b", "a", "c");
+      assertThat(text(store.read("payments", "", "a"))).isEqualTo("seconda");
+      store.write("payments", "", "d", "new".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(sqlite3(db, "PRAGMA user_version;")).isEqualTo("3");
+    assertThat(sqlite3(db, "SELECT name FROM pragma_table_info('second') ORDER BY cid;"))
+        .isEqualTo("primary_namespace\nsecondary_namespace\nkey\nvalue\nsort_order");
+    try (SqliteStore first = SqliteStore.builder(db).table("first").readOnly().build()) {
+      assertThat(text(first.read("payments", "", "a"))).isEqualTo("firsta");
+    }
+  }
+
   @Test
   void version3_writtenByHand_opensUnchanged_andStaysReadableAsLdkNodeReadsIt() throws Exception {
     Path db = tmp.resolve("v3.sqlite");

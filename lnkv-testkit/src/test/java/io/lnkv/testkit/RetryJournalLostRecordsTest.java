@@ -110,6 +110,30 @@ class RetryJournalLostRecordsTest {
     assertThat(Files.exists(journal())).isTrue();
   }
 
+  /**
+   * Two TierStores given one journal would replay and compact it over each other (one clearing a
+   * key the other still owes its backup): the second is refused, naming the holder, until the first
+   * closes. Before, both opened.
+   */
+  @Test
+  void twoTierStoresOnOneJournal_refuseEachOther() throws Exception {
+    try (TierStore first = open()) {
+      first.write("p", "", "k", bytes("1"));
+      FaultInjectingStore otherPrimary =
+          FaultInjectingStore.wrap(FilesystemStore.open(tmp.resolve("other-primary")));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  TierStore.builder(otherPrimary)
+                      .backup(
+                          FilesystemStoreV2.open(tmp.resolve("other-backup")), BackupMode.SEMI_SYNC)
+                      .retryJournal(journal())
+                      .build())
+          .isInstanceOf(io.lnkv.StoreLockedException.class)
+          .hasMessageContaining("retry journal");
+    }
+    open().close(); // released on close
+  }
+
   @Test
   void aLostClear_followedByWholeRecords_doesNotKeepTheNodeFromStarting() throws Exception {
     leaveAJournal();

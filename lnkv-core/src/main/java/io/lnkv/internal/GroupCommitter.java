@@ -257,44 +257,31 @@ public final class GroupCommitter implements AutoCloseable {
    * is active", which must not replace the reason.
    */
   private Exception[] inTransaction(List<Pending> group) throws SQLException {
-    Exception[] failed = new Exception[group.size()];
-    connection.setAutoCommit(false);
-    try {
-      if (group.size() == 1) {
-        group.get(0).unit.apply(connection);
-      } else {
-        for (int i = 0; i < group.size(); i++) {
-          Savepoint before = connection.setSavepoint();
-          try {
-            group.get(i).unit.apply(connection);
-          } catch (SQLException | RuntimeException e) {
-            try {
-              connection.rollback(before); // fails when SQLite ended the transaction itself
-            } catch (SQLException gone) {
-              e.addSuppressed(gone);
-              throw e;
-            }
-            failed[i] = e;
+    return Transactions.run(
+        connection,
+        c -> {
+          Exception[] failed = new Exception[group.size()];
+          if (group.size() == 1) {
+            group.get(0).unit.apply(c);
+            return failed;
           }
-          connection.releaseSavepoint(before);
-        }
-      }
-      connection.commit(); // with synchronous=FULL: the WAL is fsynced before this returns
-    } catch (SQLException | RuntimeException | Error e) {
-      try {
-        connection.rollback();
-      } catch (SQLException rollback) {
-        e.addSuppressed(rollback);
-      }
-      try {
-        connection.setAutoCommit(true);
-      } catch (SQLException reset) {
-        e.addSuppressed(reset);
-      }
-      throw e;
-    }
-    connection.setAutoCommit(true);
-    return failed;
+          for (int i = 0; i < group.size(); i++) {
+            Savepoint before = c.setSavepoint();
+            try {
+              group.get(i).unit.apply(c);
+            } catch (SQLException | RuntimeException e) {
+              try {
+                c.rollback(before); // fails when SQLite ended the transaction itself
+              } catch (SQLException gone) {
+                e.addSuppressed(gone);
+                throw e;
+              }
+              failed[i] = e;
+            }
+            c.releaseSavepoint(before);
+          }
+          return failed; // committed by Transactions: with synchronous=FULL, the WAL is fsynced
+        });
   }
 
   /**

@@ -256,10 +256,15 @@ public final class SqliteStore extends AbstractKVStore {
     return new StoreException(message, e);
   }
 
+  /** Whether SQLite said the file is damaged (here, or as the cause of a failed COMMIT). */
   static boolean isCorruption(SQLException e) {
-    return e instanceof SQLiteException s
-        && ((s.getResultCode().code & 0xff) == CORRUPT
-            || (s.getResultCode().code & 0xff) == NOTADB);
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLiteException s) {
+        int code = s.getResultCode().code & 0xff;
+        return code == CORRUPT || code == NOTADB;
+      }
+    }
+    return false;
   }
 
   /** Opens a connection with lnkv's pragmas. */

@@ -89,7 +89,7 @@ final class PostgresLease {
               + " acquired_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL,"
               + " PRIMARY KEY (table_schema, table_name))");
     }
-    Set<String> columns = PostgresStore.columnsOf(c, QUALIFIED);
+    Set<String> columns = PostgresSchema.columnsOf(c, QUALIFIED);
     if (!columns.equals(COLUMNS)) {
       throw new IncompatibleStoreException(
           "Cannot open "

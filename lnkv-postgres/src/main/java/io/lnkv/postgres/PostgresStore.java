@@ -13,8 +13,6 @@ import io.lnkv.internal.Transactions;
 import io.lnkv.postgres.internal.PostgresPools;
 import io.lnkv.spi.AbstractKVStore;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
@@ -30,9 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-// Why this file is long (~480 lines): the store's operations, its retry on a lost connection and
-// its documented Builder. The pool is PostgresPools, the writer lease PostgresLease, the SQL
-// SqlKeyValueTable (shared with SQLite).
+// Long because (~650 lines): the store's operations, its retry on a lost connection that tells an
+// unknown outcome from a refusal, and its documented Builder with the opening transaction. The
+// pool is PostgresPools, the table's DDL and checks PostgresSchema, the name PostgresTableName, the
+// single-writer guards AdvisoryLock and PostgresLease, the SQL SqlKeyValueTable (shared with
+// SQLite).
 /**
  * A store in a PostgreSQL table with ldk-node's schema (reference §2.4: the SQLite columns with
  * {@code value BYTEA}, {@code sort_order} for creation order, the schema version {@value
@@ -40,28 +40,31 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Single writer</h2>
  *
- * Opening takes a lease (see {@code PostgresLease}) that a background task renews; every writing
- * transaction first checks the lease, so a process that lost it (paused past expiry and taken over)
- * cannot commit: its writes fail with {@link io.lnkv.ConflictException}, nothing applied. A second
- * opener is refused with {@link io.lnkv.StoreLockedException} naming the holder and the expiry.
- * Closing lets the lease expire at once.
+ * Opening for writing takes ldk-node's advisory lock (see {@code AdvisoryLock}: the same id, on a
+ * session of its own, so a running ldk-node and this store refuse each other in either order) and
+ * lnkv's lease (see {@code PostgresLease}: a row in {@code lnkv.writer_leases}) that a background
+ * task renews. Every write proves, in its own statement or transaction, that the lease is ours and
+ * the lock's session alive, so a process that lost either (paused past expiry and taken over, or
+ * its lock taken by ldk-node after a restart) cannot commit: its writes fail with {@link
+ * io.lnkv.ConflictException}, nothing applied. A second opener is refused with {@link
+ * io.lnkv.StoreLockedException} naming the holder. Closing ends the lock's session and lets the
+ * lease expire at once. The whole opening (lease, table, comment, index) is one transaction.
  *
  * <h2>Failures and restarts</h2>
  *
  * An operation that fails because the connection broke or the server is restarting is retried with
  * backoff for up to the retry window (30 s by default) on a fresh connection, then fails with the
- * server's error. Retrying is safe: writes are upserts and deletes, applied under the key's
- * ordering lock, so a retry of a write that did commit changes nothing. A server restart therefore
- * needs no reopening.
+ * server's error; a failed write says whether it may have committed ({@link
+ * StoreException#mayHaveTakenEffect()}: a connection that broke during its COMMIT, or during an
+ * autocommit write, leaves that unknown). Retrying is safe: writes are upserts and deletes, applied
+ * under the key's ordering lock, so a retry of a write that did commit changes nothing. A server
+ * restart therefore needs no reopening.
  *
  * <p>Durable on return: PostgreSQL commits with its own {@code synchronous_commit} setting (on by
  * default; do not turn it off for node state). Pages come from the paginated index; the token is
  * the decimal {@code sort_order}, as ldk-node's. Atomic batches: one transaction. Thread-safe.
  */
 public final class PostgresStore extends AbstractKVStore {
-  private static final java.util.Set<String> LDK_NODE_COLUMNS =
-      java.util.Set.of("primary_namespace", "secondary_namespace", "key", "value", "sort_order");
-
   /** ldk-node's default table. */
   public static final String DEFAULT_TABLE_NAME = "ldk_data";
 
@@ -109,23 +112,6 @@ public final class PostgresStore extends AbstractKVStore {
             io.lnkv.internal.DaemonThreads.named("lnkv-pg-lease"));
     long every = Math.max(100, b.leaseDuration.toMillis() / 4);
     renewer.scheduleWithFixedDelay(this::renewLease, every, every, TimeUnit.MILLISECONDS);
-  }
-
-  /** The columns of a table or other relation ({@code relation} as SQL text), none if absent. */
-  static java.util.Set<String> columnsOf(Connection c, String relation) throws SQLException {
-    java.util.Set<String> columns = new java.util.HashSet<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?)"
-                + " AND attnum > 0 AND NOT attisdropped")) {
-      ps.setString(1, relation);
-      try (ResultSet r = ps.executeQuery()) {
-        while (r.next()) {
-          columns.add(r.getString(1));
-        }
-      }
-    }
-    return columns;
   }
 
   /** A builder for a store at {@code jdbcUrl}, e.g. {@code jdbc:postgresql://host/ldk_db}. */
@@ -539,7 +525,7 @@ public final class PostgresStore extends AbstractKVStore {
               where);
       if (isReadOnly()) {
         try (Connection c = pool.getConnection()) {
-          checkSchema(c, where);
+          new PostgresSchema(table).checkForReading(c, where);
           return new PostgresStore(this, pool, null, null, 0);
         } catch (SQLException | RuntimeException e) {
           pool.close();
@@ -608,7 +594,8 @@ public final class PostgresStore extends AbstractKVStore {
       try (Statement s = c.createStatement()) {
         s.execute("SET LOCAL lock_timeout = '10s'");
       }
-      String schema = table.schema() != null ? table.schema() : currentSchema(c, where);
+      String schema =
+          table.schema() != null ? table.schema() : PostgresSchema.currentSchema(c, where);
       PostgresLease lease =
           new PostgresLease(
               schema,
@@ -619,7 +606,7 @@ public final class PostgresStore extends AbstractKVStore {
               lock);
       PostgresLease.createTable(c, where);
       lease.acquire(c, where);
-      createOrCheckSchema(c, where);
+      new PostgresSchema(table).createOrCheck(c, where);
       return lease;
     }
 
@@ -652,120 +639,6 @@ public final class PostgresStore extends AbstractKVStore {
 
     static String setting(Connection c, String name) throws SQLException {
       return PostgresPools.setting(c, name);
-    }
-
-    /** Where CREATE TABLE puts an unqualified name: the search_path's first existing schema. */
-    private String currentSchema(Connection c, String where) throws SQLException {
-      try (Statement s = c.createStatement();
-          ResultSet r = s.executeQuery("SELECT current_schema()")) {
-        if (r.next() && r.getString(1) != null) {
-          return r.getString(1);
-        }
-      }
-      throw new IncompatibleStoreException(
-          "Cannot open "
-              + where
-              + ": no schema of the search_path exists, so the table has nowhere to be; name it"
-              + " schema.table, or set the role's search_path. Nothing was changed");
-    }
-
-    /** A reader's check: the table exists, is ldk-node's, at a schema version this code knows. */
-    private void checkSchema(Connection c, String where) throws SQLException {
-      if (!tableExists(c)) {
-        throw new io.lnkv.StoreNotFoundException(
-            "No "
-                + where
-                + ": the database has no table "
-                + table
-                + "; check the table name (table=NAME or --table) and the database");
-      }
-      checkColumns(c, where);
-      schemaVersion(c, where);
-    }
-
-    private boolean tableExists(Connection c) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?)")) {
-        ps.setString(1, table.sql());
-        try (ResultSet r = ps.executeQuery()) {
-          return r.next() && r.getString(1) != null;
-        }
-      }
-    }
-
-    private void checkColumns(Connection c, String where) throws SQLException {
-      java.util.Set<String> columns = columnsOf(c, table.sql());
-      if (!columns.containsAll(LDK_NODE_COLUMNS)) {
-        throw new IncompatibleStoreException(
-            "Cannot open "
-                + where
-                + ": the table "
-                + table
-                + " is not ldk-node's (its columns are "
-                + new java.util.TreeSet<>(columns)
-                + ", not "
-                + new java.util.TreeSet<>(LDK_NODE_COLUMNS)
-                + "); check the table name. The table was not changed");
-      }
-    }
-
-    /** The schema version in the table's comment; 0 when it has none (a new table). */
-    private int schemaVersion(Connection c, String where) throws SQLException {
-      String comment;
-      try (PreparedStatement ps =
-          c.prepareStatement("SELECT obj_description(to_regclass(?), 'pg_class')")) {
-        ps.setString(1, table.sql());
-        try (ResultSet r = ps.executeQuery()) {
-          comment = r.next() ? r.getString(1) : null;
-        }
-      }
-      if (comment == null) {
-        return 0;
-      }
-      int version;
-      try {
-        version = Integer.parseInt(comment.trim());
-      } catch (NumberFormatException e) {
-        throw new IncompatibleStoreException(
-            "Cannot open "
-                + where
-                + ": the table's comment '"
-                + PostgresTableName.printable(comment)
-                + "' is not a schema version; is this table ldk-node's? The table was not changed");
-      }
-      if (version <= 0) {
-        // ldk-node refuses 0 too: its versions start at 1, and "no version" means a new table
-        throw new IncompatibleStoreException(
-            "Cannot open "
-                + where
-                + ": the table's schema version is "
-                + version
-                + ", which no ldk-node or lnkv writes (versions start at 1); the comment was"
-                + " changed by something else. The table was not changed");
-      }
-      if (version > SCHEMA_VERSION) {
-        throw SqlKeyValueTable.newerSchema(where, version, SCHEMA_VERSION, "table");
-      }
-      return version;
-    }
-
-    /** Inside the opening transaction: ldk-node's DDL, then the table proved to be ldk-node's. */
-    private void createOrCheckSchema(Connection c, String where) throws SQLException {
-      try (Statement s = c.createStatement()) {
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS "
-                + table.sql()
-                + " (primary_namespace TEXT NOT NULL,"
-                + " secondary_namespace TEXT NOT NULL DEFAULT '',"
-                + " key TEXT NOT NULL CHECK (key <> ''),"
-                + " value BYTEA,"
-                + " sort_order BIGSERIAL CHECK (sort_order >= 0),"
-                + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
-        checkColumns(c, where);
-        if (schemaVersion(c, where) == 0) {
-          s.execute("COMMENT ON TABLE " + table.sql() + " IS '" + SCHEMA_VERSION + "'");
-        }
-        s.execute(rows().createPaginatedIndex());
-      }
     }
 
     private static String holderLine() {

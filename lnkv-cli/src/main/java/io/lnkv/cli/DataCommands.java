@@ -110,14 +110,12 @@ final class DataCommands {
      * A new file is created readable by its owner only, whatever the umask: it holds node state.
      */
     private static void writeOwnerOnly(Path file, byte[] value) throws IOException {
-      java.util.Set<java.nio.file.OpenOption> options =
-          java.util.Set.of(
-              java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-              java.nio.file.StandardOpenOption.WRITE);
       try (java.nio.channels.FileChannel ch =
-          java.nio.channels.FileChannel.open(
-              file, options, io.lnkv.internal.OwnerOnly.file(file))) {
+          io.lnkv.internal.OwnFiles.openForWriting(
+              file,
+              "the output file",
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(value);
         while (buf.hasRemaining()) {
           ch.write(buf);

@@ -20,7 +20,10 @@ final class ExitCode {
   /** the key or the store does not exist. */
   static final int NOT_FOUND = 3;
 
-  /** refused: locked by another process, wrong layout, non-empty target, lease taken. */
+  /**
+   * refused: locked by another process, wrong layout, non-empty target, lease taken, a link or a
+   * foreign file where lnkv writes.
+   */
   static final int REFUSED = 4;
 
   /** the operation failed (I/O, damaged data, unreachable server). */
@@ -44,6 +47,7 @@ final class ExitCode {
     if (t instanceof StoreLockedException
         || t instanceof IncompatibleStoreException
         || t instanceof ConflictException
+        || t instanceof io.lnkv.UnsafeFileException
         || t instanceof IllegalStateException) {
       return REFUSED;
     }

@@ -62,6 +62,29 @@ class CliTest {
     }
   }
 
+  /**
+   * A link planted at the commit log's name (in the store's parent folder) is refused by every
+   * command that opens the store, as a refusal (exit 4), naming it; its target gets nothing.
+   * Before, a writing command created and wrote through it.
+   */
+  @Test
+  void aLinkPlantedAtTheCommitLog_isRefused_exit4_andItsTargetGetsNothing() throws Exception {
+    String store = fs2("s");
+    assertThat(lnkv("put", store, "manager", "--value", "m").code()).isZero();
+    Path victim = Files.createFile(tmp.resolve("attacker-owned"));
+    Files.createSymbolicLink(tmp.resolve(".s.lnkv-journal"), victim);
+    for (String[] args :
+        List.of(
+            new String[] {"settle", store},
+            new String[] {"put", store, "manager", "--value", "n"},
+            new String[] {"ls", store})) {
+      Run r = lnkv(args);
+      assertFails(r, 4, "symbolic link");
+      assertThat(r.err()).contains(".s.lnkv-journal");
+    }
+    assertThat(Files.size(victim)).isZero();
+  }
+
   // ---- single keys --------------------------------------------------------------------------
 
   @Test

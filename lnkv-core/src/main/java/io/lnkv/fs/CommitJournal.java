@@ -4,7 +4,6 @@ import io.lnkv.BatchOp;
 import io.lnkv.CorruptedDataException;
 import io.lnkv.ScopedKey;
 import io.lnkv.internal.DurableDirectories;
-import io.lnkv.internal.OwnerOnly;
 import io.lnkv.internal.RecordFields;
 import io.lnkv.internal.RecordLog;
 import java.io.ByteArrayInputStream;
@@ -14,7 +13,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -178,11 +176,7 @@ final class CommitJournal implements AutoCloseable {
       // After the record, so that a marker always has a journal beside it; before the batch is
       // acknowledged, so that a folder holding an acknowledged batch's files always says so.
       try {
-        Files.newByteChannel(
-                marker,
-                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                OwnerOnly.file(marker))
-            .close();
+        io.lnkv.internal.OwnFiles.touch(marker, "the pending-batches marker");
         DurableDirectories.fsync(storeFolder);
       } catch (IOException e) {
         throw new RecordedException(e);

@@ -1,7 +1,7 @@
 package io.lnkv.fs;
 
 import io.lnkv.internal.DurableDirectories;
-import io.lnkv.internal.OwnerOnly;
+import io.lnkv.internal.OwnFiles;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -16,7 +16,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,10 +89,7 @@ final class FsFiles {
   static void writeTemp(Path tmp, byte[] value, FileTime mtime, boolean sync) throws IOException {
     boolean written = false;
     try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            OwnerOnly.file(tmp))) {
+        OwnFiles.openForWriting(tmp, "a temporary file", StandardOpenOption.CREATE_NEW)) {
       ByteBuffer buf = ByteBuffer.wrap(value);
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -118,10 +114,7 @@ final class FsFiles {
    */
   static void overwrite(Path dest, byte[] value, FileTime mtime) throws IOException {
     try (FileChannel ch =
-        FileChannel.open(
-            dest,
-            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-            OwnerOnly.file(dest))) {
+        OwnFiles.openForWriting(dest, "the value file", StandardOpenOption.CREATE)) {
       ByteBuffer buf = ByteBuffer.wrap(value);
       long at = 0;
       while (buf.hasRemaining()) {

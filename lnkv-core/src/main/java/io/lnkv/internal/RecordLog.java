@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * An append-only file of checksummed records, each made durable before {@link #append} returns: the
@@ -152,6 +151,7 @@ public final class RecordLog implements AutoCloseable {
   private Parsed parse() throws IOException {
     byte[] bytes;
     try {
+      OwnFiles.refuseAlias(path, "the log of " + holds); // read what lnkv wrote, not a link
       long fileSize = Files.size(path);
       if (fileSize > MAX_FILE_BYTES) {
         throw damaged("it is " + fileSize + " bytes long, more than a log of this kind can be", 0);
@@ -431,10 +431,8 @@ public final class RecordLog implements AutoCloseable {
   private void openChannel() throws IOException {
     boolean created = !Files.exists(path);
     channel =
-        FileChannel.open(
-            path,
-            Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
-            OwnerOnly.file(path));
+        OwnFiles.openForWriting(
+            path, "the log of " + holds, StandardOpenOption.CREATE, StandardOpenOption.READ);
     if (created) {
       DurableDirectories.fsync(path.getParent());
     }

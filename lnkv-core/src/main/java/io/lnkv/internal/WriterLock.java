@@ -8,14 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -101,22 +95,9 @@ public final class WriterLock implements AutoCloseable {
     FileChannel ch = null;
     try {
       Path lockFile = lockFileOf(real);
-      refuseLink(lockFile);
-      try {
-        ch =
-            FileChannel.open(
-                lockFile,
-                Set.of(
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.READ,
-                    StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS),
-                OwnerOnly.file(lockFile));
-      } catch (FileSystemException e) {
-        refuseLink(lockFile); // a link planted since the check: O_NOFOLLOW refused it
-        throw e;
-      }
-      refuseHardLinks(lockFile);
+      ch =
+          OwnFiles.openForWriting(
+              lockFile, "the lock file", StandardOpenOption.CREATE, StandardOpenOption.READ);
       FileLock lock;
       try {
         lock = ch.tryLock();
@@ -163,54 +144,6 @@ public final class WriterLock implements AutoCloseable {
         ch.close();
       }
       throw e;
-    }
-  }
-
-  /**
-   * The lock file is opened for writing and truncated: a symbolic link planted in its place would
-   * make the lock overwrite the link's target, so no link is followed (O_NOFOLLOW), and anything
-   * but a regular file is refused with its name.
-   */
-  private static void refuseLink(Path lockFile) throws IOException {
-    BasicFileAttributes a;
-    try {
-      a = Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return;
-    }
-    if (a.isSymbolicLink()) {
-      throw new StoreException(
-          "Refusing the lock file "
-              + lockFile
-              + ": it is a symbolic link (to "
-              + Files.readSymbolicLink(lockFile)
-              + "), which lnkv never follows; a lock through it would overwrite that file. Remove"
-              + " the link (lnkv creates the lock file itself)");
-    }
-    if (!a.isRegularFile()) {
-      throw new StoreException(
-          "Refusing the lock file "
-              + lockFile
-              + ": it is not a regular file. Move it away (lnkv creates the lock file itself)");
-    }
-  }
-
-  /** A hard link to another file in the lock file's place would have that file truncated. */
-  private static void refuseHardLinks(Path lockFile) throws IOException {
-    Object links;
-    try {
-      links = Files.getAttribute(lockFile, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      return; // no link count on this platform or file system
-    }
-    if (links instanceof Integer n && n > 1) {
-      throw new StoreException(
-          "Refusing the lock file "
-              + lockFile
-              + ": it has "
-              + n
-              + " hard links, so it is another file too, which the lock would overwrite. Remove it"
-              + " (lnkv creates the lock file itself)");
     }
   }
 

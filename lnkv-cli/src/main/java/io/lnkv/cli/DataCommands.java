@@ -147,7 +147,7 @@ final class DataCommands {
       }
       String from = file != null ? file.toString() : "standard input";
       try (InputStream in = file != null ? Files.newInputStream(file) : System.in) {
-        byte[] value = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        byte[] value = in.readNBytes((int) Math.min(MAX_VALUE_BYTES + 1, maxBytes + 1));
         checkSize(value.length, maxBytes, from);
         return value;
       } catch (IOException e) {
@@ -169,6 +169,9 @@ final class DataCommands {
     }
   }
 
+  /** The largest value {@code put} can read: one Java array, with one byte to spare. */
+  static final long MAX_VALUE_BYTES = Integer.MAX_VALUE - 9;
+
   @Command(name = "put", description = "Write a value (creates the store if needed).")
   static final class Put extends KeyCommand {
     @ArgGroup(multiplicity = "1")
@@ -178,14 +181,23 @@ final class DataCommands {
         names = "--max-size",
         paramLabel = "SIZE",
         description =
-            "The largest value accepted, in bytes or with K, M or G (default 64M): reading stops"
-                + " there, with an error.",
+            "The largest value accepted, in bytes or with K, M or G (default 64M, at most"
+                + " 2147483638): reading stops there, with an error.",
         converter = Sizes.class)
     long maxSize = 64L << 20;
 
     @Override
     public Integer call() throws IOException {
       ScopedKey k = Address.key(key);
+      if (maxSize > MAX_VALUE_BYTES) {
+        // a larger limit would let a larger input be cut to what one array holds, silently
+        throw new IllegalArgumentException(
+            "--max-size "
+                + maxSize
+                + " is more than one value can be ("
+                + MAX_VALUE_BYTES
+                + " bytes, the largest array the JVM makes); lower it");
+      }
       byte[] value = source.read(maxSize);
       try (Opened o = tiered(store, false)) {
         o.store.write(k.primaryNamespace(), k.secondaryNamespace(), k.key(), value);

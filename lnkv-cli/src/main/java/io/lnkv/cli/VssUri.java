@@ -84,14 +84,27 @@ final class VssUri {
     return b.build();
   }
 
+  private static final int MAX_SEED_FILE_BYTES = 1024;
+
   /** ldk-node's {@code keys_seed}: 64 raw bytes, or the same as hex text. */
   private static byte[] seed(Path file) {
     byte[] raw;
-    try {
-      raw = Files.readAllBytes(file);
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      // a seed is 64 bytes (or 128 hex digits and some white space): read a little more than that
+      // at most, whatever the file is (/dev/zero, a huge file, a pipe)
+      raw = in.readNBytes(MAX_SEED_FILE_BYTES + 1);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "Cannot read the seed file " + file + ": " + e.getMessage(), e);
+          "Cannot read the seed file " + file + ": " + Errors.reason(e), e);
+    }
+    if (raw.length > MAX_SEED_FILE_BYTES) {
+      throw new IllegalArgumentException(
+          "The seed file "
+              + file
+              + " holds more than "
+              + MAX_SEED_FILE_BYTES
+              + " bytes; expected ldk-node's 64-byte seed (raw, or 128 hex digits). Check the"
+              + " path (seed=FILE)");
     }
     if (raw.length == 64) {
       return raw;

@@ -333,6 +333,32 @@ class CliTest {
     }
   }
 
+  /**
+   * A seed is 64 bytes: {@code seed=/dev/zero} is refused after reading a little more than that
+   * (before, 5.5 GB were read and then more heap advised); a missing file is named once, with the
+   * reason (before: "Cannot read the seed file /nonexistent: /nonexistent").
+   */
+  @Test
+  void aSeedFile_isReadBounded_andAMissingOneIsNamedOnceWithTheReason() {
+    String base = "vss:http://127.0.0.1:9/vss?store=n&seed=";
+    assertFails(lnkv("ls", base + "/dev/zero"), ExitCode.USAGE, "holds more than 1024 bytes");
+    Run missing = lnkv("ls", base + "/nonexistent");
+    assertFails(missing, ExitCode.FAILED, "Cannot read the seed file /nonexistent: no such file");
+    assertThat(missing.err().split("/nonexistent", -1)).hasSize(2); // named once
+  }
+
+  /**
+   * {@code --max-size} above what one value can be is refused before reading: before, a 3 GiB file
+   * with {@code --max-size 4G} was cut to 2,147,483,639 bytes and reported written.
+   */
+  @Test
+  void maxSize_aboveWhatOneValueCanBe_isRefused_neverACutValue() {
+    String store = fs2("s");
+    Run r = lnkv("put", store, "k", "--stdin", "--max-size", "4G");
+    assertFails(r, ExitCode.USAGE, "more than one value can be");
+    assertThat(lnkv("get", store, "k").code()).isNotZero();
+  }
+
   @Test
   void aVssUri_withAnEmptyStoreOrABadRetryBudget_isRefusedBeforeAnyRequest() throws Exception {
     Path seed = tmp.resolve("seed");

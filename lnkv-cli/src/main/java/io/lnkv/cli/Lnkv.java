@@ -166,7 +166,7 @@ public final class Lnkv {
         });
     cli.setParameterExceptionHandler(
         (e, a) -> {
-          err.println("lnkv: " + e.getMessage());
+          err.println("lnkv: " + io.lnkv.internal.Secrets.mask(e.getMessage()));
           err.println("Try 'lnkv --help' or 'lnkv " + subcommandOf(e) + "--help'.");
           err.flush();
           return ExitCode.USAGE;
@@ -191,9 +191,12 @@ public final class Lnkv {
     return c == null || c.getParent() == null ? "" : c.getCommandName() + " ";
   }
 
-  /** The message of an error on one line (messages of lnkv's exceptions say what to do). */
+  /**
+   * The message of an error on one line (messages of lnkv's exceptions say what to do), its
+   * passwords masked: a library's message (a driver's, the JDK's) may quote a URI whole.
+   */
   static String oneLine(Throwable e) {
     String m = e.getMessage() != null ? e.getMessage() : e.toString();
-    return m.replace('\n', ' ');
+    return io.lnkv.internal.Secrets.mask(m.replace('\n', ' '));
   }
 }

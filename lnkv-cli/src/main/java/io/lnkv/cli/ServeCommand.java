@@ -262,7 +262,9 @@ final class ServeCommand extends LnkvCommand {
       return VssStorage.postgres(storage);
     }
     throw new IllegalArgumentException(
-        "--storage must be sqlite:PATH or jdbc:postgresql://host[:port]/db, got '" + storage + "'");
+        "--storage must be sqlite:PATH or jdbc:postgresql://host[:port]/db, got '"
+            + io.lnkv.internal.Secrets.mask(storage)
+            + "'");
   }
 
   private Authorizer authorizer() throws IOException {

@@ -231,8 +231,7 @@ record StoreUri(Kind kind, String location, String text) {
    * parameter is replaced by {@code ***}.
    */
   static String redact(String text) {
-    return text.replaceAll("(?i)(://[^/@:]*:)[^/@]*@", "$1***@")
-        .replaceAll("(?i)(password=)[^&]*", "$1***");
+    return io.lnkv.internal.Secrets.mask(text);
   }
 
   @Override

@@ -497,7 +497,7 @@ public final class PostgresStore extends AbstractKVStore {
     }
 
     String redactedUrl() {
-      return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+      return io.lnkv.internal.Secrets.mask(jdbcUrl);
     }
 
     /**

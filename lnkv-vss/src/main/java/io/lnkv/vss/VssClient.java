@@ -73,6 +73,7 @@ final class VssClient {
   private final Settings settings;
   private final HttpClient http;
   private final String base;
+  private final String shown; // base for messages and logs: its password masked
   private final AtomicBoolean warnedMissingVersion = new AtomicBoolean();
 
   VssClient(Settings settings) {
@@ -84,6 +85,7 @@ final class VssClient {
     this.settings = settings;
     String url = settings.baseUrl().toString();
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.shown = io.lnkv.internal.Secrets.mask(base);
     HttpClient.Builder http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -102,7 +104,7 @@ final class VssClient {
   }
 
   String baseUrl() {
-    return base;
+    return shown;
   }
 
   /** The stored key-value, or empty if the server has no such key. */
@@ -113,7 +115,7 @@ final class VssClient {
       GetObjectResponse response = call("getObject", request, GetObjectResponse.parser(), NOTHING);
       if (!response.hasValue()) {
         throw new VssException(
-            "VSS server " + base + " answered getObject without a value (protocol violation)",
+            "VSS server " + shown + " answered getObject without a value (protocol violation)",
             200,
             null,
             null);
@@ -180,7 +182,7 @@ final class VssClient {
         log.info(
             "VSS putObjects at {}: attempt {} conflicted with an earlier attempt of the same"
                 + " request, which had landed (its response was lost); done",
-            base,
+            shown,
             attempts[0]);
         return;
       }
@@ -257,7 +259,7 @@ final class VssClient {
       return call(endpoint, request, parser, beforeAttempt);
     } catch (NoSuchKey e) {
       throw new VssException(
-          "VSS server " + base + " answered " + endpoint + " with NO_SUCH_KEY: " + e.getMessage(),
+          "VSS server " + shown + " answered " + endpoint + " with NO_SUCH_KEY: " + e.getMessage(),
           404,
           ErrorCode.NO_SUCH_KEY_EXCEPTION,
           null);
@@ -304,7 +306,7 @@ final class VssClient {
             "VSS "
                 + endpoint
                 + " at "
-                + base
+                + shown
                 + " failed after "
                 + attempt
                 + (attempt == 1 ? " attempt" : " attempts")
@@ -326,7 +328,7 @@ final class VssClient {
         log.warn(
             "VSS {} at {} failed ({}); retrying for up to {} s",
             endpoint,
-            base,
+            shown,
             last.what(),
             settings.maxRetryTime().toSeconds());
       } else {
@@ -348,7 +350,7 @@ final class VssClient {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StoreException(
-            "Interrupted while retrying VSS " + endpoint + " at " + base + ": " + last.what(), e);
+            "Interrupted while retrying VSS " + endpoint + " at " + shown + ": " + last.what(), e);
       }
     }
   }
@@ -368,7 +370,7 @@ final class VssClient {
           "VSS "
               + endpoint
               + " at "
-              + base
+              + shown
               + ": stopped retrying after "
               + (attempt - 1)
               + (attempt == 2 ? " attempt" : " attempts")
@@ -415,13 +417,13 @@ final class VssClient {
       throw new Retryable(new Failure(e.toString(), 0, null, e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StoreException("Interrupted during VSS " + endpoint + " at " + base, e);
+      throw new StoreException("Interrupted during VSS " + endpoint + " at " + shown, e);
     }
     int status = response.statusCode();
     checkProtocolVersion(endpoint, response);
     if (responseBody.length > MAX_RESPONSE_BYTES) {
       throw new VssException(
-          "VSS " + endpoint + " at " + base + ": response larger than 1 GiB", status, null, null);
+          "VSS " + endpoint + " at " + shown + ": response larger than 1 GiB", status, null, null);
     }
     if (status >= 200 && status < 300) {
       try {
@@ -458,7 +460,7 @@ final class VssClient {
             "VSS "
                 + endpoint
                 + " at "
-                + base
+                + shown
                 + " refused: "
                 + what
                 + ". Check the server URL (it ends in /vss) and version",
@@ -475,7 +477,7 @@ final class VssClient {
               "VSS "
                   + endpoint
                   + " at "
-                  + base
+                  + shown
                   + " conflicted: a version did not match, so nothing was"
                   + " applied ("
                   + error.getMessage()
@@ -483,7 +485,7 @@ final class VssClient {
       case NO_SUCH_KEY_EXCEPTION -> throw new NoSuchKey(error.getMessage());
       case INVALID_REQUEST_EXCEPTION ->
           throw new VssException(
-              "VSS " + endpoint + " at " + base + " rejected the request: " + what,
+              "VSS " + endpoint + " at " + shown + " rejected the request: " + what,
               status,
               error.getErrorCode(),
               null);
@@ -492,7 +494,7 @@ final class VssClient {
               "VSS "
                   + endpoint
                   + " at "
-                  + base
+                  + shown
                   + " refused authentication: "
                   + what
                   + ". Check the credentials (header provider) this store was built with",
@@ -513,14 +515,14 @@ final class VssClient {
         // the user chose lenient mode for this: said once, and not as a warning
         log.info(
             "VSS server {} sends no {} header (an older server); accepted in lenient mode",
-            base,
+            shown,
             PROTOCOL_VERSION_HEADER);
       }
       return;
     }
     throw new IncompatibleStoreException(
         "VSS server "
-            + base
+            + shown
             + " answered "
             + endpoint
             + (version.isEmpty()

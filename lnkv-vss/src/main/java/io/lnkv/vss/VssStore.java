@@ -505,11 +505,25 @@ public final class VssStore extends AbstractKVStore {
         this.baseUrl = URI.create(baseUrl);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "Invalid VSS URL '" + baseUrl + "': " + e.getMessage(), e);
+            "Invalid VSS URL '"
+                + io.lnkv.internal.Secrets.mask(baseUrl)
+                + "': "
+                + io.lnkv.internal.Secrets.mask(e.getMessage()),
+            e);
       }
       if (!"http".equals(this.baseUrl.getScheme()) && !"https".equals(this.baseUrl.getScheme())) {
         throw new IllegalArgumentException(
-            "Invalid VSS URL '" + baseUrl + "': expected http(s)://host[:port]/vss");
+            "Invalid VSS URL '"
+                + io.lnkv.internal.Secrets.mask(baseUrl)
+                + "': expected http(s)://host[:port]/vss");
+      }
+      if (this.baseUrl.getRawUserInfo() != null) {
+        // the JDK's HTTP client refuses it at the first request, quoting the URL whole
+        throw new IllegalArgumentException(
+            "Invalid VSS URL '"
+                + io.lnkv.internal.Secrets.mask(baseUrl)
+                + "': credentials in the URL are not sent; use bearer auth (a JWT) or signature"
+                + " auth instead");
       }
     }
 

@@ -184,7 +184,9 @@ final class SqlVssStorage implements KeyVersionStorage {
           "Invalid PostgreSQL JDBC URL: expected jdbc:postgresql://host[:port]/db");
     }
     int query = jdbcUrl.indexOf('?');
-    String description = "PostgreSQL " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query));
+    String description =
+        "PostgreSQL "
+            + io.lnkv.internal.Secrets.mask(query < 0 ? jdbcUrl : jdbcUrl.substring(0, query));
     // the stores' pool: synchronous commits whatever the server's defaults, fsync=off warned about
     return new SqlVssStorage(
         PostgresPools.open(jdbcUrl, null, null, 16, "lnkv-vss-pg", false, description),

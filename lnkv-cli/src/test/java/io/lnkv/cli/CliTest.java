@@ -85,6 +85,23 @@ class CliTest {
     assertThat(Files.size(victim)).isZero();
   }
 
+  /**
+   * A writer refused by the lock exits 4 (refused) and creates nothing: before, a new SQLite file
+   * was created before the lock was tried, and stayed behind, empty.
+   */
+  @Test
+  void aRefusedLock_exits4_andLeavesNoFileBehind() throws Exception {
+    Path db = tmp.resolve("m.sqlite");
+    try (io.lnkv.internal.WriterLock held =
+        io.lnkv.internal.WriterLock.acquire(tmp, "m.sqlite", "another writer")) {
+      Run r = lnkv("put", "sqlite:" + db, "k", "--value", "v");
+      assertFails(r, ExitCode.REFUSED, "another writer");
+      assertThat(held).isNotNull();
+      assertThat(Files.exists(db)).as("a refused writer creates nothing").isFalse();
+    }
+    assertThat(lnkv("put", "sqlite:" + db, "k", "--value", "v").code()).isZero();
+  }
+
   // ---- single keys --------------------------------------------------------------------------
 
   @Test

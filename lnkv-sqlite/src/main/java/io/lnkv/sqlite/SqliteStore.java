@@ -348,10 +348,13 @@ public final class SqliteStore extends AbstractKVStore {
         DurableDirectories.create(dir);
         refuseNonDatabase(path);
         if (!Files.exists(path)) {
+          // the name's lock first: a refused opener creates nothing
+          lock = WriterLock.acquire(dir, path.getFileName().toString(), "SqliteStore");
           Files.createFile(path, OwnerOnly.file(path));
           DurableDirectories.fsync(dir); // the file's name, before any commit relies on it
+        } else {
+          lock = WriterLock.acquire(path, "SqliteStore");
         }
-        lock = WriterLock.acquire(path, "SqliteStore");
         refuseHardLinks(path);
         writer = connect(path);
         SqliteSchema.checkVersion(writer, where); // before any change, the journal mode's too

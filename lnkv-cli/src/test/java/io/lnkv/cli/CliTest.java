@@ -102,6 +102,24 @@ class CliTest {
     assertThat(lnkv("put", "sqlite:" + db, "k", "--value", "v").code()).isZero();
   }
 
+  /**
+   * fs2: on a folder of foreign files says so; only LDK v1 data gets the migration advice. Before,
+   * any file was called "v1 data" and a migration advised.
+   */
+  @Test
+  void fs2_onForeignFiles_saysSo_andAdvisesMigrationOnlyForV1Data() throws Exception {
+    Path foreign = Files.createDirectories(tmp.resolve("photos"));
+    Files.writeString(foreign.resolve("holiday.jpg"), "not node state");
+    Run r = lnkv("ls", "fs2:" + foreign);
+    assertFails(r, ExitCode.REFUSED, "no LDK store's");
+    assertThat(r.err()).doesNotContain("migrate").doesNotContain("v1");
+    Path v1 = Files.createDirectories(tmp.resolve("v1").resolve("monitors"));
+    Files.writeString(v1.resolve("abc_1"), "a monitor");
+    Run old = lnkv("ls", "fs2:" + tmp.resolve("v1"));
+    assertFails(old, ExitCode.REFUSED, "(v1) data");
+    assertThat(old.err()).contains("migrate");
+  }
+
   // ---- single keys --------------------------------------------------------------------------
 
   @Test

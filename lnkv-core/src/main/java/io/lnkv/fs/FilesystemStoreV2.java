@@ -99,7 +99,27 @@ public final class FilesystemStoreV2 extends AbstractFilesystemStore {
     }
   }
 
+  /**
+   * The refusal of a folder with a file where v2 has none: LDK v1 data (advise the migration) only
+   * when the file could be a v1 key (a valid key name, in the root or in a folder with a valid
+   * namespace name); anything else is a folder of foreign files, which no migration would help.
+   */
   private static IncompatibleStoreException v1Detected(Path root, Path file) {
+    String name = file.getFileName().toString();
+    Path parent = file.getParent();
+    boolean v1Key =
+        io.lnkv.KeyRules.isValidPart(name)
+            && !name.isEmpty()
+            && (parent.equals(root)
+                || io.lnkv.KeyRules.isValidPart(parent.getFileName().toString()));
+    if (!v1Key) {
+      return new IncompatibleStoreException(
+          "Cannot open "
+              + root
+              + " as a FilesystemStoreV2: it holds files that are no LDK store's (found "
+              + file
+              + ", not a key's name); check the path. Nothing was changed");
+    }
     return new IncompatibleStoreException(
         "Cannot open "
             + root

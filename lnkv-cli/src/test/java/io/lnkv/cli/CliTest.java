@@ -120,6 +120,36 @@ class CliTest {
     assertThat(old.err()).contains("migrate");
   }
 
+  /**
+   * A live WAL database read through an alias. Before, through a symlink the reader found no {@code
+   * <alias>-wal}, opened the file immutable and printed the last checkpoint's value with exit 0;
+   * through a hard link it said the table was missing. Now a symlink reads the current value (the
+   * real path finds the log), and a hard link is refused, non-zero, saying why.
+   */
+  @Test
+  void aLiveWalDatabase_readThroughAnAlias_isCurrentOrRefused_neverStale() throws Exception {
+    Path db = tmp.resolve("node.sqlite");
+    try (io.lnkv.sqlite.SqliteStore writer = io.lnkv.sqlite.SqliteStore.open(db)) {
+      writer.write("", "", "k", "old".getBytes(StandardCharsets.UTF_8));
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+          java.sql.Statement s = c.createStatement()) {
+        s.execute("PRAGMA wal_checkpoint(TRUNCATE)"); // "old" is in the database file now
+      }
+      writer.write("", "", "k", "new".getBytes(StandardCharsets.UTF_8)); // in the WAL only
+      Path symlink = Files.createSymbolicLink(tmp.resolve("alias.sqlite"), db);
+      Path got = tmp.resolve("got");
+      Run viaSymlink = lnkv("get", "sqlite:" + symlink, "k", "-o", got.toString());
+      assertThat(viaSymlink.code()).as(viaSymlink.err()).isZero();
+      assertThat(Files.readString(got)).isEqualTo("new");
+      Files.delete(got);
+      Path hardLink = Files.createLink(tmp.resolve("hard.sqlite"), db);
+      Run viaHardLink = lnkv("get", "sqlite:" + hardLink, "k", "-o", got.toString());
+      assertThat(viaHardLink.code()).isNotZero();
+      assertThat(viaHardLink.err()).contains("under another name");
+      assertThat(Files.exists(got)).isFalse();
+    }
+  }
+
   // ---- single keys --------------------------------------------------------------------------
 
   @Test

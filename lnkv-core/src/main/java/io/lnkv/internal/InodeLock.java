@@ -120,6 +120,11 @@ final class InodeLock implements AutoCloseable {
     }
   }
 
+  /** Whether this holds a lock (not the lock that holds nothing). */
+  boolean holds() {
+    return fd >= 0;
+  }
+
   /** Releases the lock (closing the descriptor releases it). */
   @Override
   public void close() {

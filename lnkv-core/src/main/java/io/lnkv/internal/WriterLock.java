@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,13 +40,61 @@ public final class WriterLock implements AutoCloseable {
   private final Path guarded;
   private final FileChannel channel;
   private final FileLock lock;
-  private final InodeLock inode;
+  private InodeLock inode; // guarded by this; holds nothing while the file does not exist
 
   private WriterLock(Path guarded, FileChannel channel, FileLock lock, InodeLock inode) {
     this.guarded = guarded;
     this.channel = channel;
     this.lock = lock;
     this.inode = inode;
+  }
+
+  /**
+   * Whether an lnkv writer has the store folder or database file at {@code realPath} open now,
+   * under whatever path: its lock is on the file system object itself. For a reader, which must not
+   * read around a live writer's state (a SQLite write-ahead log it cannot see). False where that
+   * lock does not exist (no {@code flock}, or another file system).
+   */
+  public static boolean heldByAWriter(Path realPath) throws IOException {
+    // Read from the kernel's lock table, not probed by locking: a probe would hold the lock for a
+    // moment, and a writer starting in that moment would be refused.
+    Path table = Path.of("/proc/locks");
+    if (realPath.getFileSystem() != table.getFileSystem() || !Files.isReadable(table)) {
+      return false;
+    }
+    long inode;
+    long device;
+    try {
+      inode = ((Number) Files.getAttribute(realPath, "unix:ino")).longValue();
+      device = ((Number) Files.getAttribute(realPath, "unix:dev")).longValue();
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+    // Linux's dev_t: major in bits 8-19 and 32-43, minor in bits 0-7 and 12-31
+    long major = ((device >>> 8) & 0xfff) | ((device >>> 32) & ~0xfffL);
+    long minor = (device & 0xff) | ((device >>> 12) & ~0xffL);
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(table)) {
+      bytes = in.readNBytes(16 << 20); // one line per lock held on the machine
+    }
+    for (String line : new String(bytes, StandardCharsets.US_ASCII).split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      // "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF": major:minor in hex, the inode decimal
+      if (f.length >= 6 && f[1].equals("FLOCK") && f[3].equals("WRITE")) {
+        String[] id = f[5].split(":");
+        try {
+          if (id.length == 3
+              && Long.parseLong(id[2]) == inode
+              && Long.parseLong(id[0], 16) == major
+              && Long.parseLong(id[1], 16) == minor) {
+            return true;
+          }
+        } catch (NumberFormatException e) {
+          // a line of another shape: not ours
+        }
+      }
+    }
+    return false;
   }
 
   /** Where the lock of {@code path} (a store folder or database file) lives. */
@@ -158,8 +207,30 @@ public final class WriterLock implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes the lock on the file system object too, once the file this lock was taken for by name
+   * (before it existed) has been created under it: from then on a writer reaching it by another
+   * path (a hard link, a bind mount) is refused as well.
+   *
+   * @throws StoreLockedException if a writer under another path holds it already
+   */
+  public synchronized void lockCreatedFile() throws IOException {
+    if (inode.holds()) {
+      return;
+    }
+    try {
+      inode = InodeLock.acquire(guarded);
+    } catch (InodeLock.HeldException e) {
+      throw new StoreLockedException(
+          "Cannot open "
+              + guarded
+              + ": another writer has it open under another path; stop that process first",
+          e);
+    }
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
     try {
       inode.close();
       lock.release();

@@ -23,7 +23,13 @@ final class ReadOnlyOpening {
    * file is opened immutable instead, which reads it as it is and creates nothing. A {@code -wal}
    * file without its {@code -shm} holds commits only a writer may fold in.
    */
-  static ReadConnections.Opener opener(Path file) throws IOException {
+  static ReadConnections.Opener opener(Path given) throws IOException {
+    // The write-ahead log is named after the path the writer opened: through a symlink or ".."
+    // the real path finds it; through a hard link or a bind mount of the file nothing does, so a
+    // reader there would read the last checkpoint as if it were current: refused below when an
+    // lnkv writer is live (its lock is on the inode, seen from every path). An ldk-node writer
+    // takes no such lock; reached by another name, it cannot be seen.
+    Path file = given.toRealPath();
     byte[] header = new byte[20];
     try (InputStream in = Files.newInputStream(file)) {
       if (in.readNBytes(header, 0, header.length) < header.length) {
@@ -35,6 +41,14 @@ final class ReadOnlyOpening {
     Path shmFile = file.resolveSibling(file.getFileName() + "-shm");
     if (!wal || Files.exists(shmFile)) {
       return () -> connect(file, false);
+    }
+    if (!Files.exists(walFile) && io.lnkv.internal.WriterLock.heldByAWriter(file)) {
+      throw new StoreException(
+          "Cannot open "
+              + given
+              + " read-only: a writer has it open under another name (a hard link, a bind mount"
+              + " or another mount of the file), so its write-ahead log is not beside this path and"
+              + " reading here would return old data. Open it by the path the node uses");
     }
     if (Files.exists(walFile) && Files.size(walFile) > 0) {
       throw new StoreException(

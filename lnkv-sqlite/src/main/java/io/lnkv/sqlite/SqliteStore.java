@@ -352,6 +352,7 @@ public final class SqliteStore extends AbstractKVStore {
           lock = WriterLock.acquire(dir, path.getFileName().toString(), "SqliteStore");
           Files.createFile(path, OwnerOnly.file(path));
           DurableDirectories.fsync(dir); // the file's name, before any commit relies on it
+          lock.lockCreatedFile();
         } else {
           lock = WriterLock.acquire(path, "SqliteStore");
         }

@@ -22,6 +22,26 @@ import org.junit.jupiter.api.io.TempDir;
 class SqliteStoreTest {
   @TempDir Path tmp;
 
+  /**
+   * A database this store creates is locked on its inode too, as an existing one is: a writer that
+   * reaches it by another path (a bind mount) is refused, and a reader there is told a writer is
+   * live. The name is locked before the file is created (so a refused opener creates nothing), and
+   * the inode once it exists; without that second step a new database had no inode lock at all.
+   */
+  @Test
+  void aDatabaseCreatedHere_isLockedOnItsInodeToo() throws Exception {
+    Path db = tmp.resolve("new.sqlite");
+    try (SqliteStore store = SqliteStore.open(db)) {
+      store.write("", "", "k", new byte[] {1});
+      assertThat(io.lnkv.internal.WriterLock.heldByAWriter(db.toRealPath())).isTrue();
+    }
+    assertThat(io.lnkv.internal.WriterLock.heldByAWriter(db.toRealPath())).isFalse();
+    try (SqliteStore again = SqliteStore.open(db)) { // an existing file: locked as before
+      assertThat(again.read("", "", "k")).containsExactly(1);
+      assertThat(io.lnkv.internal.WriterLock.heldByAWriter(db.toRealPath())).isTrue();
+    }
+  }
+
   @Test
   void aFileThatIsNotADatabase_isRefusedAndLeftUntouched() throws Exception {
     Path file = tmp.resolve("notes.sqlite");

@@ -175,12 +175,7 @@ class PostgresLdkNodeCompatTest {
   @Test
   void schemaVersionZero_isRefused_asLdkNodeDoes_andTheTableIsLeftUnchanged() throws Exception {
     String t = PgTestServer.freshTable();
-    sql(
-        "CREATE TABLE "
-            + t
-            + " (primary_namespace TEXT NOT NULL, secondary_namespace TEXT NOT NULL DEFAULT '',"
-            + " key TEXT NOT NULL, value BYTEA, sort_order BIGSERIAL,"
-            + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
+    createLdkNodeTable(t);
     sql("COMMENT ON TABLE " + t + " IS '0'");
     assertThatThrownBy(() -> PgTestServer.builder(t).build())
         .isInstanceOf(IncompatibleStoreException.class)
@@ -189,6 +184,16 @@ class PostgresLdkNodeCompatTest {
     assertThat(query("SELECT count(*) FROM pg_indexes WHERE tablename = ?", t)).isEqualTo("1");
     assertThatThrownBy(() -> PgTestServer.builder(t).readOnly().build())
         .isInstanceOf(IncompatibleStoreException.class);
+  }
+
+  /** ldk-node's table as ldk-node's DDL makes it, with no comment (a new table). */
+  private static void createLdkNodeTable(String t) throws Exception {
+    sql(
+        "CREATE TABLE "
+            + t
+            + " (primary_namespace TEXT NOT NULL, secondary_namespace TEXT NOT NULL DEFAULT '',"
+            + " key TEXT NOT NULL, value BYTEA, sort_order BIGSERIAL,"
+            + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
   }
 
   /** A session holding ldk-node's lock, as a running ldk-node does. */
@@ -226,12 +231,7 @@ class PostgresLdkNodeCompatTest {
           .hasMessageContaining("application 'ldk-node test double'");
       assertThat(query("SELECT to_regclass(?)", t)).isNull(); // nothing created
       // a reader takes no lock
-      sql(
-          "CREATE TABLE "
-              + t
-              + " (primary_namespace TEXT NOT NULL, secondary_namespace TEXT NOT NULL DEFAULT '',"
-              + " key TEXT NOT NULL, value BYTEA, sort_order BIGSERIAL,"
-              + " PRIMARY KEY (primary_namespace, secondary_namespace, key))");
+      createLdkNodeTable(t);
       PgTestServer.builder(t).readOnly().build().close();
     }
     PgTestServer.builder(t).build().close(); // ldk-node stopped: the lock is free

@@ -111,7 +111,8 @@ final class BackupReplicator implements AutoCloseable {
                 + " ("
                 + e
                 + "); no tier was written. Check the journal's disk, then retry",
-            e);
+            e,
+            false);
       }
     }
     if (mode == BackupMode.ASYNC) {

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
  * LNKV_VSS_URL} (e.g. {@code https://vss.example.com/vss}), and {@code LNKV_VSS_LENIENT=true} for a
  * server that sends no {@code vss-protocol-version} header; {@code LNKV_VSS_TOKEN} is sent as a
  * bearer token when set. Each test writes to a store id of its own ({@code lnkv-conformance-...}),
- * with keys from a fixed test seed. Skipped without {@code LNKV_VSS_URL}. Run it through the script,
- * which fails when the suite did not run or skipped anything (a Maven run selecting no test, in the
- * wrong module say, reports success):
+ * with keys from a fixed test seed. Skipped without {@code LNKV_VSS_URL}. Run it through the
+ * script, which fails when the suite did not run or skipped anything (a Maven run selecting no
+ * test, in the wrong module say, reports success):
  *
  * <pre>
  * scripts/check-vss-server http://127.0.0.1:8080/vss

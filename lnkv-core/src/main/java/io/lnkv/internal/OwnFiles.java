@@ -24,7 +24,7 @@ import java.util.Set;
  * <ul>
  *   <li>A symbolic link at the name is refused with its name and target; the open itself uses
  *       {@code O_NOFOLLOW}, so a link planted between the check and the open is refused too.
- *   <li>Anything but a regular file (a folder, a FIFO, a device) is refused.
+ *   <li>A FIFO, a device or a socket is refused (a folder fails the open on its own).
  *   <li>A regular file with more than one hard link is refused after the open, before anything is
  *       written: it is another file too.
  *   <li>A file created here is readable by its owner only ({@link OwnerOnly}).
@@ -114,15 +114,17 @@ public final class OwnFiles {
               + "), which lnkv never follows; writing through it would write into that file."
               + " Remove the link (lnkv creates this file itself)");
     }
+    if (a.isDirectory()) {
+      return; // the open fails on its own ("Is a directory"), writing nothing anywhere
+    }
     if (!a.isRegularFile()) {
       throw new UnsafeFileException(
           "Refusing "
               + role
               + " "
               + file
-              + ": it is not a regular file ("
-              + (a.isDirectory() ? "a folder" : "a device, FIFO or socket")
-              + "). Move it away (lnkv creates this file itself)");
+              + ": it is not a regular file (a device, FIFO or socket). Move it away (lnkv"
+              + " creates this file itself)");
     }
   }
 

@@ -5,7 +5,6 @@ import io.lnkv.vss.server.VssServer;
 import io.lnkv.vss.server.VssStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
@@ -278,7 +277,11 @@ final class ServeCommand extends LnkvCommand {
           throw new IllegalArgumentException("--auth jwt needs --jwt-public-key PEM");
         }
         io.lnkv.vss.server.JwtAuthorizer.Builder jwt =
-            Authorizer.jwt(Files.readString(jwtPublicKey, StandardCharsets.US_ASCII));
+            Authorizer.jwt(
+                new String(
+                    SmallFile.read(
+                        jwtPublicKey, "JWT public key file", 64 << 10, "a PEM public key"),
+                    StandardCharsets.US_ASCII));
         if (jwtAlgorithm != null) {
           jwt.algorithm(jwtAlgorithm);
         }

@@ -3,11 +3,8 @@ package io.lnkv.cli;
 import io.lnkv.vss.ProtocolVersionCheck;
 import io.lnkv.vss.VssHeaderProvider;
 import io.lnkv.vss.VssStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -88,24 +85,12 @@ final class VssUri {
 
   /** ldk-node's {@code keys_seed}: 64 raw bytes, or the same as hex text. */
   private static byte[] seed(Path file) {
-    byte[] raw;
-    try (java.io.InputStream in = Files.newInputStream(file)) {
-      // a seed is 64 bytes (or 128 hex digits and some white space): read a little more than that
-      // at most, whatever the file is (/dev/zero, a huge file, a pipe)
-      raw = in.readNBytes(MAX_SEED_FILE_BYTES + 1);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot read the seed file " + file + ": " + Errors.reason(e), e);
-    }
-    if (raw.length > MAX_SEED_FILE_BYTES) {
-      throw new IllegalArgumentException(
-          "The seed file "
-              + file
-              + " holds more than "
-              + MAX_SEED_FILE_BYTES
-              + " bytes; expected ldk-node's 64-byte seed (raw, or 128 hex digits). Check the"
-              + " path (seed=FILE)");
-    }
+    byte[] raw =
+        SmallFile.read(
+            file,
+            "seed file",
+            MAX_SEED_FILE_BYTES,
+            "ldk-node's 64-byte seed (raw, or 128 hex digits; seed=FILE)");
     if (raw.length == 64) {
       return raw;
     }

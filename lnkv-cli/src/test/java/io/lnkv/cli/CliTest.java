@@ -368,6 +368,78 @@ class CliTest {
     assertThat(output).contains("lnkv: out of memory");
   }
 
+  /**
+   * A commit log a writer left (it died before its checkpoint), of 96 batches of 1 MiB each, read
+   * by {@code ls} and {@code get} in a 32 MiB heap: the log is read a record at a time and values
+   * are read back from it on demand. Before, the whole log was read into memory (out of memory
+   * here; 4 GB of RSS for a 2 GB log).
+   */
+  @Test
+  void aCommitLogLargerThanTheHeap_isReadARecordAtATime() throws Exception {
+    assertThat(lnkv("put", fs2("s"), "monitors/on-disk", "--value", "old").code()).isZero();
+    Path log = tmp.resolve(".s.lnkv-journal");
+    byte[] value = new byte[1 << 20];
+    try (var out =
+        new java.io.DataOutputStream(
+            new java.io.BufferedOutputStream(Files.newOutputStream(log)))) {
+      out.writeBytes("LNKVLOG1");
+      for (int i = 0; i < 96; i++) {
+        java.util.Arrays.fill(value, (byte) i);
+        var body = new java.io.ByteArrayOutputStream();
+        var batch = new java.io.DataOutputStream(body);
+        batch.writeInt(1);
+        batch.writeByte('W');
+        batch.writeUTF("monitors");
+        batch.writeUTF("");
+        batch.writeUTF(i == 95 ? "on-disk" : "k" + i); // the last batch overwrites a file's key
+        batch.writeLong(1_000 + i);
+        batch.writeInt(value.length);
+        batch.write(value);
+        byte[] record = body.toByteArray();
+        out.writeInt(record.length);
+        out.write(record);
+        out.write(java.security.MessageDigest.getInstance("SHA-256").digest(record));
+      }
+    }
+    assertThat(Files.size(log)).isGreaterThan(96L << 20);
+
+    String output = inSmallHeap("ls", fs2("s"), "monitors");
+    assertThat(output.strip().split("\n")).hasSize(96).contains("k0", "k94", "on-disk");
+    Path got = tmp.resolve("got");
+    output = inSmallHeap("get", fs2("s"), "monitors/k7", "-o", got.toString());
+    byte[] expected = new byte[1 << 20];
+    java.util.Arrays.fill(expected, (byte) 7);
+    assertThat(Files.readAllBytes(got)).as(output).isEqualTo(expected);
+    inSmallHeap("get", fs2("s"), "monitors/on-disk", "-o", got.toString());
+    java.util.Arrays.fill(expected, (byte) 95);
+    assertThat(Files.readAllBytes(got))
+        .as("the log, not the file, holds the last write")
+        .isEqualTo(expected);
+
+    inSmallHeap("settle", fs2("s")); // the writer replays the log a batch at a time
+    assertThat(log).doesNotExist();
+    assertThat(lnkv("get", fs2("s"), "monitors/k94", "-o", got.toString()).code()).isZero();
+    java.util.Arrays.fill(expected, (byte) 94);
+    assertThat(Files.readAllBytes(got)).isEqualTo(expected);
+  }
+
+  /** Runs the real command in its own JVM with a 32 MiB heap; its output, once it exited 0. */
+  private static String inSmallHeap(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Lnkv.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(output).isZero();
+    return output;
+  }
+
   @Test
   void ls_ofAnEmptyScope_printsNothing() {
     assertThat(lnkv("put", fs2("s"), "monitors/m", "--value", "v").code()).isZero();

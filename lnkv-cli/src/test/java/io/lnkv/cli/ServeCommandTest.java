@@ -123,6 +123,26 @@ class ServeCommandTest {
     assertThat(served.out()).contains("VSS on http://127.0.0.1:" + port + "/vss");
   }
 
+  /** A key file is small: /dev/zero is refused after 64 KiB (before: read until out of memory). */
+  @Test
+  void aJwtKeyFileLargerThanAKey_isRefused_beforeAnythingIsCreated() {
+    Path storage = tmp.resolve("jwt.sqlite");
+    CliTest.Run r =
+        lnkv(
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--storage",
+            "sqlite:" + storage,
+            "--auth",
+            "jwt",
+            "--jwt-public-key",
+            "/dev/zero");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+    assertThat(r.err()).contains("JWT public key file /dev/zero holds more than 65536 bytes");
+    assertThat(storage).doesNotExist();
+  }
+
   @Test
   void serve_readsItsOptionsFromAFile() throws Exception {
     Path conf = tmp.resolve("serve.conf");

@@ -505,27 +505,20 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
    */
   private void recover() throws IOException {
     recover(root, 0);
-    List<List<CommitJournal.Entry>> batches = journal.recover();
-    if (batches.isEmpty()) {
-      return;
-    }
-    log.info(
-        "{}: replaying {} batches from {} (written before the last stop, not yet synced in)",
-        description(),
-        batches.size(),
-        journal.path());
+    long replayed;
     try {
-      for (List<CommitJournal.Entry> batch : batches) {
-        apply(batch);
+      replayed = journal.recover((batch, valueOffsets) -> apply(batch));
+      if (replayed == 0) {
+        return;
       }
       checkpoint();
+    } catch (CorruptedDataException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new CorruptedDataException(
           "Cannot open "
               + description()
-              + ": "
-              + batches.size()
-              + " batches recorded in "
+              + ": the batches recorded in "
               + journal.path()
               + " cannot be replayed ("
               + e
@@ -533,6 +526,11 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
               + " lose acknowledged writes",
           e);
     }
+    log.info(
+        "{}: replayed {} batches from {} (written before the last stop, not yet synced in)",
+        description(),
+        replayed,
+        journal.path());
   }
 
   private void recover(Path dir, int depth) throws IOException {

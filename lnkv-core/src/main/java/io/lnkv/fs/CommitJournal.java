@@ -103,29 +103,55 @@ final class CommitJournal implements AutoCloseable {
     return log.broken();
   }
 
-  /**
-   * The batches the previous run logged and may not have synced, in order. Also deletes the {@code
-   * .tmp} file of the single-record journal of earlier versions, which never held an acknowledged
-   * batch.
-   */
-  List<List<Entry>> recover() throws IOException {
-    Files.deleteIfExists(log.path().resolveSibling(log.path().getFileName() + ".tmp"));
-    refuseMarkerWithoutJournal();
-    List<List<Entry>> batches = decodeAll(log.recover());
-    if (batches.isEmpty() && Files.deleteIfExists(marker)) {
-      DurableDirectories.fsync(storeFolder); // a cut between a checkpoint and its marker's removal
-    }
-    return batches;
+  /** Receives batches read back from the log, one at a time. */
+  @FunctionalInterface
+  interface BatchVisitor {
+    /**
+     * @param batch the batch's operations, in order
+     * @param valueOffsets where each write's value starts in the log file (-1 for a remove)
+     */
+    void accept(List<Entry> batch, long[] valueOffsets) throws IOException;
   }
 
   /**
-   * The batches logged and perhaps not yet synced into the folder, read without changing anything:
-   * what a read-only open lays over the folder's files (a batch's files may be half-written while
-   * its record is whole).
+   * Hands {@code replay} the batches the previous run logged and may not have synced, in order, one
+   * at a time: every record is read and checked first, so that nothing is replayed from a damaged
+   * log. Also deletes the {@code .tmp} file of the single-record journal of earlier versions, which
+   * never held an acknowledged batch.
+   *
+   * @return how many batches were replayed
    */
-  List<List<Entry>> readWithoutChanging() throws IOException {
+  long recover(BatchVisitor replay) throws IOException {
+    Files.deleteIfExists(log.path().resolveSibling(log.path().getFileName() + ".tmp"));
     refuseMarkerWithoutJournal();
-    return decodeAll(log.readRecords());
+    long count = log.recover(new Decoding((batch, offsets) -> {}));
+    if (count == 0) {
+      if (Files.deleteIfExists(marker)) {
+        DurableDirectories.fsync(
+            storeFolder); // a cut between a checkpoint and its marker's removal
+      }
+      return 0;
+    }
+    log.readRecords(new Decoding(replay));
+    return count;
+  }
+
+  /**
+   * Hands {@code reader} the batches logged and perhaps not yet synced into the folder, read
+   * without changing anything: what a read-only open lays over the folder's files (a batch's files
+   * may be half-written while its record is whole).
+   */
+  void readWithoutChanging(BatchVisitor reader) throws IOException {
+    refuseMarkerWithoutJournal();
+    log.readRecords(new Decoding(reader));
+  }
+
+  /**
+   * A write's value as the log holds it now, at an offset {@link #readWithoutChanging} gave: the
+   * caller checks that the log did not change in between.
+   */
+  byte[] valueAt(long offset, int length) throws IOException {
+    return log.bytesAt(offset, length);
   }
 
   private void refuseMarkerWithoutJournal() {
@@ -144,19 +170,33 @@ final class CommitJournal implements AutoCloseable {
     }
   }
 
-  private List<List<Entry>> decodeAll(List<byte[]> records) {
-    List<List<Entry>> batches = new ArrayList<>();
-    for (int i = 0; i < records.size(); i++) {
+  /** Decodes each record into its batch for a visitor; a record that is not a batch is refused. */
+  private final class Decoding implements RecordLog.RecordVisitor {
+    private final BatchVisitor visitor;
+    private long records;
+
+    Decoding(BatchVisitor visitor) {
+      this.visitor = visitor;
+    }
+
+    @Override
+    public void accept(byte[] body, long bodyOffset) throws IOException {
+      records++;
+      long[] offsets;
+      List<Entry> batch;
       try {
-        batches.add(decode(records.get(i)));
+        List<Long> at = new ArrayList<>();
+        batch = decode(body, at);
+        offsets = new long[at.size()];
+        for (int i = 0; i < offsets.length; i++) {
+          offsets[i] = at.get(i) < 0 ? -1 : bodyOffset + at.get(i);
+        }
       } catch (IOException e) {
         throw new CorruptedDataException(
             "Cannot open "
                 + storeFolder
                 + ": batch record "
-                + (i + 1)
-                + " of "
-                + records.size()
+                + records
                 + " in "
                 + log.path()
                 + " is not a valid batch ("
@@ -165,8 +205,8 @@ final class CommitJournal implements AutoCloseable {
                 + " lnkv. Keep a copy of it; nothing was replayed",
             e);
       }
+      visitor.accept(batch, offsets);
     }
-    return batches;
   }
 
   /** Appends one batch and makes it durable; on failure the batch stays absent. */
@@ -233,7 +273,7 @@ final class CommitJournal implements AutoCloseable {
    * allocated, and every key must pass LDK's rules, so that no replay can write outside the store
    * folder.
    */
-  private static List<Entry> decode(byte[] record) throws IOException {
+  private static List<Entry> decode(byte[] record, List<Long> valueOffsets) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
     int count = RecordFields.count(in, record.length, MIN_OPERATION_BYTES);
     List<Entry> batch = new ArrayList<>(count);
@@ -249,10 +289,12 @@ final class CommitJournal implements AutoCloseable {
         if (length < 0 || length > in.available()) {
           throw new IOException("operation " + i + " claims a value of " + length + " bytes");
         }
+        valueOffsets.add((long) record.length - in.available());
         byte[] value = new byte[length];
         in.readFully(value);
         batch.add(new Entry(key, value, created));
       } else {
+        valueOffsets.add(-1L);
         batch.add(new Entry(key, null, 0));
       }
     }

@@ -22,30 +22,59 @@ import java.util.Set;
  * they may be half-written.
  *
  * <p>Read again whenever the log file changed (length, mtime or identity), so that a reader beside
- * a running writer follows its batches. Not thread-safe on its own: the store calls it under a
- * lock.
+ * a running writer follows its batches. Values are not held: each key keeps where its last value is
+ * in the log, read again on demand, so memory is bounded by the keys the log names, as the writer's
+ * own is, not by the log's length. Thread-safe.
  */
 final class PendingBatches {
   private final CommitJournal journal;
   private Object seen = new Object(); // the log's state when last read; never equal at first
-  private Map<ScopedKey, CommitJournal.Entry> last = Map.of();
+  private Map<ScopedKey, Logged> last = Map.of();
+
+  /** The last logged operation on a key: a remove, or a write and where its value is in the log. */
+  record Logged(ScopedKey key, boolean isWrite, long createdMillis, long valueAt, int length) {}
 
   PendingBatches(CommitJournal journal) {
     this.journal = journal;
   }
 
-  /** The last logged operation on each key, re-read if the log changed since the last call. */
-  synchronized Map<ScopedKey, CommitJournal.Entry> current() throws IOException {
+  /**
+   * The last logged operation on each key, re-read if the log changed since the last call; a log
+   * that changes while it is read (a checkpoint empties it, say) is read again.
+   */
+  synchronized Map<ScopedKey, Logged> current() throws IOException {
     Object now = stateOf(journal.path());
-    if (!Objects.equals(now, seen)) {
-      Map<ScopedKey, CommitJournal.Entry> byKey = new HashMap<>();
-      for (List<CommitJournal.Entry> batch : journal.readWithoutChanging()) {
-        for (CommitJournal.Entry e : batch) {
-          byKey.put(e.key(), e);
-        }
+    for (int attempt = 0; !Objects.equals(now, seen); attempt++) {
+      Map<ScopedKey, Logged> byKey = new HashMap<>();
+      try {
+        journal.readWithoutChanging(
+            (batch, valueOffsets) -> {
+              for (int i = 0; i < batch.size(); i++) {
+                CommitJournal.Entry e = batch.get(i);
+                byKey.put(
+                    e.key(),
+                    new Logged(
+                        e.key(),
+                        e.isWrite(),
+                        e.createdMillis(),
+                        valueOffsets[i],
+                        e.isWrite() ? e.value().length : 0));
+              }
+            });
+      } catch (java.io.EOFException e) {
+        // cut short by the writer's checkpoint while it was read: read it again below
       }
-      last = Map.copyOf(byKey);
-      seen = now;
+      Object after = stateOf(journal.path());
+      if (Objects.equals(after, now)) {
+        last = Map.copyOf(byKey);
+        seen = now;
+      } else if (attempt >= 100) {
+        throw new IOException(
+            journal.path()
+                + " changed during each of 100 reads (a writer logs batches without pause);"
+                + " read again");
+      }
+      now = after;
     }
     return last;
   }
@@ -62,14 +91,19 @@ final class PendingBatches {
    * repeated (at most 100 times).
    */
   byte[] read(ScopedKey key, FileRead file) throws IOException {
-    Map<ScopedKey, CommitJournal.Entry> before = current();
+    Map<ScopedKey, Logged> before = current();
     for (int attempt = 0; attempt < 100; attempt++) {
-      CommitJournal.Entry logged = before.get(key);
-      if (logged != null) {
-        return logged.value();
+      Logged logged = before.get(key);
+      byte[] value;
+      try {
+        value =
+            logged == null
+                ? file.read()
+                : logged.isWrite() ? journal.valueAt(logged.valueAt(), logged.length()) : null;
+      } catch (java.io.EOFException e) {
+        value = null; // the log was emptied since: current() sees it changed, and the read repeats
       }
-      byte[] value = file.read();
-      Map<ScopedKey, CommitJournal.Entry> after = current();
+      Map<ScopedKey, Logged> after = current();
       if (after == before) {
         return value;
       }
@@ -85,7 +119,7 @@ final class PendingBatches {
       List<FolderEntries.KeyFile> files, String primary, String secondary) throws IOException {
     Map<String, FolderEntries.KeyFile> byName = new HashMap<>();
     files.forEach(f -> byName.put(f.name(), f));
-    for (CommitJournal.Entry e : current().values()) {
+    for (Logged e : current().values()) {
       ScopedKey k = e.key();
       if (k.primaryNamespace().equals(primary) && k.secondaryNamespace().equals(secondary)) {
         if (e.isWrite()) {
@@ -101,7 +135,7 @@ final class PendingBatches {
   /** Every key as the files show them, with the logged operations laid over. */
   List<ScopedKey> overAll(List<ScopedKey> files) throws IOException {
     Set<ScopedKey> keys = new HashSet<>(files);
-    for (CommitJournal.Entry e : current().values()) {
+    for (Logged e : current().values()) {
       if (e.isWrite()) {
         keys.add(e.key());
       } else {

@@ -1,5 +1,7 @@
 package io.lnkv.internal;
 
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
 import io.lnkv.CorruptedDataException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,8 +37,6 @@ import java.util.Objects;
  */
 public final class RecordLog implements AutoCloseable {
   private static final int DIGEST_LENGTH = 32;
-  // Files.readAllBytes reads at most this; the stores' logs are checkpointed far below it.
-  private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
 
   private final Path path;
   private final byte[] magic;
@@ -107,190 +107,327 @@ public final class RecordLog implements AutoCloseable {
     return broken;
   }
 
+  /** Receives the records of a log one at a time, in order. */
+  @FunctionalInterface
+  public interface RecordVisitor {
+    /**
+     * @param body the record's body, whole and matching its digest
+     * @param bodyOffset where the body starts in the file ({@link #bytesAt} reads parts of it
+     *     again)
+     */
+    void accept(byte[] body, long bodyOffset) throws IOException;
+  }
+
   /**
    * Reads the records a previous run left, in order, cutting off a torn last record. Call once,
-   * before any append.
+   * before any append. Collects every record: for a log of bounded size; {@link
+   * #recover(RecordVisitor)} holds one record at a time.
    *
    * @throws CorruptedDataException if the file is damaged anywhere but at its end
    */
   public List<byte[]> recover() throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    recover((body, at) -> records.add(body));
+    return records;
+  }
+
+  /**
+   * Reads the records a previous run left, one at a time and in order, then cuts off a torn last
+   * record: memory is bounded by the largest record, never by the file. The visitor may have seen
+   * some records when damage further on is found and refused. Call once, before any append.
+   *
+   * @return how many records were read
+   * @throws CorruptedDataException if the file is damaged anywhere but at its end
+   */
+  public long recover(RecordVisitor visitor) throws IOException {
     checkOpen();
-    Parsed parsed = parse();
-    if (parsed == null) {
-      return List.of();
+    Scan scan = scan(visitor);
+    if (scan == null) {
+      return 0;
     }
     openChannel();
-    if (parsed.tornHeader) {
+    if (scan.tornHeader) {
       // The header is synced before any record is written: if it did not survive, no record did
       // (a power cut can leave it short, or zeros where the size got out before the data).
       writeHeader();
-      return List.of();
+      return 0;
     }
-    if (parsed.end < parsed.fileLength) {
+    if (scan.end < scan.fileLength) {
       // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
       // append's fdatasync makes the new length durable with its record.
-      channel.truncate(parsed.end);
+      channel.truncate(scan.end);
     }
-    size = parsed.end;
-    return parsed.records;
+    size = scan.end;
+    return scan.records;
   }
 
   /**
-   * Reads the records in the file as {@link #recover} would, without changing the file or opening
-   * it for writing: for a reader beside the live writer. A torn last record is left out (its append
-   * has not returned, or never will); damage is refused as by {@code recover}.
+   * Reads the records in the file as {@link #recover} would, one at a time, without changing the
+   * file or opening it for writing: for a reader beside the live writer. A torn last record is left
+   * out (its append has not returned, or never will); damage is refused as by {@code recover}.
    *
+   * @return how many records were read
    * @throws CorruptedDataException if the file is damaged anywhere but at its end
    */
-  public List<byte[]> readRecords() throws IOException {
-    Parsed parsed = parse();
-    return parsed == null || parsed.tornHeader ? List.of() : parsed.records;
+  public long readRecords(RecordVisitor visitor) throws IOException {
+    Scan scan = scan(visitor);
+    return scan == null || scan.tornHeader ? 0 : scan.records;
   }
 
-  /** What the file holds; null if there is no file. */
-  private Parsed parse() throws IOException {
-    byte[] bytes;
+  /** {@link #readRecords(RecordVisitor)}, collecting the records. */
+  public List<byte[]> readRecords() throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    readRecords((body, at) -> records.add(body));
+    return records;
+  }
+
+  /**
+   * Reads {@code length} bytes at {@code offset} of the file as it is now, never through a link: a
+   * part of a record found by {@link #readRecords(RecordVisitor)}, read again when needed rather
+   * than held. The caller checks that the file did not change in between.
+   *
+   * @throws java.io.EOFException if the file ends before
+   */
+  public byte[] bytesAt(long offset, int length) throws IOException {
+    OwnFiles.refuseAlias(path, "the log of " + holds);
+    try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, NOFOLLOW_LINKS)) {
+      byte[] bytes = new byte[length];
+      readFully(in, ByteBuffer.wrap(bytes), offset);
+      return bytes;
+    }
+  }
+
+  /** Reads the file a record at a time; null if there is no file. */
+  private Scan scan(RecordVisitor visitor) throws IOException {
+    OwnFiles.refuseAlias(path, "the log of " + holds); // read what lnkv wrote, not a link
+    FileChannel in;
     try {
-      OwnFiles.refuseAlias(path, "the log of " + holds); // read what lnkv wrote, not a link
-      long fileSize = Files.size(path);
-      if (fileSize > MAX_FILE_BYTES) {
-        throw damaged("it is " + fileSize + " bytes long, more than a log of this kind can be", 0);
-      }
-      bytes = Files.readAllBytes(path);
+      in = FileChannel.open(path, StandardOpenOption.READ, NOFOLLOW_LINKS);
     } catch (java.nio.file.NoSuchFileException e) {
       return null;
     }
-    if (bytes.length <= magic.length && tornHeader(bytes)) {
-      return new Parsed(List.of(), 0, bytes.length, true);
+    try (in) {
+      Scan scan = new Scan(in, in.size());
+      scan.run(visitor);
+      return scan;
     }
-    if (!Arrays.equals(Arrays.copyOf(bytes, magic.length), magic)) {
-      throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
+  }
+
+  /**
+   * One pass over the file through a small window, so that memory is bounded by the largest record
+   * read, never by the file: a log can be as long as a crashed writer or a hostile one left it.
+   */
+  private final class Scan {
+    private static final int WINDOW = 64 << 10;
+    // Records up to this are read and then checked; larger ones are checked while streaming first,
+    // so that a damaged length field never allocates more than a window.
+    private static final int READ_FIRST = 1 << 20;
+
+    final FileChannel in;
+    final long fileLength;
+    final ByteBuffer window = ByteBuffer.allocate(WINDOW);
+    final ByteBuffer scratch = ByteBuffer.allocate(WINDOW);
+    long windowStart = -1;
+    long end; // after the last whole record read
+    long records;
+    boolean tornHeader;
+
+    Scan(FileChannel in, long fileLength) {
+      this.in = in;
+      this.fileLength = fileLength;
     }
-    List<byte[]> records = new ArrayList<>();
-    List<String> lost = new ArrayList<>();
-    int pos = magic.length;
-    while (pos < bytes.length) {
-      int end = wholeRecordEnd(bytes, pos);
-      if (end < 0 && unsyncedAppends) {
-        int next = nextWholeRecord(bytes, pos + 1);
-        if (next < 0) {
-          break; // nothing whole follows: a torn tail, whatever its bytes
+
+    void run(RecordVisitor visitor) throws IOException {
+      if (fileLength <= magic.length && tornHeader()) {
+        tornHeader = true;
+        end = 0;
+        return;
+      }
+      byte[] head = new byte[magic.length];
+      readFully(in, ByteBuffer.wrap(head), 0);
+      if (!Arrays.equals(head, magic)) {
+        throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
+      }
+      List<String> lost = new ArrayList<>();
+      long pos = magic.length;
+      while (pos < fileLength) {
+        byte[] body = wholeBodyAt(pos);
+        if (body == null && unsyncedAppends) {
+          long next = nextWholeRecord(pos + 1);
+          if (next < 0) {
+            break; // nothing whole follows: a torn tail, whatever its bytes
+          }
+          lost.add("bytes " + pos + " to " + (next - 1));
+          pos = next;
+          continue;
         }
-        lost.add("bytes " + pos + " to " + (next - 1));
-        pos = next;
-        continue;
+        if (body == null) {
+          checkTornTail(pos);
+          break; // the record a crash cut short; its append never returned
+        }
+        visitor.accept(body, pos + 4);
+        records++;
+        pos += 4 + body.length + DIGEST_LENGTH;
       }
-      if (end < 0) {
-        checkTornTail(bytes, pos);
-        break; // the record a crash cut short; its append never returned
+      end = pos;
+      lostStretches = List.copyOf(lost);
+    }
+
+    private boolean tornHeader() throws IOException {
+      byte[] bytes = new byte[(int) fileLength];
+      readFully(in, ByteBuffer.wrap(bytes), 0);
+      boolean zeros = true;
+      for (byte b : bytes) {
+        zeros &= b == 0;
       }
-      records.add(Arrays.copyOfRange(bytes, pos + 4, end - DIGEST_LENGTH));
-      pos = end;
+      return zeros || Arrays.equals(bytes, Arrays.copyOf(magic, bytes.length));
     }
-    lostStretches = List.copyOf(lost);
-    return new Parsed(records, pos, bytes.length, false);
-  }
 
-  /**
-   * Where the next whole record at or after {@code from} starts, or -1 if none does. Cheap on what
-   * a lost page leaves: a zero or impossible length is passed over without hashing anything.
-   */
-  private static int nextWholeRecord(byte[] bytes, int from) {
-    for (int q = from; q + 4 + 1 + DIGEST_LENGTH <= bytes.length; q++) {
-      int bodyLength = ByteBuffer.wrap(bytes, q, 4).getInt();
-      if (bodyLength > 0
-          && (long) q + 4 + bodyLength + DIGEST_LENGTH <= bytes.length
-          && wholeRecordEnd(bytes, q) > 0) {
-        return q;
+    /** The 32-bit length field at {@code pos}, which must have 4 bytes of file after it. */
+    private int intAt(long pos) throws IOException {
+      if (windowStart < 0 || pos < windowStart || pos + 4 > windowStart + window.limit()) {
+        window.clear();
+        window.limit((int) Math.min(WINDOW, fileLength - pos));
+        readFully(in, window, pos);
+        windowStart = pos;
       }
+      return window.getInt((int) (pos - windowStart));
     }
-    return -1;
-  }
 
-  /** The whole records of a file, where they end, and whether only a torn header is there. */
-  private record Parsed(List<byte[]> records, int end, int fileLength, boolean tornHeader) {}
+    /** Where a record with this length field at {@code pos} would end, or -1 if it cannot. */
+    private long plausibleEnd(long pos) throws IOException {
+      if (fileLength - pos < 4 + 1 + DIGEST_LENGTH) {
+        return -1;
+      }
+      int bodyLength = intAt(pos);
+      long recordEnd = pos + 4 + bodyLength + DIGEST_LENGTH;
+      return bodyLength > 0 && recordEnd <= fileLength ? recordEnd : -1;
+    }
 
-  private boolean tornHeader(byte[] bytes) {
-    boolean zeros = true;
-    for (byte b : bytes) {
-      zeros &= b == 0;
+    /** The body of the whole record at {@code pos}, or null if there is none there. */
+    private byte[] wholeBodyAt(long pos) throws IOException {
+      long recordEnd = plausibleEnd(pos);
+      if (recordEnd < 0) {
+        return null;
+      }
+      int bodyLength = intAt(pos);
+      if (bodyLength > READ_FIRST && !isWholeAt(pos)) {
+        return null;
+      }
+      ByteBuffer record = ByteBuffer.allocate(bodyLength + DIGEST_LENGTH);
+      readFully(in, record, pos + 4);
+      byte[] body = Arrays.copyOf(record.array(), bodyLength);
+      byte[] digest = Arrays.copyOfRange(record.array(), bodyLength, bodyLength + DIGEST_LENGTH);
+      return Arrays.equals(digest, sha256(body, 0, bodyLength)) ? body : null;
     }
-    return zeros || Arrays.equals(bytes, Arrays.copyOf(magic, bytes.length));
-  }
 
-  /** The end of the whole record at {@code pos}, or -1 if there is none there. */
-  private static int wholeRecordEnd(byte[] bytes, int pos) {
-    if (bytes.length - pos < 4) {
-      return -1;
-    }
-    int bodyLength = ByteBuffer.wrap(bytes, pos, 4).getInt();
-    long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
-    if (bodyLength <= 0 || end > bytes.length) {
-      return -1;
-    }
-    byte[] digest = sha256(bytes, pos + 4, bodyLength);
-    return Arrays.equals(digest, Arrays.copyOfRange(bytes, pos + 4 + bodyLength, (int) end))
-        ? (int) end
-        : -1;
-  }
-
-  /**
-   * Refuses a bad record at {@code pos} unless it is what a power cut leaves of the last append: a
-   * prefix of it (its length field intact, its end past the file's), possibly followed by zeros
-   * where the size got out before the data. Every append is synced before the next one starts, so a
-   * bad record followed by a whole one, or by data it cannot account for, is damage.
-   */
-  private void checkTornTail(byte[] bytes, int pos) {
-    if (bytes.length - pos < 4 || allZero(bytes, pos)) {
-      return;
-    }
-    int bodyLength = ByteBuffer.wrap(bytes, pos, 4).getInt();
-    long end = (long) pos + 4 + bodyLength + DIGEST_LENGTH;
-    if (bodyLength > 0 && end < bytes.length) {
-      throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
-    }
-    // A header a power cut left as zeros or garbage, or intact and pointing past the end, is the
-    // last append's, unless whole records follow it: then its length field is damaged.
-    if (aWholeRecordEndsTheFile(bytes, pos + 1)) {
-      throw damaged(
-          "the record at byte "
-              + pos
-              + (bodyLength <= 0
-                  ? " has an impossible length " + bodyLength
-                  : " claims " + bodyLength + " bytes, past the end of the file")
-              + ", and whole records follow it",
-          pos);
-    }
-  }
-
-  private static boolean allZero(byte[] bytes, int from) {
-    for (int i = from; i < bytes.length; i++) {
-      if (bytes[i] != 0) {
+    /** Whether a whole record is at {@code pos}, checked a window at a time. */
+    private boolean isWholeAt(long pos) throws IOException {
+      if (plausibleEnd(pos) < 0) {
         return false;
       }
+      int bodyLength = intAt(pos);
+      MessageDigest d = sha256();
+      ByteBuffer chunk = scratch;
+      for (long at = pos + 4, stop = at + bodyLength; at < stop; ) {
+        chunk.clear();
+        chunk.limit((int) Math.min(WINDOW, stop - at));
+        readFully(in, chunk, at);
+        d.update(chunk.array(), 0, chunk.limit());
+        at += chunk.limit();
+      }
+      ByteBuffer digest = ByteBuffer.allocate(DIGEST_LENGTH);
+      readFully(in, digest, pos + 4 + bodyLength);
+      return Arrays.equals(d.digest(), digest.array());
     }
-    return true;
-  }
 
-  /**
-   * Whether a whole record starting at or after {@code from} ends exactly at the end of the file:
-   * what a damaged length in a middle record leaves (the records after it are whole), and what a
-   * torn last record never does (nothing whole follows its start). Cheap: the digest is computed
-   * only where the length field points exactly at the end of the file.
-   */
-  private static boolean aWholeRecordEndsTheFile(byte[] bytes, int from) {
-    for (int q = from; q + 4 + 1 + DIGEST_LENGTH <= bytes.length; q++) {
-      int bodyLength = ByteBuffer.wrap(bytes, q, 4).getInt();
-      if ((long) q + 4 + bodyLength + DIGEST_LENGTH == bytes.length
-          && bodyLength > 0
-          && wholeRecordEnd(bytes, q) == bytes.length) {
-        return true;
+    /**
+     * Where the next whole record at or after {@code from} starts, or -1 if none does. Cheap on
+     * what a lost page leaves: a zero or impossible length is passed over without hashing anything.
+     */
+    private long nextWholeRecord(long from) throws IOException {
+      for (long q = from; q + 4 + 1 + DIGEST_LENGTH <= fileLength; q++) {
+        if (plausibleEnd(q) > 0 && isWholeAt(q)) {
+          return q;
+        }
+      }
+      return -1;
+    }
+
+    /**
+     * Refuses a bad record at {@code pos} unless it is what a power cut leaves of the last append:
+     * a prefix of it (its length field intact, its end past the file's), possibly followed by zeros
+     * where the size got out before the data. Every append is synced before the next one starts, so
+     * a bad record followed by a whole one, or by data it cannot account for, is damage.
+     */
+    private void checkTornTail(long pos) throws IOException {
+      if (fileLength - pos < 4 || allZeroFrom(pos)) {
+        return;
+      }
+      int bodyLength = intAt(pos);
+      long recordEnd = pos + 4 + (long) bodyLength + DIGEST_LENGTH;
+      if (bodyLength > 0 && recordEnd < fileLength) {
+        throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
+      }
+      // A header a power cut left as zeros or garbage, or intact and pointing past the end, is the
+      // last append's, unless whole records follow it: then its length field is damaged.
+      if (aWholeRecordEndsTheFile(pos + 1)) {
+        throw damaged(
+            "the record at byte "
+                + pos
+                + (bodyLength <= 0
+                    ? " has an impossible length " + bodyLength
+                    : " claims " + bodyLength + " bytes, past the end of the file")
+                + ", and whole records follow it",
+            pos);
       }
     }
-    return false;
+
+    private boolean allZeroFrom(long from) throws IOException {
+      ByteBuffer chunk = scratch;
+      for (long at = from; at < fileLength; at += chunk.limit()) {
+        chunk.clear();
+        chunk.limit((int) Math.min(WINDOW, fileLength - at));
+        readFully(in, chunk, at);
+        for (int i = 0; i < chunk.limit(); i++) {
+          if (chunk.get(i) != 0) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Whether a whole record starting at or after {@code from} ends exactly at the end of the file:
+     * what a damaged length in a middle record leaves (the records after it are whole), and what a
+     * torn last record never does (nothing whole follows its start). Cheap: the digest is computed
+     * only where the length field points exactly at the end of the file.
+     */
+    private boolean aWholeRecordEndsTheFile(long from) throws IOException {
+      for (long q = from; q + 4 + 1 + DIGEST_LENGTH <= fileLength; q++) {
+        if (plausibleEnd(q) == fileLength && isWholeAt(q)) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
-  private CorruptedDataException damaged(String what, int at) {
+  /** Fills {@code into} from {@code at}; a file that ends first is an EOFException. */
+  private static void readFully(FileChannel in, ByteBuffer into, long at) throws IOException {
+    long pos = at;
+    while (into.hasRemaining()) {
+      int n = in.read(into, pos);
+      if (n < 0) {
+        throw new java.io.EOFException("the file ended at byte " + pos + " while reading it");
+      }
+      pos += n;
+    }
+    into.flip();
+  }
+
+  private CorruptedDataException damaged(String what, long at) {
     return new CorruptedDataException(
         path
             + " is damaged at byte "
@@ -453,10 +590,14 @@ public final class RecordLog implements AutoCloseable {
   }
 
   private static byte[] sha256(byte[] bytes, int offset, int length) {
+    MessageDigest d = sha256();
+    d.update(bytes, offset, length);
+    return d.digest();
+  }
+
+  private static MessageDigest sha256() {
     try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(bytes, offset, length);
-      return d.digest();
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

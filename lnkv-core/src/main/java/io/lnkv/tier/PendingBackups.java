@@ -69,43 +69,42 @@ final class PendingBackups implements AutoCloseable {
       return List.of();
     }
     long now = System.currentTimeMillis();
-    List<byte[]> records = journal.recover();
-    for (int r = 0; r < records.size(); r++) {
-      byte[] record = records.get(r);
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
-      try {
-        int count = RecordFields.count(in, record.length, MIN_ENTRY_BYTES);
-        for (int i = 0; i < count; i++) {
-          int tag = RecordFields.ended(in::readUnsignedByte, "item " + i);
-          if (tag != 'M' && tag != 'C') {
-            throw new IOException("item " + i + " has the unknown tag " + tag);
+    long[] read = {0};
+    journal.recover(
+        (record, at) -> {
+          read[0]++;
+          DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
+          try {
+            int count = RecordFields.count(in, record.length, MIN_ENTRY_BYTES);
+            for (int i = 0; i < count; i++) {
+              int tag = RecordFields.ended(in::readUnsignedByte, "item " + i);
+              if (tag != 'M' && tag != 'C') {
+                throw new IOException("item " + i + " has the unknown tag " + tag);
+              }
+              ScopedKey key = RecordFields.key(in, i);
+              if (tag == 'M') {
+                pending.putIfAbsent(key, now);
+              } else {
+                pending.remove(key);
+              }
+            }
+            if (in.available() > 0) {
+              throw new IOException(in.available() + " bytes follow its last key");
+            }
+          } catch (IOException e) {
+            throw new io.lnkv.CorruptedDataException(
+                "Cannot read the retry journal "
+                    + journal.path()
+                    + ": record "
+                    + read[0]
+                    + " is not a valid entry ("
+                    + e.getMessage()
+                    + "), although its digest matches: the file was written by something else"
+                    + " than lnkv. Keep a copy of it, move it away, and run 'lnkv verify"
+                    + " --durable-only' and 'lnkv backfill' to bring the backup level without it",
+                e);
           }
-          ScopedKey key = RecordFields.key(in, i);
-          if (tag == 'M') {
-            pending.putIfAbsent(key, now);
-          } else {
-            pending.remove(key);
-          }
-        }
-        if (in.available() > 0) {
-          throw new IOException(in.available() + " bytes follow its last key");
-        }
-      } catch (IOException e) {
-        throw new io.lnkv.CorruptedDataException(
-            "Cannot read the retry journal "
-                + journal.path()
-                + ": record "
-                + (r + 1)
-                + " of "
-                + records.size()
-                + " is not a valid entry ("
-                + e.getMessage()
-                + "), although its digest matches: the file was written by something else than"
-                + " lnkv. Keep a copy of it, move it away, and run 'lnkv verify --durable-only' and"
-                + " 'lnkv backfill' to bring the backup level without it",
-            e);
-      }
-    }
+        });
     if (journal.lostStretches().isEmpty() && pending.isEmpty()) {
       journal.reset();
     }

@@ -128,6 +128,10 @@ public final class Lnkv {
       boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
     }
+    if (System.getProperty("org.slf4j.simpleLogger.log.io.lnkv.vss.server.requests") == null) {
+      // lnkv serve's access log: one line per request at INFO, as the README says
+      System.setProperty("org.slf4j.simpleLogger.log.io.lnkv.vss.server.requests", "info");
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code;

@@ -32,6 +32,37 @@ final class ServeCommand extends LnkvCommand {
   String listen = "127.0.0.1:8080";
 
   @Option(
+      names = "--admin-listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Address of the admin listener, which serves /health, /ready and /metrics in plain HTTP"
+              + " without authentication (default: 127.0.0.1 and the port after --listen's, any"
+              + " free port when that is 0; 'none' for no admin listener). Keep it off the"
+              + " internet.")
+  String adminListen;
+
+  @Option(
+      names = "--public-health",
+      description = "Also answer GET /health on the public port (for a load balancer).")
+  boolean publicHealth;
+
+  @Option(
+      names = "--max-connections-per-address",
+      paramLabel = "N",
+      description =
+          "Open connections from one client address at most (default 256); more are closed as"
+              + " they open.")
+  int maxConnectionsPerAddress = 256;
+
+  @Option(
+      names = "--header-timeout",
+      paramLabel = "SECONDS",
+      description =
+          "Seconds a request's line and headers may take to arrive, TLS handshake included"
+              + " (default 10); a slower connection is closed.")
+  int headerTimeoutSeconds = 10;
+
+  @Option(
       names = "--storage",
       paramLabel = "URI",
       description =
@@ -77,8 +108,8 @@ final class ServeCommand extends LnkvCommand {
       paramLabel = "N",
       description =
           "Largest request body (default 64 MiB; vss-server allows 1 GiB). A larger one gets 413"
-              + " before it is read.")
-  long maxRequestBytes = 64L << 20;
+              + " before it is read. Refused when the budget of bytes in flight cannot hold it.")
+  Long maxRequestBytes;
 
   @Option(
       names = "--max-bytes-in-flight",
@@ -157,31 +188,45 @@ final class ServeCommand extends LnkvCommand {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
     }
+    // Everything that can refuse the configuration runs before a socket is bound or a file made.
     Authorizer authorizer = authorizer();
+    VssServer.Builder builder =
+        VssServer.builder()
+            .host(host)
+            .port(port)
+            .authorizer(authorizer)
+            .maxItemsPerPut(maxItems)
+            .maxConnectionsPerAddress(maxConnectionsPerAddress)
+            .headerTimeout(java.time.Duration.ofSeconds(headerTimeoutSeconds))
+            .publicHealth(publicHealth);
+    if (maxRequestBytes != null) {
+      builder.maxRequestBytes(maxRequestBytes);
+    }
+    if (maxBytesInFlight != null) {
+      builder.maxBytesInFlight(maxBytesInFlight);
+    }
+    String[] admin = adminAddress(host, port);
+    if (admin != null) {
+      builder.adminListener(admin[0], Integer.parseInt(admin[1]));
+    }
+    tls(builder);
+    if (userMaxBytes != null || userMaxKeys != null) {
+      builder.userQuota(
+          userMaxBytes == null ? Long.MAX_VALUE : userMaxBytes,
+          userMaxKeys == null ? Long.MAX_VALUE : userMaxKeys);
+    }
+    if (userRate != null) {
+      builder.userRequestRate(userRate, (int) Math.max(1, Math.ceil(userRate * 10)));
+    }
+    builder.check();
     checkAddressFree(host, port);
+    if (admin != null) {
+      checkAddressFree(admin[0], Integer.parseInt(admin[1]));
+    }
     VssStorage store = storage();
     VssServer server;
     try {
-      VssServer.Builder builder =
-          VssServer.builder(store)
-              .host(host)
-              .port(port)
-              .authorizer(authorizer)
-              .maxRequestBytes(maxRequestBytes)
-              .maxItemsPerPut(maxItems);
-      if (maxBytesInFlight != null) {
-        builder.maxBytesInFlight(maxBytesInFlight);
-      }
-      tls(builder);
-      if (userMaxBytes != null || userMaxKeys != null) {
-        builder.userQuota(
-            userMaxBytes == null ? Long.MAX_VALUE : userMaxBytes,
-            userMaxKeys == null ? Long.MAX_VALUE : userMaxKeys);
-      }
-      if (userRate != null) {
-        builder.userRequestRate(userRate, (int) Math.max(1, Math.ceil(userRate * 10)));
-      }
-      server = builder.start();
+      server = builder.storage(store).start();
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -190,13 +235,23 @@ final class ServeCommand extends LnkvCommand {
     Runtime.getRuntime().addShutdownHook(hook);
     output()
         .result(
-            Map.of("url", server.baseUrl().toString(), "storage", store.describe(), "auth", auth),
+            Map.of(
+                "url",
+                server.baseUrl().toString(),
+                "admin",
+                server.adminUrl() == null ? "none" : server.adminUrl().toString(),
+                "storage",
+                store.describe(),
+                "auth",
+                auth),
             "lnkv serve: VSS on "
                 + server.baseUrl()
                 + " (storage "
                 + store.describe()
                 + ", auth "
                 + auth
+                + "; admin "
+                + (server.adminUrl() == null ? "none" : server.adminUrl())
                 + "); stop with Ctrl-C");
     CountDownLatch stop = new CountDownLatch(1);
     RUNNING.add(stop);
@@ -212,6 +267,27 @@ final class ServeCommand extends LnkvCommand {
       }
     }
     return ExitCode.OK;
+  }
+
+  /** The admin listener's host and port, or null for none. */
+  private String[] adminAddress(String host, int port) {
+    if (adminListen == null) {
+      return new String[] {"127.0.0.1", Integer.toString(port == 0 ? 0 : port + 1)};
+    }
+    if (adminListen.equals("none")) {
+      return null;
+    }
+    int colon = adminListen.lastIndexOf(':');
+    try {
+      int adminPort = Integer.parseInt(adminListen.substring(colon + 1));
+      if (colon > 0 && adminPort >= 0 && adminPort < 65536) {
+        return new String[] {adminListen.substring(0, colon), Integer.toString(adminPort)};
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException(
+        "--admin-listen must be HOST:PORT or none, got '" + adminListen + "'");
   }
 
   private void tls(VssServer.Builder builder) {

@@ -24,9 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code lnkv serve} in its own JVM with a small heap (-Xmx160m) and 8 MiB bodies: 64 clients
- * sending maximum-size bodies at once (512 MiB if all were held) and 200 idle or trickling
- * connections must leave it serving, with no OutOfMemoryError, while a normal client's requests
- * pass. The peak RSS and heap are logged (the README's figures).
+ * sending maximum-size bodies at once (512 MiB if all were held), 2,000 HTTP/1.1 connections idle
+ * or stopped in their headers or right after them (each declaring a 1 MiB body it never sends), and
+ * 1,000 HTTP/2 streams whose bodies never come must leave it serving, with no OutOfMemoryError,
+ * while a normal client's requests pass. Before bodies were counted as they arrive, each stalled
+ * request held a 64 KiB buffer from its headers on (2,000 of them: 125 MiB outside the budget). The
+ * peak RSS and heap are logged (the README's figures).
  */
 class ServeMemoryTest {
   @TempDir Path tmp;
@@ -44,22 +47,57 @@ class ServeMemoryTest {
                 "--max-request-bytes",
                 Integer.toString(body),
                 "--max-bytes-in-flight",
-                Integer.toString(4 * body)),
+                Integer.toString(4 * body),
+                "--max-connections-per-address", // every client here is 127.0.0.1
+                "10000",
+                "--public-health"),
             log);
     Process server = serve.process;
     int port = serve.port;
     HttpClient http = HttpClient.newHttpClient();
     URI base = serve.base;
     List<Socket> stalled = new ArrayList<>();
+    List<HttpClient> h2 = new ArrayList<>();
     ExecutorService senders = Executors.newFixedThreadPool(64);
     try {
-      for (int i = 0; i < 200; i++) { // idle and half-sent requests, kept open
+      for (int i = 0; i < 2000; i++) { // idle, half-sent headers, whole headers and no body
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        s.getOutputStream()
-            .write(
-                (i % 2 == 0 ? "POST /vss/getObject HTTP/1.1\r\nHost: x\r\n" : "")
-                    .getBytes(StandardCharsets.US_ASCII));
+        String sent =
+            switch (i % 3) {
+              case 0 -> "POST /vss/getObject HTTP/1.1\r\nHost: x\r\n";
+              case 1 ->
+                  "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+              default -> "";
+            };
+        s.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
         stalled.add(s);
+      }
+      for (int c = 0; c < 10; c++) { // 10 connections of 100 streams whose bodies never come
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        h2.add(client);
+        HttpResponse<String> upgraded =
+            client.send(
+                HttpRequest.newBuilder(base.resolve("/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(upgraded.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        for (int i = 0; i < 100; i++) {
+          client.sendAsync(
+              HttpRequest.newBuilder(base.resolve("/vss/putObjects"))
+                  .POST(
+                      HttpRequest.BodyPublishers.fromPublisher(
+                          never ->
+                              never.onSubscribe(
+                                  new java.util.concurrent.Flow.Subscription() {
+                                    @Override
+                                    public void request(long n) {}
+
+                                    @Override
+                                    public void cancel() {}
+                                  }),
+                          1_000_000))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+        }
       }
       List<Future<String>> uploads = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
@@ -83,7 +121,8 @@ class ServeMemoryTest {
       serve.awaitStatus(http, "/health", 200);
       LoggerFactory.getLogger(ServeMemoryTest.class)
           .info(
-              "lnkv serve -Xmx160m after 64 x 8 MiB uploads and 200 stalled connections: {};"
+              "lnkv serve -Xmx160m after 64 x 8 MiB uploads, 2,000 stalled connections and"
+                  + " 1,000 stalled HTTP/2 streams: {};"
                   + " answers {}",
               memory(server.pid()),
               answers.stream()

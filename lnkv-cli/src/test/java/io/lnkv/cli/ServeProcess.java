@@ -18,11 +18,13 @@ final class ServeProcess implements AutoCloseable {
   final Process process;
   final int port;
   final URI base;
+  final URI admin; // the admin listener: /health, /ready, /metrics
 
-  private ServeProcess(Process process, int port) {
+  private ServeProcess(Process process, int port, int adminPort) {
     this.process = process;
     this.port = port;
     this.base = URI.create("http://127.0.0.1:" + port);
+    this.admin = URI.create("http://127.0.0.1:" + adminPort);
   }
 
   /** A port free right now. */
@@ -34,11 +36,13 @@ final class ServeProcess implements AutoCloseable {
 
   /**
    * Starts {@code java [jvmOptions] io.lnkv.cli.Lnkv serve --listen 127.0.0.1:PORT [serveArgs]}
-   * with this test's class path, its output in {@code log}, and waits until {@code /ready}.
+   * --admin-listen 127.0.0.1:PORT2 [serveArgs]} with this test's class path, its output in {@code
+   * log}, and waits until the admin listener's {@code /ready}.
    */
   static ServeProcess start(List<String> jvmOptions, List<String> serveArgs, Path log)
       throws Exception {
     int port = freePort();
+    int adminPort = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -49,21 +53,26 @@ final class ServeProcess implements AutoCloseable {
             "io.lnkv.cli.Lnkv",
             "serve",
             "--listen",
-            "127.0.0.1:" + port));
+            "127.0.0.1:" + port,
+            "--admin-listen",
+            "127.0.0.1:" + adminPort));
     command.addAll(serveArgs);
     Process p =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    ServeProcess serve = new ServeProcess(p, port);
+    ServeProcess serve = new ServeProcess(p, port, adminPort);
     serve.awaitStatus(HttpClient.newHttpClient(), "/ready", 200);
     return serve;
   }
 
-  /** Waits up to 30 s for {@code path} to answer {@code status}, failing if the process dies. */
+  /**
+   * Waits up to 30 s for the admin listener's {@code path} to answer {@code status}, failing if the
+   * process dies.
+   */
   void awaitStatus(HttpClient http, String path, int status) throws Exception {
     for (int i = 0; ; i++) {
       try {
         if (http.send(
-                    HttpRequest.newBuilder(base.resolve(path)).build(),
+                    HttpRequest.newBuilder(admin.resolve(path)).build(),
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode()
             == status) {

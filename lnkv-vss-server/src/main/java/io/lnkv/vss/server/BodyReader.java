@@ -8,27 +8,31 @@ import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * Reads one request body into memory without holding a thread (a client that trickles its body
- * costs a buffer, not a thread), within the per-request limit and the server's {@link BodyBudget}.
+ * costs what it sent, not a thread), within the per-request limit and the server's {@link
+ * BodyBudget}.
  *
- * <p>A body whose length was declared had it reserved before the first byte was read (see {@code
- * VssHandler}); a body of unknown length (chunked HTTP/1.1, or HTTP/2 without content-length) takes
- * its first {@link VssHandler#SMALL_BODY} bytes free, as small declared bodies do, and reserves the
- * rest as it arrives, doubling, so that it is refused as soon as it would not fit instead of
- * reserving the per-request maximum up front (which made a few empty HTTP/2 requests look like as
- * many maximum uploads). The buffer grows with what arrives, never ahead of it.
+ * <p>Memory follows what has arrived, never what the request declares: the buffer grows with the
+ * bytes (doubling, up to the declared length or the limit), and the budget is reserved ahead of
+ * them the same way, so that a client that declares a large body and sends nothing holds nothing. A
+ * body must keep arriving at the minimum rate after a grace period of {@link #GRACE_NANOS}: one
+ * that falls behind is failed ({@link TooSlow}) at its next chunk, and one that stops altogether is
+ * ended by the idle timeout. An {@link Error} while reading (out of memory) ends the read as a
+ * failure, with the buffer dropped.
  *
  * <p>Not thread-safe: Jetty calls {@link #run} for one demand at a time.
  */
 final class BodyReader implements Invocable.Task {
+  /** How long a body may take before the minimum rate applies: 2 s. */
+  static final long GRACE_NANOS = 2_000_000_000L;
+
   /** What ends a read: the body, or why there is none. */
   interface Outcome {
     /**
      * @param body the whole body, or null
-     * @param failure null with a body; else {@link TooLarge}, {@link OverBudget}, or the engine's
-     *     failure (client gone, idle, under the minimum data rate)
-     * @param reserved the bytes the body holds in the budget: release them once answered
+     * @param failure null with a body; else {@link TooLarge}, {@link OverBudget}, {@link TooSlow},
+     *     an {@link Error}, or the engine's failure (client gone, idle)
      */
-    void done(byte[] body, Throwable failure, long reserved);
+    void done(byte[] body, Throwable failure);
   }
 
   /** The body grew past the per-request limit (or past its declared length). */
@@ -40,7 +44,7 @@ final class BodyReader implements Invocable.Task {
     }
   }
 
-  /** The body of unknown length grew past what the budget could still give. */
+  /** The body grew past what the budget could still give. */
   static final class OverBudget extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -49,28 +53,50 @@ final class BodyReader implements Invocable.Task {
     }
   }
 
+  /** The body arrived more slowly than the minimum rate. */
+  static final class TooSlow extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TooSlow(long bytes, long millis, long minBytesPerSecond) {
+      super(
+          bytes
+              + " bytes in "
+              + millis
+              + " ms, below the minimum of "
+              + minBytesPerSecond
+              + " bytes a second",
+          null,
+          false,
+          false);
+    }
+  }
+
   private final Request request;
-  private final long limit;
   private final long expected; // the declared length, or the limit: the buffer never grows past it
-  private final BodyBudget budget;
+  private final BodyBudget.Reservation reservation;
+  private final long minBytesPerSecond;
   private final Outcome outcome;
-  private long reserved;
-  private byte[] buffer;
+  private final long startNanos = System.nanoTime();
+  private byte[] buffer = new byte[0];
   private int size;
   private boolean ended;
 
   /**
-   * @param reserved what the declared length already reserved (0 for a small or undeclared body)
+   * @param minBytesPerSecond the slowest body accepted after the grace period; 0 for no minimum
    */
-  BodyReader(Request request, long limit, BodyBudget budget, long reserved, Outcome outcome) {
+  BodyReader(
+      Request request,
+      long limit,
+      BodyBudget.Reservation reservation,
+      long minBytesPerSecond,
+      Outcome outcome) {
     this.request = request;
-    this.limit = Math.min(limit, Integer.MAX_VALUE - 8);
-    this.budget = budget;
-    this.reserved = reserved;
-    this.outcome = outcome;
+    long max = Math.min(limit, Integer.MAX_VALUE - 8);
     long declared = request.getLength();
-    this.expected = declared >= 0 ? Math.min(declared, this.limit) : this.limit;
-    this.buffer = new byte[(int) Math.min(declared >= 0 ? expected : 8192, 64 * 1024)];
+    this.expected = declared >= 0 ? Math.min(declared, max) : max;
+    this.reservation = reservation;
+    this.minBytesPerSecond = minBytesPerSecond;
+    this.outcome = outcome;
   }
 
   @Override
@@ -81,61 +107,73 @@ final class BodyReader implements Invocable.Task {
   /** Reads what has arrived; asks to be called again when more does. */
   @Override
   public void run() {
-    while (!ended) {
-      Content.Chunk chunk = request.read();
-      if (chunk == null) {
-        request.demand(this);
-        return;
-      }
-      if (Content.Chunk.isFailure(chunk)) {
-        end(null, chunk.getFailure());
-        return;
-      }
-      boolean last = chunk.isLast();
-      try {
-        ByteBuffer bytes = chunk.getByteBuffer();
-        int n = bytes.remaining();
-        if (size + (long) n > expected) { // over the limit, or longer than declared
-          end(null, new TooLarge());
+    try {
+      while (!ended) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this);
           return;
         }
-        if (!reserveFor(size + n)) {
-          end(null, new OverBudget());
+        if (Content.Chunk.isFailure(chunk)) {
+          end(null, chunk.getFailure());
           return;
         }
-        if (size + n > buffer.length) {
-          buffer =
-              Arrays.copyOf(
-                  buffer, (int) Math.min(expected, Math.max(size + n, 2L * buffer.length)));
+        boolean last = chunk.isLast();
+        try {
+          if (!take(chunk.getByteBuffer()) || (!last && tooSlow())) {
+            return;
+          }
+        } finally {
+          chunk.release();
         }
-        bytes.get(buffer, size, n);
-        size += n;
-      } finally {
-        chunk.release();
+        if (last) {
+          end(size == buffer.length ? buffer : Arrays.copyOf(buffer, size), null);
+        }
       }
-      if (last) {
-        end(size == buffer.length ? buffer : Arrays.copyOf(buffer, size), null);
+    } catch (Error e) {
+      if (!ended) {
+        end(null, e); // the buffer goes first: the answer needs memory
       }
     }
   }
 
-  /** Whether {@code total} bytes are covered: free up to SMALL_BODY, else by the reservation. */
-  private boolean reserveFor(long total) {
-    if (total <= VssHandler.SMALL_BODY || total <= reserved) {
-      return true;
-    }
-    long target = Math.min(limit, Math.max(total, 2 * Math.max(reserved, VssHandler.SMALL_BODY)));
-    target = Math.min(target, budget.capacity());
-    if (target < total || !budget.tryReserve(target - reserved)) {
+  /** Copies the bytes in, within the limit and the budget; false if the read ended instead. */
+  private boolean take(ByteBuffer bytes) {
+    int n = bytes.remaining();
+    if (size + (long) n > expected) { // over the limit, or longer than declared
+      end(null, new TooLarge());
       return false;
     }
-    reserved = target;
+    if (!reservation.cover(size + (long) n, expected)) {
+      end(null, new OverBudget());
+      return false;
+    }
+    if (size + n > buffer.length) {
+      long grown = Math.max(size + (long) n, Math.max(2L * buffer.length, 4096));
+      buffer = Arrays.copyOf(buffer, (int) Math.min(expected, grown));
+    }
+    bytes.get(buffer, size, n);
+    size += n;
+    return true;
+  }
+
+  /** Whether the body is behind the minimum rate (then the read has ended). */
+  private boolean tooSlow() {
+    if (minBytesPerSecond <= 0) {
+      return false;
+    }
+    long elapsed = System.nanoTime() - startNanos;
+    if (elapsed <= GRACE_NANOS
+        || size >= (double) minBytesPerSecond * (elapsed - GRACE_NANOS) / 1e9) {
+      return false;
+    }
+    end(null, new TooSlow(size, elapsed / 1_000_000, minBytesPerSecond));
     return true;
   }
 
   private void end(byte[] body, Throwable failure) {
     ended = true;
     buffer = null;
-    outcome.done(body, failure, reserved);
+    outcome.done(body, failure);
   }
 }

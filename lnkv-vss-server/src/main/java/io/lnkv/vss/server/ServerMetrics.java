@@ -26,7 +26,13 @@ final class ServerMetrics {
     BUSY,
     BODY_NOT_RECEIVED,
     RATE_LIMITED,
-    QUOTA
+    QUOTA,
+    /** A connection closed: over the cap of connections from one address. */
+    CONNECTIONS_PER_ADDRESS,
+    /** A connection closed: its request's line and headers did not arrive in time. */
+    HEADERS_TOO_SLOW,
+    /** An Error (out of memory, say) while a body was read or handled: answered 503. */
+    SERVER_ERROR
   }
 
   private final PrometheusMeterRegistry registry =

@@ -2,7 +2,6 @@ package io.lnkv.vss.server;
 
 import io.lnkv.vss.wire.ErrorCode;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,27 +16,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of a {@link VssServer}: routes {@code POST /vss/<endpoint>} to {@link VssProtocol},
- * {@code /health} and {@code /ready}; authenticates; and reads a body only within the per-request
- * limit (a larger Content-Length is refused before a byte of it is read) and the server-wide {@link
- * BodyBudget}. Logs one access line per VSS request (never keys, values or credentials). Runs on
- * Jetty's threads; blocking is allowed there.
+ * The public side of a {@link VssServer}: routes {@code POST /vss/<endpoint>} to {@link
+ * VssProtocol} (and {@code GET /health} when asked; the rest is the admin listener's);
+ * authenticates; and reads a body only within the per-request limit (a larger Content-Length is
+ * refused before a byte of it is read), the server-wide {@link BodyBudget} and the minimum rate.
+ * Logs one access line per VSS request (never keys, values or credentials; client-supplied fields
+ * escaped by {@link LogText}). Runs on Jetty's threads; blocking is allowed there.
  */
 final class VssHandler extends Handler.Abstract {
   private static final Logger access = LoggerFactory.getLogger("io.lnkv.vss.server.requests");
   private static final Logger log = LoggerFactory.getLogger(VssServer.class);
 
-  /** Bodies up to this size are read outside the {@link BodyBudget}. */
-  static final long SMALL_BODY = 64 * 1024;
-
   private final VssProtocol protocol;
-  private final KeyVersionStorage storage;
   private final Authorizer authorizer;
   private final long maxRequestBytes;
   private final BodyBudget budget;
   private final Executor threads;
   private final RequestRate rate; // null: no per-user rate
   private final ServerMetrics metrics;
+  private final ConnectionGuard guard;
+  private final long minBytesPerSecond;
+  private final boolean publicHealth; // /health here too, for a load balancer
 
   VssHandler(
       KeyVersionStorage storage,
@@ -48,9 +47,14 @@ final class VssHandler extends Handler.Abstract {
       Executor threads,
       KeyVersionStorage.Quota quota,
       RequestRate rate,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      ConnectionGuard guard,
+      long minBytesPerSecond,
+      boolean publicHealth) {
+    this.guard = guard;
+    this.minBytesPerSecond = minBytesPerSecond;
+    this.publicHealth = publicHealth;
     this.protocol = new VssProtocol(storage, maxItems, quota, metrics);
-    this.storage = storage;
     this.authorizer = authorizer;
     this.maxRequestBytes = maxRequestBytes;
     this.budget = budget;
@@ -62,40 +66,49 @@ final class VssHandler extends Handler.Abstract {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     long start = System.nanoTime();
+    org.eclipse.jetty.io.Connection connection = request.getConnectionMetaData().getConnection();
+    guard.requestStarted(connection);
+    Callback done = new Ended(callback, guard, connection);
     String path = Request.getPathInContext(request);
-    if (path.equals("/health")) {
-      // the process answers; the storage is /ready's
-      send(request, response, callback, false, VssProtocol.Reply.plain(200, "ok"));
-    } else if (path.equals("/ready")) {
-      send(request, response, callback, false, ready());
-    } else if (path.equals("/metrics")) {
-      send(
-          request,
-          response,
-          callback,
-          false,
-          new VssProtocol.Reply(
-              200,
-              "text/plain; version=0.0.4; charset=utf-8",
-              metrics.scrape().getBytes(StandardCharsets.UTF_8),
-              "-",
-              0));
+    if (path.equals("/health") && publicHealth) {
+      // the process answers; the storage is the admin listener's /ready
+      send(request, response, done, false, VssProtocol.Reply.plain(200, "ok"));
     } else if (!path.startsWith("/vss/")
         || !VssProtocol.ENDPOINTS.contains(path.substring("/vss/".length()))) {
-      send(
-          request, response, callback, false, VssProtocol.Reply.plain(400, "Invalid request path"));
+      send(request, response, done, false, VssProtocol.Reply.plain(400, "Invalid request path"));
     } else if (!"POST".equals(request.getMethod())) {
       response.getHeaders().put("Allow", "POST");
       send(
           request,
           response,
-          callback,
+          done,
           false,
           VssProtocol.Reply.plain(405, "Method not allowed; VSS requests are POSTs"));
     } else {
-      vss(request, response, callback, path.substring("/vss/".length()), start);
+      vss(request, response, done, path.substring("/vss/".length()), start);
     }
     return true;
+  }
+
+  /** Tells the {@link ConnectionGuard} that a request was answered, then Jetty. */
+  private record Ended(Callback callback, ConnectionGuard guard, org.eclipse.jetty.io.Connection c)
+      implements Callback {
+    @Override
+    public void succeeded() {
+      guard.requestEnded(c);
+      callback.succeeded();
+    }
+
+    @Override
+    public void failed(Throwable x) {
+      guard.requestEnded(c);
+      callback.failed(x);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+      return callback.getInvocationType();
+    }
   }
 
   /**
@@ -122,18 +135,26 @@ final class VssHandler extends Handler.Abstract {
     }
     String who = user;
     InlineArrival inline = new InlineArrival();
+    BodyBudget.Reservation reservation = budget.reservation(request.getLength());
     BodyReader reader =
         new BodyReader(
             request,
             maxRequestBytes,
-            budget,
-            reservation(request),
-            (body, failure, reserved) -> {
-              if (!inline.offer(body, failure, reserved)) {
+            reservation,
+            minBytesPerSecond,
+            (body, failure) -> {
+              if (!inline.offer(body, failure)) {
                 threads.execute(
                     () ->
                         answer(
-                            request, response, callback, endpoint, who, start, reserved, body,
+                            request,
+                            response,
+                            callback,
+                            endpoint,
+                            who,
+                            start,
+                            reservation,
+                            body,
                             failure));
               }
             });
@@ -148,7 +169,7 @@ final class VssHandler extends Handler.Abstract {
           endpoint,
           who,
           start,
-          inline.reserved,
+          reservation,
           inline.body,
           inline.failure);
     }
@@ -165,17 +186,15 @@ final class VssHandler extends Handler.Abstract {
     private boolean arrived;
     byte[] body;
     Throwable failure;
-    long reserved;
 
     /** Keeps the outcome when called on the handling thread during the call; false otherwise. */
-    boolean offer(byte[] body, Throwable failure, long reserved) {
+    boolean offer(byte[] body, Throwable failure) {
       if (Thread.currentThread() != caller || !calling) {
         return false;
       }
       this.arrived = true;
       this.body = body;
       this.failure = failure;
-      this.reserved = reserved;
       return true;
     }
 
@@ -186,7 +205,10 @@ final class VssHandler extends Handler.Abstract {
     }
   }
 
-  /** Runs the request's storage work, releases its reservation and sends the reply. */
+  /**
+   * Runs the request's storage work, releases its reservation and sends the reply. An {@link Error}
+   * (out of memory, say) answers 503 and is logged; the reservation is released whatever happens.
+   */
   private void answer(
       Request request,
       Response response,
@@ -194,24 +216,31 @@ final class VssHandler extends Handler.Abstract {
       String endpoint,
       String user,
       long start,
-      long reserved,
+      BodyBudget.Reservation reservation,
       byte[] body,
       Throwable failure) {
     VssProtocol.Reply reply;
     try {
-      reply = afterBody(response, endpoint, user, body, failure);
+      reply = afterBody(response, endpoint, user, body, failure, reservation);
+    } catch (Error e) {
+      reply = serverError(response, endpoint, e);
     } finally {
-      if (reserved > 0) {
-        budget.release(reserved);
-      }
+      reservation.release();
     }
     // a body not read to its end stands between this reply and the next request: close
     finish(request, response, callback, failure == null, endpoint, user, start, reply);
   }
 
+  private VssProtocol.Reply serverError(Response response, String endpoint, Throwable e) {
+    metrics.refused(ServerMetrics.Refusal.SERVER_ERROR);
+    log.error("VSS {}: {} while handling the request; answered 503", endpoint, e.toString());
+    response.getHeaders().put("Retry-After", "1");
+    return VssProtocol.Reply.plain(503, "Server busy: out of resources; retry shortly");
+  }
+
   /**
-   * The per-user rate, the body's declared size and the budget, in that order; the refusal to send,
-   * or null when admitted (its {@link #reservation} then taken from the budget).
+   * The per-user rate and the body's declared size, in that order; the refusal to send, or null
+   * when admitted. The budget is taken as the body arrives, not from what it declares.
    */
   private VssProtocol.Reply admission(Request request, Response response, String user) {
     if (rate != null && !rate.tryAcquire(user)) {
@@ -223,45 +252,45 @@ final class VssHandler extends Handler.Abstract {
       metrics.refused(ServerMetrics.Refusal.TOO_LARGE);
       return tooLarge(); // none of it read
     }
-    long reserved = reservation(request);
-    if (reserved > 0 && !budget.tryReserve(reserved)) {
-      metrics.refused(ServerMetrics.Refusal.BUSY);
-      response.getHeaders().put("Retry-After", "1");
-      return VssProtocol.Reply.plain(
-          503, "Server busy: too many request bytes in flight; retry shortly");
-    }
     return null;
   }
 
-  /**
-   * What a body takes from the budget before it is read: its declared length; nothing when it is 64
-   * KiB or less (so that small requests are never refused because of large ones: at most
-   * maxConnections x 64 KiB of them in all), nor when its length is not declared ({@link
-   * BodyReader} reserves such a body as it arrives).
-   */
-  private static long reservation(Request request) {
-    long declared = request.getLength(); // -1 when chunked, or HTTP/2 without content-length
-    return declared <= SMALL_BODY ? 0 : declared;
-  }
-
   private VssProtocol.Reply afterBody(
-      Response response, String endpoint, String user, byte[] body, Throwable failure) {
+      Response response,
+      String endpoint,
+      String user,
+      byte[] body,
+      Throwable failure,
+      BodyBudget.Reservation reservation) {
     if (failure == null) {
+      // A put's values are copied once more as the storage driver takes them: held in the budget
+      // beside the body until the put is done.
+      if (endpoint.equals("putObjects")
+          && !reservation.cover(2L * body.length, 2L * maxRequestBytes)) {
+        return busy(response);
+      }
       return protocol.handle(endpoint, user, body);
+    }
+    if (failure instanceof Error) {
+      return serverError(response, endpoint, failure);
     }
     if (failure instanceof BodyReader.TooLarge) {
       metrics.refused(ServerMetrics.Refusal.TOO_LARGE); // a body of unknown length grew too large
       return tooLarge();
     }
     if (failure instanceof BodyReader.OverBudget) {
-      metrics.refused(ServerMetrics.Refusal.BUSY);
-      response.getHeaders().put("Retry-After", "1");
-      return VssProtocol.Reply.plain(
-          503, "Server busy: too many request bytes in flight; retry shortly");
+      return busy(response);
     }
     // the client stopped sending, sent too slowly (below the minimum data rate), or left
     metrics.refused(ServerMetrics.Refusal.BODY_NOT_RECEIVED);
     return VssProtocol.Reply.plain(408, "Request body not received: " + failure.getMessage());
+  }
+
+  private VssProtocol.Reply busy(Response response) {
+    metrics.refused(ServerMetrics.Refusal.BUSY);
+    response.getHeaders().put("Retry-After", "1");
+    return VssProtocol.Reply.plain(
+        503, "Server busy: too many request bytes in flight; retry shortly");
   }
 
   /** Records, logs and sends a VSS request's reply. */
@@ -286,8 +315,8 @@ final class VssHandler extends Handler.Abstract {
         "{} {} user={} store={} items={} status={} {}us",
         Request.getRemoteAddr(request),
         endpoint,
-        user,
-        reply.storeId(),
+        LogText.printable(user),
+        LogText.printable(reply.storeId()),
         reply.items(),
         reply.status(),
         nanos / 1000);
@@ -317,19 +346,6 @@ final class VssHandler extends Handler.Abstract {
   private VssProtocol.Reply tooLarge() {
     return VssProtocol.Reply.plain(
         413, "Request body too large (limit " + maxRequestBytes + " bytes)");
-  }
-
-  private VssProtocol.Reply ready() {
-    try {
-      storage.get(Authorizer.UNAUTHENTICATED_USER, "", VssStorage.GLOBAL_VERSION_KEY);
-      return VssProtocol.Reply.plain(200, "ready");
-    } catch (RuntimeException e) {
-      log.warn(
-          "readiness check: storage {} fails: {}",
-          storage.describe(),
-          VssProtocol.withoutValues(e));
-      return VssProtocol.Reply.plain(503, "storage unavailable");
-    }
   }
 
   private static Map<String, String> lowerCaseHeaders(Request request) {

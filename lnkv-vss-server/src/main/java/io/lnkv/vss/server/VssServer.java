@@ -18,7 +18,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,18 +29,21 @@ import org.slf4j.LoggerFactory;
  * most {@link Builder#maxItemsPerPut} items per put; all-or-nothing puts answered 409 on any
  * version conflict; {@code global_version}; {@code vss-protocol-version: 0} on every response;
  * {@code ErrorResponse} bodies, plain text where vss-server answers plain text (an unparsable body,
- * an unknown path, a body too large). {@code GET /health} answers 200 while the process serves,
- * without touching the storage; {@code GET /ready} answers 200 when the storage answers too.
+ * an unknown path, a body too large). The public port serves the VSS API only ({@code GET /health}
+ * too when {@link Builder#publicHealth} asks); an optional admin listener ({@link
+ * Builder#adminListener}) serves {@code /health}, {@code /ready} and {@code /metrics}.
  *
  * <p>On Jetty 12 (maintained, Java 17, non-blocking I/O: a slow or idle connection holds no
- * thread). Bounded whatever clients send: headers of at most 16 KiB, a body limit per request
- * (refused with 413 before it is read when its Content-Length is over), a server-wide budget of
- * body bytes in flight (a request waits for room, then gets 503 with Retry-After), a minimum data
- * rate for bodies, an idle timeout per connection and a connection limit. Optional TLS from a PEM
- * certificate and key or a PKCS#12 file. One access line per request at INFO (logger {@code
- * io.lnkv.vss.server.requests}): client address, endpoint, user, store id, item count, status and
- * time, never keys, values or credentials. {@link #close()} stops accepting, lets requests in
- * progress finish (up to the grace period), then closes the storage. Thread-safe.
+ * thread). Bounded whatever clients send: headers of at most 16 KiB that must arrive within a
+ * deadline, a body limit per request (refused with 413 before it is read when its Content-Length is
+ * over), a server-wide budget of body bytes counted as they arrive (503 with Retry-After when
+ * spent), a minimum data rate per body, an idle timeout per connection, a cap of connections per
+ * client address and a connection limit. Optional TLS from a PEM certificate and key or a PKCS#12
+ * file. One access line per request at INFO (logger {@code io.lnkv.vss.server.requests}): client
+ * address, endpoint, user, store id, item count, status and time, never keys, values or
+ * credentials; client-supplied fields escaped so that none can start a line. {@link #close()} stops
+ * accepting, lets requests in progress finish (up to the grace period), then closes the storage.
+ * Thread-safe.
  */
 public final class VssServer implements AutoCloseable {
   /** The protocol version this server speaks, sent in {@code vss-protocol-version}. */
@@ -51,8 +53,10 @@ public final class VssServer implements AutoCloseable {
 
   private final Server jetty;
   private final ServerConnector connector;
+  private final ServerConnector admin; // null: no admin listener
   private final KeyVersionStorage storage;
   private final URI baseUrl;
+  private final URI adminUrl; // null: no admin listener
   private boolean closed; // guarded by this
 
   private VssServer(Builder b) throws Exception {
@@ -91,8 +95,23 @@ public final class VssServer implements AutoCloseable {
     connector.setPort(b.port);
     connector.setIdleTimeout(b.idleTimeout.toMillis());
     jetty.addConnector(connector);
-    jetty.addBean(new NetworkConnectionLimit(b.maxConnections, jetty));
-    BodyBudget budget = new BodyBudget(b.maxBytesInFlight);
+    // the public connector only: a full public side leaves the admin listener reachable
+    jetty.addBean(new NetworkConnectionLimit(b.maxConnections, connector));
+    BodyBudget budget = new BodyBudget(b.effectiveBudget);
+    ServerMetrics metrics = new ServerMetrics(budget);
+    ConnectionGuard guard =
+        new ConnectionGuard(b.maxConnectionsPerAddress, b.headerTimeout.toMillis(), metrics);
+    connector.addBean(guard); // a Connection.Listener of every connection it makes
+    jetty.addBean(guard); // started and stopped with the server
+    if (b.adminHost != null) {
+      admin = new ServerConnector(jetty, new HttpConnectionFactory(adminHttp()));
+      admin.setHost(b.adminHost);
+      admin.setPort(b.adminPort);
+      admin.setIdleTimeout(b.idleTimeout.toMillis());
+      jetty.addConnector(admin);
+    } else {
+      admin = null;
+    }
     VssHandler vss =
         new VssHandler(
             storage,
@@ -103,10 +122,12 @@ public final class VssServer implements AutoCloseable {
             threads,
             b.quota,
             b.rate,
-            new ServerMetrics(budget));
-    // a body slower than the minimum rate fails its read (408); responses have no minimum
-    jetty.setHandler(
-        new GracefulHandler(new MinimumDataRateHandler(vss, b.minRequestBytesPerSecond, 0)));
+            metrics,
+            guard,
+            b.minRequestBytesPerSecond,
+            b.publicHealth);
+    AdminHandler adminHandler = new AdminHandler(storage, metrics);
+    jetty.setHandler(new GracefulHandler(new ByConnector(admin, adminHandler, vss)));
     jetty.setErrorHandler(new EngineErrors());
     jetty.setStopTimeout(b.grace.toMillis());
     jetty.setStopAtShutdown(false);
@@ -116,19 +137,52 @@ public final class VssServer implements AutoCloseable {
       jetty.stop(); // the threads it started
       throw e;
     }
-    String host = connector.getHost();
+    this.baseUrl = URI.create((tls ? "https://" : "http://") + hostPort(connector) + "/vss");
+    this.adminUrl = admin == null ? null : URI.create("http://" + hostPort(admin) + "/");
+  }
+
+  private static String hostPort(ServerConnector c) {
+    String host = c.getHost();
     try {
       host = InetAddress.getByName(host).getHostAddress();
     } catch (IOException e) {
       // keep the name as configured
     }
-    this.baseUrl =
-        URI.create(
-            (tls ? "https://" : "http://")
-                + (host.contains(":") ? "[" + host + "]" : host)
-                + ":"
-                + connector.getLocalPort()
-                + "/vss");
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + c.getLocalPort();
+  }
+
+  private static HttpConfiguration adminHttp() {
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setRequestHeaderSize(8 * 1024);
+    return http;
+  }
+
+  /** Requests on the admin listener go to its handler, all others to the VSS one. */
+  private static final class ByConnector extends org.eclipse.jetty.server.Handler.Wrapper {
+    private final ServerConnector admin;
+    private final AdminHandler adminHandler;
+
+    ByConnector(ServerConnector admin, AdminHandler adminHandler, VssHandler vss) {
+      super(vss);
+      this.admin = admin;
+      this.adminHandler = adminHandler;
+      if (admin != null) {
+        addBean(adminHandler);
+      }
+    }
+
+    @Override
+    public boolean handle(
+        org.eclipse.jetty.server.Request request,
+        org.eclipse.jetty.server.Response response,
+        org.eclipse.jetty.util.Callback callback)
+        throws Exception {
+      if (admin != null && request.getConnectionMetaData().getConnector() == admin) {
+        return adminHandler.handle(request, response, callback);
+      }
+      return super.handle(request, response, callback);
+    }
   }
 
   /**
@@ -145,8 +199,18 @@ public final class VssServer implements AutoCloseable {
 
   /** A builder for a server on {@code storage}. */
   public static Builder builder(VssStorage storage) {
-    return new Builder(storage);
+    return new Builder().storage(storage);
   }
+
+  /**
+   * A builder whose storage is given later ({@link Builder#storage}): {@link Builder#check} can
+   * then refuse a configuration before any storage is created.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static final long DEFAULT_MAX_REQUEST_BYTES = 64L << 20;
 
   /** The port it listens on (useful with port 0). */
   public int port() {
@@ -156,6 +220,14 @@ public final class VssServer implements AutoCloseable {
   /** The base URL clients use, {@code http://host:port/vss} (https with TLS). */
   public URI baseUrl() {
     return baseUrl;
+  }
+
+  /**
+   * The admin listener's URL, {@code http://host:port/} ({@code /health}, {@code /ready}, {@code
+   * /metrics}); null without one.
+   */
+  public URI adminUrl() {
+    return adminUrl;
   }
 
   /**
@@ -179,12 +251,19 @@ public final class VssServer implements AutoCloseable {
 
   /** Builds and starts a {@link VssServer}. Not thread-safe. */
   public static final class Builder {
-    private final KeyVersionStorage storage;
+    private KeyVersionStorage storage;
     private Authorizer authorizer;
     private String host = "127.0.0.1";
     private int port = 8080;
-    private long maxRequestBytes = 64L << 20;
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private boolean maxRequestBytesSet;
+    private int maxConnectionsPerAddress = 256;
+    private Duration headerTimeout = Duration.ofSeconds(10);
+    private String adminHost;
+    private int adminPort;
+    private boolean publicHealth;
     private long maxBytesInFlight = -1; // default: from the heap, see maxBytesInFlight
+    private long effectiveBudget; // set by check()
     private int maxItems = 1000;
     private int threads = 64;
     private int maxConnections = 10_000;
@@ -195,9 +274,13 @@ public final class VssServer implements AutoCloseable {
     private KeyVersionStorage.Quota quota = KeyVersionStorage.Quota.NONE;
     private RequestRate rate;
 
-    private Builder(VssStorage storage) {
+    private Builder() {}
+
+    /** The storage to serve; required before {@link #start}. */
+    public Builder storage(VssStorage storage) {
       // VssStorage is sealed: every instance is a KeyVersionStorage
       this.storage = (KeyVersionStorage) Objects.requireNonNull(storage, "storage");
+      return this;
     }
 
     /** The address to listen on; 127.0.0.1 by default. */
@@ -230,14 +313,16 @@ public final class VssServer implements AutoCloseable {
         throw new IllegalArgumentException("maxRequestBytes must be positive, was " + bytes);
       }
       this.maxRequestBytes = bytes;
+      this.maxRequestBytesSet = true;
       return this;
     }
 
     /**
      * The request-body bytes held at once by all requests together; by default a quarter of the
-     * JVM's maximum heap, and never less than {@link #maxRequestBytes}. A request that does not fit
-     * is refused at once with 503 and {@code Retry-After: 1}. Bodies of 64 KiB or less are not
-     * counted.
+     * JVM's maximum heap. Every body is counted from its first byte as it arrives, a put's twice
+     * (its values are copied once as the storage takes them); a request that does not fit is
+     * refused at once with 503 and {@code Retry-After: 1}. The bytes of bodies past their first 64
+     * KiB use at most seven eighths of it, so that large uploads cannot starve small requests.
      */
     public Builder maxBytesInFlight(long bytes) {
       if (bytes < 1) {
@@ -269,9 +354,55 @@ public final class VssServer implements AutoCloseable {
     }
 
     /**
+     * Open connections from one client address at most; 256 by default. One more is closed as soon
+     * as it opens. Generous because many wallets can share an address (a carrier's NAT); its point
+     * is that one host cannot hold every connection the server allows.
+     */
+    public Builder maxConnectionsPerAddress(int connections) {
+      if (connections < 1) {
+        throw new IllegalArgumentException(
+            "maxConnectionsPerAddress must be positive, was " + connections);
+      }
+      this.maxConnectionsPerAddress = connections;
+      return this;
+    }
+
+    /**
+     * How long a request's line and headers may take to arrive (from the connection's opening, TLS
+     * handshake included, or from its first bytes after the previous request); 10 s by default. A
+     * connection past it is closed.
+     */
+    public Builder headerTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("headerTimeout must be positive, was " + timeout);
+      }
+      this.headerTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /health}, {@code /ready} and {@code /metrics} on a listener of their own,
+     * plain HTTP without authentication: keep it on a loopback or private address. Without it those
+     * endpoints are not served (the public port serves the VSS API only).
+     */
+    public Builder adminListener(String host, int port) {
+      this.adminHost = Objects.requireNonNull(host, "host");
+      this.adminPort = port;
+      return this;
+    }
+
+    /**
+     * Also answers {@code GET /health} on the public port (for a load balancer); off by default.
+     */
+    public Builder publicHealth(boolean on) {
+      this.publicHealth = on;
+      return this;
+    }
+
+    /**
      * How long a connection may stay silent (no byte either way) before it is closed, 30 s by
-     * default; and the slowest body accepted, 1,024 bytes a second by default (a slower body is
-     * answered 408).
+     * default; and the slowest body accepted, 1,024 bytes a second by default, measured per request
+     * after a grace of 2 s (a slower body is answered 408).
      */
     public Builder timeouts(Duration idle, long minRequestBytesPerSecond) {
       this.idleTimeout = Objects.requireNonNull(idle, "idle");
@@ -325,14 +456,15 @@ public final class VssServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server.
+     * Checks the configuration without any I/O but a name lookup: what {@link #start} would refuse
+     * before listening, refused here before anything (a storage, a socket) is made.
      *
      * @throws IllegalStateException without an authorizer, or with {@link Authorizer#none()} on a
-     *     non-loopback address (checked before anything listens)
-     * @throws java.io.UncheckedIOException if the address cannot be resolved or bound, or the TLS
-     *     files cannot be read
+     *     non-loopback address
+     * @throws IllegalArgumentException if the largest request cannot fit the bytes-in-flight budget
+     * @throws java.io.UncheckedIOException if the address cannot be resolved
      */
-    public VssServer start() {
+    public Builder check() {
       if (authorizer == null) {
         throw new IllegalStateException(
             "VssServer needs an authorizer (Authorizer.none() for none)");
@@ -348,17 +480,52 @@ public final class VssServer implements AutoCloseable {
             "Refusing to serve without authentication on "
                 + host
                 + ", which is not a loopback address;"
-                + " configure JWT or signature authentication, or listen on 127.0.0.1");
+                + " configure JWT or signature authentication, or listen on 127.0.0.1."
+                + " Nothing was created");
       }
-      if (maxBytesInFlight < 0) {
-        maxBytesInFlight = Math.max(maxRequestBytes, Runtime.getRuntime().maxMemory() / 4);
-      } else if (maxBytesInFlight < maxRequestBytes) {
-        throw new IllegalArgumentException(
-            "maxBytesInFlight ("
-                + maxBytesInFlight
-                + ") is less than maxRequestBytes ("
-                + maxRequestBytes
-                + "): a request of the largest size could never be read");
+      long heap = Runtime.getRuntime().maxMemory();
+      long budget = maxBytesInFlight > 0 ? maxBytesInFlight : heap / 4;
+      long largest = new BodyBudget(budget).largestBody() / 2; // a put is held twice
+      if (maxRequestBytes > largest) {
+        if (maxRequestBytesSet || maxBytesInFlight > 0) {
+          throw new IllegalArgumentException(
+              "A request body of "
+                  + maxRequestBytes
+                  + " bytes cannot be held: a put is counted twice in the "
+                  + budget
+                  + "-byte budget of bytes in flight"
+                  + (maxBytesInFlight > 0 ? "" : " (a quarter of the " + heap + "-byte heap)")
+                  + ", of which at most seven eighths for large bodies. Lower the request limit to "
+                  + largest
+                  + " or less, or raise the budget"
+                  + (maxBytesInFlight > 0 ? "" : " (or the heap, -Xmx)"));
+        }
+        log.warn(
+            "The default request limit of {} bytes does not fit this heap's budget of bytes in"
+                + " flight ({} bytes): requests are limited to {} bytes. Raise the heap (-Xmx) to"
+                + " accept larger ones",
+            maxRequestBytes,
+            budget,
+            largest);
+        maxRequestBytes = largest;
+      }
+      effectiveBudget = budget;
+      return this;
+    }
+
+    /**
+     * Starts the server, after {@link #check}.
+     *
+     * @throws IllegalStateException without an authorizer or a storage, or with {@link
+     *     Authorizer#none()} on a non-loopback address (checked before anything listens)
+     * @throws IllegalArgumentException if the largest request cannot fit the budget
+     * @throws java.io.UncheckedIOException if the address cannot be resolved or bound, or the TLS
+     *     files cannot be read
+     */
+    public VssServer start() {
+      check();
+      if (storage == null) {
+        throw new IllegalStateException("VssServer needs a storage (Builder.storage)");
       }
       VssServer server;
       try {
@@ -378,11 +545,13 @@ public final class VssServer implements AutoCloseable {
             Authorizer.UNAUTHENTICATED_USER);
       }
       log.info(
-          "VSS server listening on {} (storage: {}; bodies up to {} bytes, {} bytes in flight)",
+          "VSS server listening on {} (storage: {}; bodies up to {} bytes, {} bytes in flight;"
+              + " admin {})",
           server.baseUrl(),
           storage.describe(),
           maxRequestBytes,
-          maxBytesInFlight);
+          effectiveBudget,
+          server.adminUrl() == null ? "none" : server.adminUrl());
       return server;
     }
   }

@@ -9,11 +9,16 @@ import java.time.Duration;
 final class ServerFixtures {
   private ServerFixtures() {}
 
-  /** A server on {@code dir/name.sqlite}, any free port, no authentication. */
+  /**
+   * A server on {@code dir/name.sqlite}, any free port, no authentication; an admin listener on any
+   * free port, and {@code /health} on the public port too.
+   */
   static VssServer.Builder server(Path dir, String name) {
     return VssServer.builder(VssStorage.sqlite(dir.resolve(name + ".sqlite")))
         .port(0)
-        .authorizer(Authorizer.none());
+        .authorizer(Authorizer.none())
+        .adminListener("127.0.0.1", 0)
+        .publicHealth(true);
   }
 
   /** A client of {@code server}'s store {@code store}, with a short retry budget. */

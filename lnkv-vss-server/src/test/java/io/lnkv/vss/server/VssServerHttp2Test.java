@@ -101,33 +101,40 @@ class VssServerHttp2Test {
   /**
    * An HTTP/2 request without content-length (the JDK client sends an empty body so) used to
    * reserve the per-request maximum from the body budget before it was read: with a large upload
-   * holding most of the budget, every such request was refused 503. A body of unknown length now
-   * reserves what it turns out to need as it arrives: empty ones pass, a large one that does not
-   * fit is refused.
+   * holding most of the budget, every such request was refused 503. Every body now reserves what
+   * arrives: empty ones pass while uploads hold the large bodies' share, a large one of unknown
+   * length that does not fit is refused.
    */
   @Test
   void bodiesOfUnknownLength_reserveWhatArrives_notTheMaximum() throws Exception {
+    int limit = 400 * 1024;
     try (VssServer server =
             ServerFixtures.server(dir, "unknown")
-                .maxRequestBytes(1024 * 1024)
+                .maxRequestBytes(limit)
                 .maxBytesInFlight(1024 * 1024)
                 .start();
-        java.net.Socket upload =
+        java.net.Socket first =
+            new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port());
+        java.net.Socket second =
             new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
-      // an upload that declares 900 KiB and sends none of it: its reservation stays taken
-      upload
-          .getOutputStream()
-          .write(
-              ("POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                      + 900 * 1024
-                      + "\r\n\r\n")
-                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      upload.getOutputStream().flush();
+      // two uploads that send most of their 400 KiB, then wait: they hold 800 of the 896 KiB
+      // large bodies may use
+      for (java.net.Socket upload : List.of(first, second)) {
+        upload
+            .getOutputStream()
+            .write(
+                ("POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                        + limit
+                        + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        upload.getOutputStream().write(new byte[limit - 10 * 1024]);
+        upload.getOutputStream().flush();
+      }
       HttpClient h2c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
       h2c.send(
           HttpRequest.newBuilder(URI.create(root(server) + "/health")).build(),
           HttpResponse.BodyHandlers.discarding());
-      Thread.sleep(200); // the upload's headers are handled, its reservation taken
+      Thread.sleep(300); // the uploads' bytes are read, their reservations taken
       for (int i = 0; i < 5; i++) {
         HttpResponse<String> empty =
             h2c.send(

@@ -284,14 +284,26 @@ class VssServerLimitsTest {
   void health_answersWithoutTheStorage_readyDoesNot() throws Exception {
     VssStorage storage = VssStorage.sqlite(dir.resolve("ready.sqlite"));
     try (VssServer server =
-        VssServer.builder(storage).port(0).authorizer(Authorizer.none()).start()) {
+        VssServer.builder(storage)
+            .port(0)
+            .authorizer(Authorizer.none())
+            .adminListener("127.0.0.1", 0)
+            .start()) {
       HttpClient http = HttpClient.newHttpClient();
-      assertThat(get(http, server, "/health")).isEqualTo(200);
-      assertThat(get(http, server, "/ready")).isEqualTo(200);
+      assertThat(admin(http, server, "/health")).isEqualTo(200);
+      assertThat(admin(http, server, "/ready")).isEqualTo(200);
       storage.close(); // the storage fails from now on
-      assertThat(get(http, server, "/health")).isEqualTo(200);
-      assertThat(get(http, server, "/ready")).isEqualTo(503);
+      assertThat(admin(http, server, "/health")).isEqualTo(200);
+      Thread.sleep(1100); // readiness is checked at most once a second
+      assertThat(admin(http, server, "/ready")).isEqualTo(503);
     }
+  }
+
+  private static int admin(HttpClient http, VssServer server, String path) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(server.adminUrl().resolve(path)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private static int get(HttpClient http, VssServer server, String path) throws Exception {

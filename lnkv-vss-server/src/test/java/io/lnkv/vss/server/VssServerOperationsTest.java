@@ -26,10 +26,9 @@ class VssServerOperationsTest {
   }
 
   private static HttpResponse<String> get(VssServer server, String path) throws Exception {
-    String base = server.baseUrl().toString();
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 4) + path)).build(),
+            HttpRequest.newBuilder(server.adminUrl().resolve(path)).build(),
             HttpResponse.BodyHandlers.ofString());
   }
 

@@ -428,20 +428,24 @@ class VssServerProtocolTest {
   }
 
   @Test
-  void wrongMethod_is405_unknownPath_is400_health_is200() throws Exception {
+  void wrongMethod_is405_unknownPath_is400_adminEndpointsAreNotPublic() throws Exception {
     HttpResponse<String> getMethod =
         http.send(
             HttpRequest.newBuilder(URI.create(server.baseUrl() + "/getObject")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(getMethod.statusCode()).isEqualTo(405);
     assertThat(post(server, "getObjects", new byte[0], Map.of()).status()).isEqualTo(400);
-    URI health = URI.create(server.baseUrl().toString().replace("/vss", "/health"));
-    assertThat(
-            http.send(
-                    HttpRequest.newBuilder(health).GET().build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .statusCode())
-        .isEqualTo(200);
+    // the admin listener's, unless asked: anyone reaches the public port
+    for (String path : List.of("/health", "/ready", "/metrics")) {
+      URI uri = URI.create(server.baseUrl().toString().replace("/vss", path));
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(uri).GET().build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .as(path)
+          .isEqualTo(400);
+    }
   }
 
   @Test

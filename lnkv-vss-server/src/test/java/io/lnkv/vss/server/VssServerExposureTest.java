@@ -1,0 +1,202 @@
+package io.lnkv.vss.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lnkv.vss.VssStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a client without credentials could do to keep others out, tried on a server that has already
+ * served traffic (some limits used to hold only on a fresh server): trickled headers, connections
+ * from one address, trickled bodies, bodies declared and never sent.
+ */
+class VssServerExposureTest {
+  @TempDir Path dir;
+
+  private VssServer.Builder server(String name) {
+    return ServerFixtures.server(dir, name);
+  }
+
+  /** Serves a few requests, as a server in use has. */
+  private static void someTraffic(VssServer server) throws Exception {
+    try (VssStore store = ServerFixtures.client(server, "warm").build()) {
+      for (int i = 0; i < 20; i++) {
+        store.write("p", "", "k" + i, new byte[2000]);
+        store.read("p", "", "k" + i);
+      }
+    }
+  }
+
+  private static Socket connect(VssServer server) throws IOException {
+    return new Socket(InetAddress.getLoopbackAddress(), server.port());
+  }
+
+  private static void send(Socket s, String text) throws IOException {
+    s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+  }
+
+  /**
+   * Whether the server closed the connection within {@code wait}: a read ends (-1) or fails
+   * (reset), rather than timing out. Any response bytes before the end are skipped.
+   */
+  private static boolean closedWithin(Socket s, Duration wait) throws IOException {
+    s.setSoTimeout((int) wait.toMillis());
+    InputStream in = s.getInputStream();
+    try {
+      while (in.read() != -1) {
+        // a response (408, say) before the close
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // reset
+    }
+  }
+
+  @Test
+  void headersTrickledPastTheDeadline_closeTheConnection() throws Exception {
+    try (VssServer server = server("headers").headerTimeout(Duration.ofSeconds(1)).start();
+        Socket trickle = connect(server);
+        Socket silent = connect(server)) {
+      someTraffic(server);
+      String request = "POST /vss/getObject HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnop";
+      long start = System.nanoTime();
+      boolean closed = false;
+      // a byte every 100 ms keeps the idle timeout (30 s) from ever firing
+      for (int i = 0; i < request.length() && !closed; i++) {
+        try {
+          send(trickle, request.substring(i, i + 1));
+        } catch (IOException e) {
+          closed = true;
+          break;
+        }
+        closed = closedWithin(trickle, Duration.ofMillis(100));
+      }
+      long took = (System.nanoTime() - start) / 1_000_000;
+      assertThat(closed).as("closed before the request's headers were done").isTrue();
+      assertThat(took).isLessThan(3_000);
+      assertThat(closedWithin(silent, Duration.ofSeconds(3)))
+          .as("a connection that never sends a request")
+          .isTrue();
+      someTraffic(server); // others are served meanwhile and after
+    }
+  }
+
+  @Test
+  void connectionsFromOneAddress_areCapped_othersStillServed() throws Exception {
+    try (VssServer server = server("per-address").maxConnectionsPerAddress(8).start()) {
+      someTraffic(server);
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          held.add(connect(server));
+        }
+        Thread.sleep(200);
+        try (Socket ninth = connect(server)) {
+          assertThat(closedWithin(ninth, Duration.ofSeconds(2)))
+              .as("a ninth connection from the same address")
+              .isTrue();
+        }
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+      Thread.sleep(1000); // the sweep forgets closed connections
+      someTraffic(server);
+    }
+  }
+
+  @Test
+  void aBodyBelowTheMinimumRate_is408_onAServerThatServedTraffic() throws Exception {
+    try (VssServer server = server("rate").timeouts(Duration.ofSeconds(30), 1024).start();
+        Socket slow = connect(server)) {
+      someTraffic(server); // the rate used to be measured against all the server's bytes
+      send(slow, "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab");
+      long start = System.nanoTime();
+      boolean closed = false;
+      for (int i = 0; i < 60 && !closed; i++) { // 10 bytes a second, for up to 6 s
+        try {
+          send(slow, "x");
+        } catch (IOException e) {
+          closed = true;
+          break;
+        }
+        closed = closedWithin(slow, Duration.ofMillis(100));
+      }
+      assertThat(closed).as("a body at 10 bytes a second, minimum 1,024").isTrue();
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+    }
+  }
+
+  /**
+   * Connections that declare the largest body and send a few bytes hold nothing: a real put of most
+   * of the limit still fits. Before, each such declaration reserved its full length, and four of
+   * them held the whole budget (every large put got 503 for as long as they stayed).
+   */
+  @Test
+  void bodiesDeclaredButNotSent_holdNoBudget() throws Exception {
+    int limit = 1 << 20;
+    try (VssServer server =
+        server("declared").maxRequestBytes(limit).maxBytesInFlight(4L * limit).start()) {
+      someTraffic(server);
+      List<Socket> declared = new ArrayList<>();
+      try {
+        for (int i = 0; i < 16; i++) {
+          Socket s = connect(server);
+          declared.add(s);
+          send(
+              s,
+              "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + limit
+                  + "\r\n\r\nfew");
+        }
+        Thread.sleep(300);
+        try (VssStore store = ServerFixtures.client(server, "big").build()) {
+          byte[] value = new byte[limit / 2];
+          store.write("p", "", "large", value);
+          assertThat(store.read("p", "", "large")).hasSize(value.length);
+        }
+      } finally {
+        for (Socket s : declared) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRequestLimitTheBudgetCannotHold_isRefusedBeforeAnythingIsMade_withWhatToDo() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                VssServer.builder()
+                    .authorizer(Authorizer.none())
+                    .maxRequestBytes(64L << 20)
+                    .maxBytesInFlight(64L << 20)
+                    .check())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot be held")
+        .hasMessageContaining("Lower the request limit to");
+  }
+
+  @Test
+  void logText_cannotStartALine() {
+    assertThat(LogText.printable("alice\nINFO forged")).isEqualTo("alice\\u000aINFO forged");
+    assertThat(LogText.printable("a\rb\u2028c\u0085d\\e")).doesNotContain("\r", "\u2028", "\u0085");
+    assertThat(LogText.printable("x".repeat(500))).hasSize(203);
+    assertThat(LogText.printable("store-1")).isEqualTo("store-1");
+  }
+}

@@ -5,8 +5,10 @@ import io.lnkv.vss.server.VssServer;
 import io.lnkv.vss.server.VssStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -36,8 +38,8 @@ final class ServeCommand extends LnkvCommand {
       paramLabel = "HOST:PORT",
       description =
           "Address of the admin listener, which serves /health, /ready and /metrics in plain HTTP"
-              + " without authentication (default: 127.0.0.1 and the port after --listen's, any"
-              + " free port when that is 0; 'none' for no admin listener). Keep it off the"
+              + " without authentication (default: 127.0.0.1 on any free port, printed at start;"
+              + " give a port to scrape it; 'none' for no admin listener). Keep it off the"
               + " internet.")
   String adminListen;
 
@@ -84,6 +86,22 @@ final class ServeCommand extends LnkvCommand {
           "The key that signs the JWTs: a PEM public key or certificate, RSA (2048 bits or more,"
               + " RS256) or EC P-256 (ES256).")
   Path jwtPublicKey;
+
+  @Option(
+      names = "--jwt-jwks-url",
+      paramLabel = "URL",
+      description =
+          "Instead of --jwt-public-key: the JWKS document of the keys that sign the JWTs"
+              + " (https:, http: or file:), as identity providers publish it; cached for 5"
+              + " minutes and fetched again at once (at most every 30 s) when a token names a key"
+              + " id it does not hold, so keys rotate without a restart.")
+  String jwtJwksUrl;
+
+  @Option(
+      names = "--jwt-jwks-file",
+      paramLabel = "FILE",
+      description = "Instead of --jwt-public-key: a JWKS file, read again as --jwt-jwks-url is.")
+  Path jwtJwksFile;
 
   @Option(
       names = "--jwt-algorithm",
@@ -205,7 +223,7 @@ final class ServeCommand extends LnkvCommand {
     if (maxBytesInFlight != null) {
       builder.maxBytesInFlight(maxBytesInFlight);
     }
-    String[] admin = adminAddress(host, port);
+    String[] admin = adminAddress();
     if (admin != null) {
       builder.adminListener(admin[0], Integer.parseInt(admin[1]));
     }
@@ -270,9 +288,9 @@ final class ServeCommand extends LnkvCommand {
   }
 
   /** The admin listener's host and port, or null for none. */
-  private String[] adminAddress(String host, int port) {
+  private String[] adminAddress() {
     if (adminListen == null) {
-      return new String[] {"127.0.0.1", Integer.toString(port == 0 ? 0 : port + 1)};
+      return new String[] {"127.0.0.1", "0"}; // never in the way of another server's port
     }
     if (adminListen.equals("none")) {
       return null;
@@ -288,6 +306,46 @@ final class ServeCommand extends LnkvCommand {
     }
     throw new IllegalArgumentException(
         "--admin-listen must be HOST:PORT or none, got '" + adminListen + "'");
+  }
+
+  /** The JWT keys: one PEM key, or a JWKS document by URL or file; exactly one of them. */
+  private io.lnkv.vss.server.JwtAuthorizer.Builder jwtKeys() throws IOException {
+    int given =
+        (jwtPublicKey != null ? 1 : 0)
+            + (jwtJwksUrl != null ? 1 : 0)
+            + (jwtJwksFile != null ? 1 : 0);
+    if (given != 1) {
+      throw new IllegalArgumentException(
+          "--auth jwt needs one of --jwt-public-key PEM, --jwt-jwks-url URL or --jwt-jwks-file"
+              + " FILE");
+    }
+    if (jwtPublicKey != null) {
+      return Authorizer.jwt(
+          new String(
+              SmallFile.read(jwtPublicKey, "JWT public key file", 64 << 10, "a PEM public key"),
+              StandardCharsets.US_ASCII));
+    }
+    if (jwtJwksFile != null) {
+      if (!Files.isRegularFile(jwtJwksFile)) {
+        throw new IllegalArgumentException(
+            "Cannot read the JWKS file " + jwtJwksFile + ": no such regular file");
+      }
+      return Authorizer.jwks(jwtJwksFile.toAbsolutePath().toUri().toURL());
+    }
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(jwtJwksUrl);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("--jwt-jwks-url is not a URL: " + e.getMessage());
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!List.of("https", "http", "file").contains(scheme) || uri.getUserInfo() != null) {
+      throw new IllegalArgumentException(
+          "--jwt-jwks-url must be an https:, http: or file: URL without user info, got '"
+              + io.lnkv.internal.Secrets.mask(jwtJwksUrl)
+              + "'");
+    }
+    return Authorizer.jwks(uri.toURL());
   }
 
   private void tls(VssServer.Builder builder) {
@@ -349,15 +407,7 @@ final class ServeCommand extends LnkvCommand {
       case "signatures":
         return Authorizer.signatures(Clock.systemUTC());
       case "jwt":
-        if (jwtPublicKey == null) {
-          throw new IllegalArgumentException("--auth jwt needs --jwt-public-key PEM");
-        }
-        io.lnkv.vss.server.JwtAuthorizer.Builder jwt =
-            Authorizer.jwt(
-                new String(
-                    SmallFile.read(
-                        jwtPublicKey, "JWT public key file", 64 << 10, "a PEM public key"),
-                    StandardCharsets.US_ASCII));
+        io.lnkv.vss.server.JwtAuthorizer.Builder jwt = jwtKeys();
         if (jwtAlgorithm != null) {
           jwt.algorithm(jwtAlgorithm);
         }

@@ -11,6 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -195,6 +197,35 @@ class ServeCommandTest {
             Long.toString(heap));
     assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
     assertThat(r.err()).contains("cannot be held").contains("-Xmx");
+    assertThat(storage).doesNotExist();
+  }
+
+  @Test
+  void jwtKeys_areOneOfAKeyAJwksUrlOrAJwksFile() {
+    Path storage = tmp.resolve("jwks.sqlite");
+    for (String[] keys :
+        new String[][] {
+          {},
+          {"--jwt-jwks-url", "ftp://idp.example/jwks.json"},
+          {"--jwt-jwks-url", "https://user:secret@idp.example/jwks.json"},
+          {"--jwt-jwks-file", tmp.resolve("missing.json").toString()},
+          {"--jwt-jwks-url", "https://idp.example/jwks.json", "--jwt-public-key", "/dev/null"}
+        }) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "serve",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--storage",
+                  "sqlite:" + storage,
+                  "--auth",
+                  "jwt"));
+      args.addAll(List.of(keys));
+      CliTest.Run r = lnkv(args.toArray(String[]::new));
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+      assertThat(r.err()).doesNotContain("secret");
+    }
     assertThat(storage).doesNotExist();
   }
 

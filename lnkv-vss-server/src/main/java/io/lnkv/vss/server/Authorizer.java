@@ -49,6 +49,11 @@ public interface Authorizer {
     return JwtAuthorizer.builder(publicKeyPem);
   }
 
+  /** JWT bearer tokens signed by keys of a JWKS document: see {@link JwtAuthorizer#jwks}. */
+  static JwtAuthorizer.Builder jwks(java.net.URL url) {
+    return JwtAuthorizer.jwks(url);
+  }
+
   /**
    * VSS signature authentication ({@link VssSignatures}): a low-S secp256k1 signature of a time
    * within ±24 h of {@code clock}; the user is the public key in hex.

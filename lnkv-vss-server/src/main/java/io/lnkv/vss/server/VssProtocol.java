@@ -1,6 +1,5 @@
 package io.lnkv.vss.server;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.lnkv.ConflictException;
 import io.lnkv.vss.wire.DeleteObjectRequest;
@@ -98,7 +97,7 @@ final class VssProtocol {
         }
         default -> throw new IllegalArgumentException("not an endpoint: " + endpoint);
       }
-    } catch (InvalidProtocolBufferException e) {
+    } catch (java.io.IOException e) { // InvalidProtocolBufferException: not a request
       return Reply.plain(400, "Error parsing request");
     } catch (Invalid e) {
       return Reply.error(400, ErrorCode.INVALID_REQUEST_EXCEPTION, e.getMessage())

@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
-  private static final int STEPS = 14;
+  private static final int STEPS = 15;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
   private static final String HOW_TO_SEE_WHY =
       "run again with JAVA_TOOL_OPTIONS=-Dlnkv.bench.verbose=true to see JMH's output";
@@ -147,6 +147,12 @@ public final class BenchMain {
               .run());
       served.add(results);
     }
+
+    Collection<RunResult> quota =
+        run(
+            15,
+            "lnkv serve's quota check, by the user's size",
+            served(io.lnkv.vss.server.QuotaBenchmark.class).threads(1));
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
@@ -302,6 +308,16 @@ public final class BenchMain {
       // engine's share of the (shared) CPU is paid
       t.row("vss-serve", "write, " + n, write, "ops/s", "bare round trip", write / bare, "x");
     }
+    double smallUser = score(quota, "put", "userKeys", "10");
+    double bigUser = score(quota, "put", "userKeys", "100000");
+    t.row(
+        "vss-serve",
+        "put under a quota, user of 100k keys",
+        bigUser,
+        "ops/s",
+        "user of 10 keys",
+        bigUser / smallUser,
+        "x");
     PrintStream out = System.out;
     out.println();
     out.println("lnkv bench: JMH on this machine; each ratio against a baseline from this run");

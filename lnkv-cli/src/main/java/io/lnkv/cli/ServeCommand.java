@@ -152,6 +152,12 @@ final class ServeCommand extends LnkvCommand {
   Long userMaxKeys;
 
   @Option(
+      names = "--user-max-stores",
+      paramLabel = "N",
+      description = "Most store ids one user may have (default: no limit).")
+  Long userMaxStores;
+
+  @Option(
       names = "--user-rate",
       paramLabel = "PER_SECOND",
       description =
@@ -228,10 +234,11 @@ final class ServeCommand extends LnkvCommand {
       builder.adminListener(admin[0], Integer.parseInt(admin[1]));
     }
     tls(builder);
-    if (userMaxBytes != null || userMaxKeys != null) {
+    if (userMaxBytes != null || userMaxKeys != null || userMaxStores != null) {
       builder.userQuota(
           userMaxBytes == null ? Long.MAX_VALUE : userMaxBytes,
-          userMaxKeys == null ? Long.MAX_VALUE : userMaxKeys);
+          userMaxKeys == null ? Long.MAX_VALUE : userMaxKeys,
+          userMaxStores == null ? Long.MAX_VALUE : userMaxStores);
     }
     if (userRate != null) {
       builder.userRequestRate(userRate, (int) Math.max(1, Math.ceil(userRate * 10)));

@@ -19,16 +19,20 @@ sealed interface KeyVersionStorage extends VssStorage permits SqlVssStorage {
   Optional<KeyValue> get(String user, String storeId, String key);
 
   /**
-   * What one user may keep, over all their stores: bytes of values and number of keys ({@code
-   * global_version} rows not counted). Checked by each put against what the user holds once the put
-   * is applied; puts of the same user running at once may together pass it by up to their own size.
+   * What one user may keep, over all their stores: bytes of values, keys (every row, {@code
+   * global_version} rows included) and stores. Checked by each put that adds anything against what
+   * the user holds once it is applied ({@link UserUsage}); puts that only remove always pass.
    */
-  record Quota(long maxBytes, long maxKeys) {
+  record Quota(long maxBytes, long maxKeys, long maxStores) {
     /** No limit. */
-    static final Quota NONE = new Quota(Long.MAX_VALUE, Long.MAX_VALUE);
+    static final Quota NONE = new Quota(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    Quota(long maxBytes, long maxKeys) {
+      this(maxBytes, maxKeys, Long.MAX_VALUE);
+    }
 
     boolean isNone() {
-      return maxBytes == Long.MAX_VALUE && maxKeys == Long.MAX_VALUE;
+      return maxBytes == Long.MAX_VALUE && maxKeys == Long.MAX_VALUE && maxStores == Long.MAX_VALUE;
     }
   }
 

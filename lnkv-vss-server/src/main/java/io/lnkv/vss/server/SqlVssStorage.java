@@ -74,6 +74,7 @@ final class SqlVssStorage implements KeyVersionStorage {
   private final String insert;
   private final WriterLock lock; // a SQLite file's single server; null for PostgreSQL
   private final GroupCommitter committer; // SQLite's one writer; null for PostgreSQL
+  private final UserUsage usage;
 
   /** With {@code writer}, SQLite's write connection (null for PostgreSQL), owned from now on. */
   private SqlVssStorage(
@@ -86,6 +87,7 @@ final class SqlVssStorage implements KeyVersionStorage {
     this.lock = lock;
     this.dialect = dialect;
     this.description = description;
+    this.usage = new UserUsage(dialect == Dialect.POSTGRES);
     this.insert =
         "INSERT INTO vss_db (user_token, store_id, key, value, version"
             + (dialect.nextSortOrder == null
@@ -196,6 +198,28 @@ final class SqlVssStorage implements KeyVersionStorage {
         null);
   }
 
+  /** What {@code user} holds by the usage table: bytes, keys, stores (for tests). */
+  long[] usageOf(String user) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return UserUsage.of(c, user);
+    }
+  }
+
+  /** What {@code user} holds, counted from the rows themselves: bytes, keys, stores (for tests). */
+  long[] usageFromRows(String user) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT COALESCE(SUM(LENGTH(value)), 0), COUNT(*), COUNT(DISTINCT store_id)"
+                    + " FROM vss_db WHERE user_token = ?")) {
+      ps.setString(1, user);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+      }
+    }
+  }
+
   /** A setting as this storage's connections see it (for tests). */
   String sessionSetting(String name) throws SQLException {
     try (Connection c = pool.getConnection()) {
@@ -224,6 +248,7 @@ final class SqlVssStorage implements KeyVersionStorage {
       if (dialect.extraIndex != null) {
         s.execute(dialect.extraIndex);
       }
+      UserUsage.create(c);
     } catch (SQLException e) {
       pool.close();
       throw new StoreException(
@@ -291,28 +316,38 @@ final class SqlVssStorage implements KeyVersionStorage {
     try {
       inTransaction(
           c -> {
+            UserUsage.Delta delta = new UserUsage.Delta();
+            boolean storeExisted = UserUsage.storeExists(c, user, storeId);
             boolean ok = true;
             for (RowChange change : changes) {
               KeyValue kv = change.item();
+              long old = usage.lengthOf(c, user, storeId, kv.getKey());
               if (change.delete()) {
-                ok &= deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+                boolean deleted = deleteRow(c, user, storeId, kv.getKey(), kv.getVersion()) > 0;
+                ok &= deleted;
+                if (deleted) {
+                  delta.removed(old);
+                }
               } else {
-                ok &=
-                    upsert(
-                        c,
-                        user,
-                        storeId,
-                        kv.getKey(),
-                        kv.getVersion(),
-                        kv.getValue().toByteArray());
+                byte[] value = kv.getValue().toByteArray();
+                boolean written = upsert(c, user, storeId, kv.getKey(), kv.getVersion(), value);
+                ok &= written;
+                if (written) {
+                  delta.written(old, value.length);
+                }
               }
             }
             if (!ok) {
               throw new ConflictException("a key's version did not match; nothing was applied");
             }
-            if (!quota.isNone() && !puts.isEmpty()) {
-              checkQuota(c, user, quota); // throws, and so rolls the put back, when over
-            }
+            boolean storeExists =
+                deletes.isEmpty()
+                    ? storeExisted || !changes.isEmpty()
+                    : UserUsage.storeExists(c, user, storeId);
+            delta.stores = (storeExists ? 1 : 0) - (storeExisted ? 1 : 0);
+            // a put that only removes is always allowed; one that adds anything is checked
+            boolean adds = delta.bytes > 0 || delta.keys > 0 || delta.stores > 0;
+            UserUsage.add(c, user, delta, quota, adds && !quota.isNone());
           });
     } catch (SQLException e) {
       throw failure("write", e);
@@ -338,34 +373,6 @@ final class SqlVssStorage implements KeyVersionStorage {
             work.apply(tx);
             return null;
           });
-    }
-  }
-
-  /** What the user holds with this transaction's changes, against the quota. */
-  private static void checkQuota(Connection c, String user, Quota quota) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT COALESCE(SUM(LENGTH(value)), 0), COUNT(*) FROM vss_db"
-                + " WHERE user_token = ? AND key <> ?")) {
-      ps.setString(1, user);
-      ps.setString(2, GLOBAL_VERSION_KEY);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        long bytes = rs.getLong(1);
-        long keys = rs.getLong(2);
-        if (bytes > quota.maxBytes() || keys > quota.maxKeys()) {
-          throw new QuotaExceededException(
-              "Quota exceeded: this put would leave the user with "
-                  + keys
-                  + " keys and "
-                  + bytes
-                  + " bytes of values, over the limit of "
-                  + quota.maxKeys()
-                  + " keys and "
-                  + quota.maxBytes()
-                  + " bytes; nothing was applied. Remove data, or ask the operator for more");
-        }
-      }
     }
   }
 
@@ -424,7 +431,16 @@ final class SqlVssStorage implements KeyVersionStorage {
       return; // matches no stored row (versions start at 1)
     }
     try {
-      inTransaction(c -> deleteRow(c, user, storeId, keyVersion.getKey(), keyVersion.getVersion()));
+      inTransaction(
+          c -> {
+            long old = usage.lengthOf(c, user, storeId, keyVersion.getKey());
+            if (deleteRow(c, user, storeId, keyVersion.getKey(), keyVersion.getVersion()) > 0) {
+              UserUsage.Delta delta = new UserUsage.Delta();
+              delta.removed(old);
+              delta.stores = UserUsage.storeExists(c, user, storeId) ? 0 : -1;
+              UserUsage.add(c, user, delta, Quota.NONE, false);
+            }
+          });
     } catch (SQLException e) {
       throw failure("delete", e);
     }

@@ -418,15 +418,21 @@ public final class VssServer implements AutoCloseable {
 
     /**
      * Limits what each user may keep, over all their stores: {@code maxBytes} of values and {@code
-     * maxKeys} keys. A put that would go over fails with {@code INVALID_REQUEST_EXCEPTION} ("Quota
-     * exceeded: ...") and applies nothing; removing data is always allowed. Off by default. Puts of
-     * one user running at once may together pass the limit by up to their own size.
+     * maxKeys} keys (every row counts, each store's {@code global_version} included). A put that
+     * would go over fails with {@code INVALID_REQUEST_EXCEPTION} ("Quota exceeded: ...") and
+     * applies nothing; removing data is always allowed. Off by default. The check costs one row
+     * update per put, however much the user holds, and is exact under concurrent puts.
      */
     public Builder userQuota(long maxBytes, long maxKeys) {
-      if (maxBytes < 0 || maxKeys < 0) {
+      return userQuota(maxBytes, maxKeys, quota.maxStores());
+    }
+
+    /** {@link #userQuota(long, long)}, and at most {@code maxStores} store ids per user. */
+    public Builder userQuota(long maxBytes, long maxKeys, long maxStores) {
+      if (maxBytes < 0 || maxKeys < 0 || maxStores < 0) {
         throw new IllegalArgumentException("a quota must not be negative");
       }
-      this.quota = new KeyVersionStorage.Quota(maxBytes, maxKeys);
+      this.quota = new KeyVersionStorage.Quota(maxBytes, maxKeys, maxStores);
       return this;
     }
 

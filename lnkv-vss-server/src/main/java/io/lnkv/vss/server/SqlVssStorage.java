@@ -134,7 +134,10 @@ final class SqlVssStorage implements KeyVersionStorage {
     String description = "SQLite " + file.toAbsolutePath();
     Connection writer = null;
     try {
-      writer = DriverManager.getConnection(url);
+      // IMMEDIATE: a put reads (usage, versions) before it writes; a deferred transaction would
+      // take its snapshot first and then fail to upgrade, rather than wait, if another connection
+      // wrote meanwhile
+      writer = DriverManager.getConnection(url + "&transaction_mode=IMMEDIATE");
       return new SqlVssStorage(
           new HikariDataSource(config), Dialect.SQLITE, description, lock, writer);
     } catch (SQLException | RuntimeException e) {

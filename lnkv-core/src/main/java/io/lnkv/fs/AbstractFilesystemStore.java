@@ -507,30 +507,55 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     recover(root, 0);
     long replayed;
     try {
-      replayed = journal.recover((batch, valueOffsets) -> apply(batch));
-      if (replayed == 0) {
-        return;
-      }
+      // the log is read and checked first (its refusals go out as they are); only what the
+      // replay itself fails at is wrapped below
+      replayed =
+          journal.recover(
+              (batch, valueOffsets) -> {
+                try {
+                  apply(batch);
+                } catch (IOException | RuntimeException e) {
+                  throw new ReplayFailed(e);
+                }
+              });
+    } catch (ReplayFailed e) {
+      throw cannotReplay(e.getCause());
+    }
+    if (replayed == 0) {
+      return;
+    }
+    try {
       checkpoint();
-    } catch (CorruptedDataException e) {
-      throw e;
     } catch (IOException | RuntimeException e) {
-      throw new CorruptedDataException(
-          "Cannot open "
-              + description()
-              + ": the batches recorded in "
-              + journal.path()
-              + " cannot be replayed ("
-              + e
-              + "). Fix the cause and open again; the journal is kept, and moving it away would"
-              + " lose acknowledged writes",
-          e);
+      throw cannotReplay(e);
     }
     log.info(
         "{}: replayed {} batches from {} (written before the last stop, not yet synced in)",
         description(),
         replayed,
         journal.path());
+  }
+
+  /** A replayed batch failed to apply; its cause says why. */
+  private static final class ReplayFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ReplayFailed(Exception cause) {
+      super(cause);
+    }
+  }
+
+  private CorruptedDataException cannotReplay(Throwable e) {
+    return new CorruptedDataException(
+        "Cannot open "
+            + description()
+            + ": the batches recorded in "
+            + journal.path()
+            + " cannot be replayed ("
+            + e
+            + "). Fix the cause and open again; the journal is kept, and moving it away would"
+            + " lose acknowledged writes",
+        e);
   }
 
   private void recover(Path dir, int depth) throws IOException {

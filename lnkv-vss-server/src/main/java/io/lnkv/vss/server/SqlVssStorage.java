@@ -158,7 +158,7 @@ final class SqlVssStorage implements KeyVersionStorage {
   }
 
   /**
-   * Refuses a SQLite file that holds other tables than {@code vss_db} (a node's store, say): the
+   * Refuses a SQLite file that holds other tables than the server's (a node's store, say): the
    * server would add its table to it. Read without changing the file (immutable: no -wal or -shm is
    * created), before the pool switches it to WAL.
    */
@@ -172,6 +172,7 @@ final class SqlVssStorage implements KeyVersionStorage {
     }
     List<String> tables = new java.util.ArrayList<>(SqliteStore.tablesIn(file));
     tables.remove("vss_db");
+    tables.remove(UserUsage.TABLE);
     if (!tables.isEmpty()) {
       throw new io.lnkv.IncompatibleStoreException(
           "Cannot use "

@@ -3,22 +3,62 @@ package io.lnkv.vss;
 import io.lnkv.ConflictException;
 import io.lnkv.StoreLockedException;
 import io.lnkv.vss.wire.PutObjectRequest;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Fencing by the store's {@code global_version}: opening bumps it, and every put carries the
  * version this client last set, so that once another client has bumped it, this one writes nothing
- * more (the server answers 409 to a stale version). Puts are serialized: each bumps the version the
- * next one must carry. Thread-safe.
+ * more (the server answers 409 to a stale version).
+ *
+ * <p>Each put bumps the version the next must carry, so puts go one request at a time; but they
+ * need not go one caller at a time. While a request is in flight, the puts that arrive wait, and
+ * then go together as the next request (one {@code PutObjectRequest}, the next {@code
+ * global_version}), as a group commit does: one round trip for every writer waiting, however far
+ * the server is. A group keeps call order per key (it ends before a key it already holds), stays
+ * within the server's item limit and {@link #MAX_GROUP_BYTES}, and completes each caller with its
+ * own outcome: when a group conflicts on an item rather than on the version, its puts are sent
+ * again one by one, so that only the caller whose compare-and-set failed sees the conflict. A
+ * request that may have landed is resolved by {@link VssClient#putObjects}'s read-back, for the
+ * whole group. Thread-safe.
  */
 final class GlobalVersionFence {
   private final VssClient client;
   private final String storeId;
   private final String markerKey; // any key: its listing's first page carries global_version
   private final String store; // for messages
-  private final ReentrantLock lock = new ReentrantLock();
+
+  /** A group stops growing once its items pass this many bytes (a single larger put goes alone). */
+  static final int MAX_GROUP_BYTES = 8 << 20;
+
+  private final ReentrantLock lock = new ReentrantLock(); // held while a request is in flight
+  private final int maxItems;
   private long globalVersion; // guarded by lock
   private volatile String fenced;
+  private final java.util.ArrayDeque<Waiting> queue = new java.util.ArrayDeque<>(); // guarded by it
+  private long groups; // guarded by lock: requests sent for puts (for tests)
+
+  /** A put waiting for its group, and then its outcome. Fields guarded by {@code queue}. */
+  private static final class Waiting {
+    final PutObjectRequest.Builder request;
+    final java.util.Set<String> keys = new java.util.HashSet<>();
+    final int items;
+    final long bytes;
+    boolean done;
+    RuntimeException failure;
+
+    Waiting(PutObjectRequest.Builder request) {
+      this.request = request;
+      request.getTransactionItemsList().forEach(kv -> keys.add(kv.getKey()));
+      request.getDeleteItemsList().forEach(kv -> keys.add(kv.getKey()));
+      this.items = request.getTransactionItemsCount() + request.getDeleteItemsCount();
+      long size = 0;
+      for (var kv : request.getTransactionItemsList()) {
+        size += kv.getSerializedSize() + 8;
+      }
+      this.bytes = size + request.getDeleteItemsCount() * 64L;
+    }
+  }
 
   /**
    * Takes the store over: reads its global_version and bumps it, fencing out earlier writers.
@@ -30,8 +70,10 @@ final class GlobalVersionFence {
       String storeId,
       String markerKey,
       String store,
-      VssClient.WriteGuard guard) {
+      VssClient.WriteGuard guard,
+      int maxItems) {
     this.client = client;
+    this.maxItems = maxItems;
     this.storeId = storeId;
     this.markerKey = markerKey;
     this.store = store;
@@ -63,21 +105,116 @@ final class GlobalVersionFence {
   }
 
   /**
-   * Sends a put carrying the global version, and bumps it on success (or when the put conflicted on
-   * a retry and {@code guard} finds that an earlier attempt of it landed).
+   * Sends a put carrying the global version, alone or in a group with others waiting, and bumps the
+   * version on success (or when the put conflicted on a retry and {@code guard} finds that an
+   * earlier attempt of it landed). Returns once this put's own outcome is known.
    *
    * @throws StoreLockedException once another client has taken the store over
+   * @throws ConflictException if this put's compare-and-set failed
    */
   void put(PutObjectRequest.Builder request, VssClient.WriteGuard guard) {
-    lock.lock();
+    Waiting me = new Waiting(request);
+    synchronized (queue) {
+      queue.add(me);
+    }
+    boolean interrupted = false;
     try {
-      if (fenced != null) {
-        throw new StoreLockedException(fenced);
+      while (true) {
+        // Whoever holds the lock sends the group at the head; the others wait for it, and the
+        // first of them to get the lock afterwards sends the next group (this put's, perhaps).
+        lock.lock();
+        try {
+          List<Waiting> group;
+          synchronized (queue) {
+            if (me.done) {
+              break;
+            }
+            group = takeGroup();
+          }
+          send(group, guard);
+        } finally {
+          lock.unlock();
+        }
+        interrupted |= Thread.interrupted(); // a put in a group in flight cannot be taken back
       }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (me.failure != null) {
+      throw me.failure;
+    }
+  }
+
+  /** The puts at the head of the queue that can go in one request, taken off it. */
+  private List<Waiting> takeGroup() {
+    List<Waiting> group = new java.util.ArrayList<>();
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    int items = 0;
+    long bytes = 0;
+    for (Waiting w : queue) {
+      boolean first = group.isEmpty();
+      if (!first
+          && (items + w.items > maxItems
+              || bytes + w.bytes > MAX_GROUP_BYTES
+              || !java.util.Collections.disjoint(keys, w.keys))) {
+        break; // a key already in the group: the later put must follow the earlier one
+      }
+      group.add(w);
+      keys.addAll(w.keys);
+      items += w.items;
+      bytes += w.bytes;
+    }
+    queue.removeAll(group);
+    return group;
+  }
+
+  /** Sends a group (under the lock) and completes each of its puts. */
+  private void send(List<Waiting> group, VssClient.WriteGuard guard) {
+    if (group.size() == 1) {
+      complete(group.get(0), attempt(group.get(0).request, guard));
+      return;
+    }
+    PutObjectRequest.Builder merged = PutObjectRequest.newBuilder();
+    merged.setStoreId(group.get(0).request.getStoreId());
+    for (Waiting w : group) {
+      merged.addAllTransactionItems(w.request.getTransactionItemsList());
+      merged.addAllDeleteItems(w.request.getDeleteItemsList());
+    }
+    RuntimeException outcome = attempt(merged, guard);
+    if (outcome instanceof ConflictException) {
+      // an item's compare-and-set, not the version (attempt() fenced the store otherwise): each
+      // put again alone, so that only its own caller sees its conflict
+      for (Waiting w : group) {
+        complete(w, attempt(w.request, guard));
+      }
+      return;
+    }
+    for (Waiting w : group) {
+      complete(w, outcome);
+    }
+  }
+
+  private void complete(Waiting w, RuntimeException failure) {
+    synchronized (queue) {
+      w.failure = failure;
+      w.done = true;
+    }
+  }
+
+  /** One request with the current version (under the lock): null on success, else the failure. */
+  private RuntimeException attempt(PutObjectRequest.Builder request, VssClient.WriteGuard guard) {
+    if (fenced != null) {
+      return new StoreLockedException(fenced);
+    }
+    groups++;
+    try {
+      client.putObjects(request.setGlobalVersion(globalVersion).build(), guard);
+      globalVersion++;
+      return null;
+    } catch (ConflictException e) {
       try {
-        client.putObjects(request.setGlobalVersion(globalVersion).build(), guard);
-        globalVersion++;
-      } catch (ConflictException e) {
         long now = current();
         if (now != globalVersion) {
           fenced =
@@ -87,10 +224,22 @@ final class GlobalVersionFence {
                   + ", this client expected "
                   + globalVersion
                   + "); it writes nothing more, reopen it to take the store back";
-          throw new StoreLockedException(fenced, e);
+          return new StoreLockedException(fenced, e);
         }
-        throw e;
+      } catch (RuntimeException reading) {
+        e.addSuppressed(reading);
       }
+      return e;
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  /** How many put requests were sent for puts (for tests: fewer than the puts when grouped). */
+  long requestsSent() {
+    lock.lock();
+    try {
+      return groups;
     } finally {
       lock.unlock();
     }

@@ -141,7 +141,12 @@ public final class VssStore extends AbstractKVStore {
       try {
         f =
             new GlobalVersionFence(
-                client, storeId, layout.schemaVersionKey(), description(), writerGuard);
+                client,
+                storeId,
+                layout.schemaVersionKey(),
+                description(),
+                writerGuard,
+                b.maxBatchItems);
       } catch (RuntimeException e) {
         if (lease != null) {
           lease.close();

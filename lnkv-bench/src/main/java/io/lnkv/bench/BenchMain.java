@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
-  private static final int STEPS = 15;
+  private static final int STEPS = 18;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
   private static final String HOW_TO_SEE_WHY =
       "run again with JAVA_TOOL_OPTIONS=-Dlnkv.bench.verbose=true to see JMH's output";
@@ -153,6 +153,17 @@ public final class BenchMain {
             15,
             "lnkv serve's quota check, by the user's size",
             served(io.lnkv.vss.server.QuotaBenchmark.class).threads(1));
+
+    String[] delays = quick ? new String[] {"0", "25"} : new String[] {"0", "5", "25"};
+    int[] callers = {1, 8, 64};
+    List<Collection<RunResult>> distant = new ArrayList<>();
+    for (int i = 0; i < callers.length; i++) {
+      distant.add(
+          run(
+              16 + i,
+              "one VssStore at a distance, " + callers[i] + " callers",
+              served(DistanceBenchmark.class).param("delayMs", delays).threads(callers[i])));
+    }
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
@@ -318,6 +329,25 @@ public final class BenchMain {
         "user of 10 keys",
         bigUser / smallUser,
         "x");
+    for (String delay : delays) {
+      for (String op : new String[] {"write", "read"}) {
+        double one = score(distant.get(0), op, "delayMs", delay);
+        for (int i = 0; i < callers.length; i++) {
+          double n = score(distant.get(i), op, "delayMs", delay);
+          String what =
+              (op.equals("write") ? "fenced writes, " : "reads, ")
+                  + callers[i]
+                  + (callers[i] == 1 ? " caller, " : " callers, ")
+                  + delay
+                  + " ms each way";
+          if (i == 0) {
+            t.row("vss-distance", what, n, "ops/s", "", Double.NaN, "");
+          } else {
+            t.row("vss-distance", what, n, "ops/s", "1 caller, same delay", n / one, "x");
+          }
+        }
+      }
+    }
     PrintStream out = System.out;
     out.println();
     out.println("lnkv bench: JMH on this machine; each ratio against a baseline from this run");

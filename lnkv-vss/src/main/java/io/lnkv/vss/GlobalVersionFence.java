@@ -36,6 +36,9 @@ final class GlobalVersionFence {
   private long globalVersion; // guarded by lock
   private volatile String fenced;
   private final java.util.ArrayDeque<Waiting> queue = new java.util.ArrayDeque<>(); // guarded by it
+  private boolean sending; // guarded by queue: a group is in flight
+  private int lastGroupSize; // guarded by queue
+  private volatile long lastRequestNanos;
   private long groups; // guarded by lock: requests sent for puts (for tests)
 
   /** A put waiting for its group, and then its outcome. Fields guarded by {@code queue}. */
@@ -44,6 +47,7 @@ final class GlobalVersionFence {
     final java.util.Set<String> keys = new java.util.HashSet<>();
     final int items;
     final long bytes;
+    boolean queued;
     boolean done;
     RuntimeException failure;
 
@@ -114,28 +118,46 @@ final class GlobalVersionFence {
    */
   void put(PutObjectRequest.Builder request, VssClient.WriteGuard guard) {
     Waiting me = new Waiting(request);
-    synchronized (queue) {
-      queue.add(me);
-    }
     boolean interrupted = false;
     try {
       while (true) {
-        // Whoever holds the lock sends the group at the head; the others wait for it, and the
-        // first of them to get the lock afterwards sends the next group (this put's, perhaps).
-        lock.lock();
-        try {
-          List<Waiting> group;
-          synchronized (queue) {
-            if (me.done) {
-              break;
-            }
-            group = takeGroup();
+        // One sender at a time sends the group at the head of the queue; the others wait for
+        // their outcome, and the first to find no sender afterwards sends the next group (this
+        // put's, perhaps, with every put that arrived while the last request was in flight).
+        List<Waiting> group;
+        synchronized (queue) {
+          if (!me.queued) {
+            queue.add(me);
+            me.queued = true;
+            queue.notifyAll(); // a sender lingering for the rest of a group
           }
+          while (!me.done && sending) {
+            try {
+              queue.wait();
+            } catch (InterruptedException e) {
+              interrupted = true; // a put in a group in flight cannot be taken back
+            }
+          }
+          if (me.done) {
+            break;
+          }
+          sending = true;
+          interrupted |= lingerForGroup();
+          group = takeGroup();
+          lastGroupSize = group.size();
+        }
+        lock.lock();
+        long start = System.nanoTime();
+        try {
           send(group, guard);
         } finally {
+          lastRequestNanos = System.nanoTime() - start;
           lock.unlock();
+          synchronized (queue) {
+            sending = false;
+            queue.notifyAll();
+          }
         }
-        interrupted |= Thread.interrupted(); // a put in a group in flight cannot be taken back
       }
     } finally {
       if (interrupted) {
@@ -145,6 +167,27 @@ final class GlobalVersionFence {
     if (me.failure != null) {
       throw me.failure;
     }
+  }
+
+  /**
+   * Waits a moment (a twentieth of the last request's time, 2 ms at most) while fewer puts wait
+   * than went in the last group: the callers that the last request completed are about to send
+   * their next puts, and one request for all of them beats a request for the first and another for
+   * the rest. Returns whether the wait was interrupted. Called holding {@code queue}.
+   */
+  private boolean lingerForGroup() {
+    long linger = Math.min(2_000_000, lastRequestNanos / 20);
+    long deadline = System.nanoTime() + linger;
+    boolean interrupted = false;
+    for (long left = linger; queue.size() < lastGroupSize && left > 0; ) {
+      try {
+        queue.wait(left / 1_000_000, (int) (left % 1_000_000));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      left = deadline - System.nanoTime();
+    }
+    return interrupted;
   }
 
   /** The puts at the head of the queue that can go in one request, taken off it. */

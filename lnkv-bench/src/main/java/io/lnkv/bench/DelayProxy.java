@@ -1,4 +1,4 @@
-package io.lnkv.testkit;
+package io.lnkv.bench;
 
 import java.io.IOException;
 import java.io.InputStream;

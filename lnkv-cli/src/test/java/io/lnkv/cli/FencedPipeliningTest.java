@@ -1,11 +1,14 @@
-package io.lnkv.vss.server;
+package io.lnkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lnkv.ConflictException;
-import io.lnkv.testkit.DelayProxy;
+import io.lnkv.bench.DelayProxy;
 import io.lnkv.vss.VssKeys;
 import io.lnkv.vss.VssStore;
+import io.lnkv.vss.server.Authorizer;
+import io.lnkv.vss.server.VssServer;
+import io.lnkv.vss.server.VssStorage;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,6 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FencedPipeliningTest {
   @TempDir Path dir;
+
+  private VssServer server(String name) {
+    return VssServer.builder(VssStorage.sqlite(dir.resolve(name + ".sqlite")))
+        .port(0)
+        .authorizer(Authorizer.none())
+        .adminListener("127.0.0.1", 0)
+        .start();
+  }
 
   private static VssStore.Builder client(DelayProxy proxy, String store) {
     byte[] seed = new byte[64];
@@ -56,7 +67,7 @@ class FencedPipeliningTest {
 
   @Test
   void concurrentFencedWrites_goTogether_andAllLand() throws Exception {
-    try (VssServer server = ServerFixtures.server(dir, "pipelined").start();
+    try (VssServer server = server("pipelined");
         DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(25));
         VssStore store = client(proxy, "node").build()) {
       long before = putsAnswered(server);
@@ -102,7 +113,7 @@ class FencedPipeliningTest {
    */
   @Test
   void aConflictInAGroup_failsOnlyItsCaller() throws Exception {
-    try (VssServer server = ServerFixtures.server(dir, "cas").start();
+    try (VssServer server = server("cas");
         DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(25));
         VssStore store =
             client(proxy, "node").writeMode(VssStore.WriteMode.COMPARE_AND_SET).build()) {

@@ -125,7 +125,7 @@ class JwksRotationTest {
         assertThatThrownBy(() -> user(a, forged)).isInstanceOf(Authorizer.Refused.class);
       }
       long intervals = (System.nanoTime() - start) / 200_000_000L; // the minimum refresh interval
-      assertThat(fetches.get() - before).isLessThanOrEqualTo(intervals + 2).isLessThan(50);
+      assertThat((long) fetches.get() - before).isLessThanOrEqualTo(intervals + 2).isLessThan(50);
     } finally {
       provider.stop(0);
     }

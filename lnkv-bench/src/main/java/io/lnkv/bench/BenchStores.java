@@ -13,7 +13,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /** Opens the stores the benchmarks measure, each in a fresh temporary place. */
-final class BenchStores {
+public final class BenchStores {
   private BenchStores() {}
 
   /** Whether a PostgreSQL server is configured (LNKV_PG_URL). */
@@ -48,11 +48,22 @@ final class BenchStores {
     value[2] = (byte) (n >>> 16);
   }
 
-  static Path tempDir() throws IOException {
+  /** A fresh temporary folder for one benchmark's files. */
+  public static Path tempDir() throws IOException {
     return Files.createTempDirectory("lnkv-bench");
   }
 
-  static void delete(Path dir) throws IOException {
+  /** {@code lnkv serve} on a SQLite file in {@code dir}, any free loopback port, no auth. */
+  public static io.lnkv.vss.server.VssServer vssServer(Path dir) {
+    return io.lnkv.vss.server.VssServer.builder(
+            io.lnkv.vss.server.VssStorage.sqlite(dir.resolve("vss.sqlite")))
+        .port(0)
+        .authorizer(io.lnkv.vss.server.Authorizer.none())
+        .start();
+  }
+
+  /** Deletes {@code dir} and everything in it. */
+  public static void delete(Path dir) throws IOException {
     if (dir == null || !Files.exists(dir)) {
       return;
     }

@@ -2,9 +2,7 @@ package io.lnkv.bench;
 
 import io.lnkv.vss.VssKeys;
 import io.lnkv.vss.VssStore;
-import io.lnkv.vss.server.Authorizer;
 import io.lnkv.vss.server.VssServer;
-import io.lnkv.vss.server.VssStorage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -46,11 +44,7 @@ public class DistanceBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     dir = BenchStores.tempDir();
-    server =
-        VssServer.builder(VssStorage.sqlite(dir.resolve("vss.sqlite")))
-            .port(0)
-            .authorizer(Authorizer.none())
-            .start();
+    server = BenchStores.vssServer(dir);
     proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(delayMs));
     byte[] seed = new byte[64];
     Arrays.fill(seed, (byte) 6);

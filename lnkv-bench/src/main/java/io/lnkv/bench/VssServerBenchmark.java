@@ -2,9 +2,7 @@ package io.lnkv.bench;
 
 import io.lnkv.vss.VssKeys;
 import io.lnkv.vss.VssStore;
-import io.lnkv.vss.server.Authorizer;
 import io.lnkv.vss.server.VssServer;
-import io.lnkv.vss.server.VssStorage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,11 +55,7 @@ public class VssServerBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     dir = BenchStores.tempDir();
-    server =
-        VssServer.builder(VssStorage.sqlite(dir.resolve("vss.sqlite")))
-            .port(0)
-            .authorizer(Authorizer.none())
-            .start();
+    server = BenchStores.vssServer(dir);
     QueuedThreadPool threads = new QueuedThreadPool(64, 8);
     threads.setDaemon(true);
     bare = new Server(threads);

@@ -3,12 +3,10 @@ package io.lnkv.vss.server;
 import com.google.protobuf.ByteString;
 import io.lnkv.vss.wire.KeyValue;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -44,7 +42,7 @@ public class QuotaBenchmark {
   /** Fills the user's store in puts of 1,000 keys. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    dir = Files.createTempDirectory("lnkv-bench-quota");
+    dir = io.lnkv.bench.BenchStores.tempDir();
     storage = SqlVssStorage.sqlite(dir.resolve("vss.sqlite"));
     for (int from = 0; from < userKeys; from += 1_000) {
       List<KeyValue> items = new ArrayList<>();
@@ -67,12 +65,7 @@ public class QuotaBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     storage.close();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.toList()) {
-        Files.delete(f);
-      }
-    }
-    Files.delete(dir);
+    io.lnkv.bench.BenchStores.delete(dir);
   }
 
   /** One unconditional put of one of 10 keys, checked against the quota. */

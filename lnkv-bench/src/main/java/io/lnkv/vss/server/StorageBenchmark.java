@@ -3,12 +3,10 @@ package io.lnkv.vss.server;
 import com.google.protobuf.ByteString;
 import io.lnkv.vss.wire.KeyValue;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -35,7 +33,7 @@ public class StorageBenchmark {
   /** Opens the storage in a fresh temporary folder. */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    dir = Files.createTempDirectory("lnkv-bench-storage");
+    dir = io.lnkv.bench.BenchStores.tempDir();
     storage = SqlVssStorage.sqlite(dir.resolve("vss.sqlite"));
   }
 
@@ -43,12 +41,7 @@ public class StorageBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     storage.close();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.toList()) {
-        Files.delete(f);
-      }
-    }
-    Files.delete(dir);
+    io.lnkv.bench.BenchStores.delete(dir);
   }
 
   /** A writer of its own store, as a server's client has. */

@@ -26,6 +26,8 @@ public final class DelayProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final long delayNanos;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger accepted =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean closed;
 
   private DelayProxy(InetSocketAddress target, Duration oneWay) throws IOException {
@@ -47,10 +49,16 @@ public final class DelayProxy implements AutoCloseable {
     return listener.getLocalPort();
   }
 
+  /** How many connections clients opened through it so far. */
+  public int connectionsAccepted() {
+    return accepted.get();
+  }
+
   private void accept() {
     while (!closed) {
       try {
         Socket client = listener.accept();
+        accepted.incrementAndGet();
         Socket server = new Socket();
         server.connect(target);
         client.setTcpNoDelay(true);

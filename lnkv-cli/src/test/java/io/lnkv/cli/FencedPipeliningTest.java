@@ -159,4 +159,44 @@ class FencedPipeliningTest {
       assertThat(store.read("p", "", "k0")).containsExactly(3);
     }
   }
+
+  /**
+   * Reads from many threads of one store over HTTP/2 share one connection: at a distance, a
+   * connection per request in flight (HTTP/1.1) costs a handshake each, and a server's connection
+   * slots. Clear text, so the store upgrades (h2c) when asked; over TLS it is the default.
+   */
+  @Test
+  void http2_carriesManyRequestsInFlightOnOneConnection() throws Exception {
+    int threads = 16;
+    for (boolean h2 : new boolean[] {false, true}) {
+      try (VssServer server = server("h2-" + h2);
+          DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(25));
+          VssStore store = client(proxy, "node").http2(h2).build()) {
+        store.write("p", "", "k", new byte[] {7});
+        int before = proxy.connectionsAccepted();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<byte[]>> reads = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          reads.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return store.read("p", "", "k");
+                  }));
+        }
+        start.countDown();
+        for (Future<byte[]> r : reads) {
+          assertThat(r.get()).containsExactly(7);
+        }
+        pool.shutdown();
+        int opened = proxy.connectionsAccepted() - before;
+        if (h2) {
+          assertThat(opened).as("new connections for %s reads over HTTP/2", threads).isZero();
+        } else {
+          assertThat(opened).as("HTTP/1.1: a connection per request in flight").isGreaterThan(4);
+        }
+      }
+    }
+  }
 }

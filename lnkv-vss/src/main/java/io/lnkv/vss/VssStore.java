@@ -496,6 +496,7 @@ public final class VssStore extends AbstractKVStore {
     private WriteMode writeMode = WriteMode.UNCONDITIONAL;
     private boolean fencing = true;
     private SSLContext tls;
+    private Boolean http2; // null: by the scheme
     private Duration leaseDuration = Duration.ofSeconds(60);
     private int maxBatchItems = 1000;
 
@@ -600,6 +601,18 @@ public final class VssStore extends AbstractKVStore {
       return this;
     }
 
+    /**
+     * Whether to speak HTTP/2, with many requests in flight on one connection (instead of a
+     * connection per request in flight): by default yes over https, where TLS negotiates it (ALPN)
+     * and a server without it is spoken to in HTTP/1.1; no in clear text, where {@code true}
+     * upgrades the first connection with one bodiless request as the store opens (h2c; a server
+     * that does not upgrade is spoken to in HTTP/1.1).
+     */
+    public Builder http2(boolean on) {
+      this.http2 = on;
+      return this;
+    }
+
     /** {@link WriteMode#UNCONDITIONAL} by default. */
     public Builder writeMode(WriteMode mode) {
       this.writeMode = Objects.requireNonNull(mode, "mode");
@@ -679,7 +692,8 @@ public final class VssStore extends AbstractKVStore {
                   maxRetryTime,
                   baseDelay,
                   maxJitter),
-              tls);
+              tls,
+              http2 != null ? http2 : "https".equalsIgnoreCase(baseUrl.getScheme()));
       return new VssStore(this, client);
     }
 

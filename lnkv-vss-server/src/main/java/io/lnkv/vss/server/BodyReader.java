@@ -11,13 +11,16 @@ import org.eclipse.jetty.util.thread.Invocable;
  * costs what it sent, not a thread), within the per-request limit and the server's {@link
  * BodyBudget}.
  *
- * <p>Memory follows what has arrived, never what the request declares: the buffer grows with the
- * bytes (doubling, up to the declared length or the limit), and the budget is reserved ahead of
- * them the same way, so that a client that declares a large body and sends nothing holds nothing. A
- * body must keep arriving at the minimum rate after a grace period of {@link #GRACE_NANOS}: one
- * that falls behind is failed ({@link TooSlow}) at its next chunk, and one that stops altogether is
- * ended by the idle timeout. An {@link Error} while reading (out of memory) ends the read as a
- * failure, with the buffer dropped.
+ * <p>Nothing is held before the first byte of the body arrives: a client that sends headers and
+ * stops holds no buffer and no budget. The buffer then grows with the bytes (doubling, up to the
+ * declared length or the limit). The budget is taken when the body starts: a body that declares
+ * more than {@link BodyBudget#SMALL_BODY} takes its whole declared length at its first byte, or is
+ * refused at once (so that many large uploads at once are admitted whole or not at all, instead of
+ * all reserving part of what they need and none finishing); a smaller body, or one of unknown
+ * length, takes its bytes as they arrive. A body must keep arriving at the minimum rate after a
+ * grace period of {@link #GRACE_NANOS}: one that falls behind is failed ({@link TooSlow}) at its
+ * next chunk, or by the {@link ConnectionGuard}'s sweep if no chunk comes, within half a second. An
+ * {@link Error} while reading (out of memory) ends the read as a failure, with the buffer dropped.
  *
  * <p>Not thread-safe: Jetty calls {@link #run} for one demand at a time.
  */
@@ -76,24 +79,35 @@ final class BodyReader implements Invocable.Task {
   private final BodyBudget.Reservation reservation;
   private final long minBytesPerSecond;
   private final Outcome outcome;
+  private final ConnectionGuard guard; // watches the body's rate while it is read
+  private final int copies; // how many times the body is held once read (a put's values: twice)
   private final long startNanos = System.nanoTime();
+  private final boolean declaredLarge;
   private byte[] buffer = new byte[0];
-  private int size;
+  private volatile int size; // read by the guard's sweep
+  private volatile boolean expired; // failed by the sweep
   private boolean ended;
 
   /**
+   * @param copies how many times the body will be held while it is handled: a large declared body
+   *     reserves its length that many times at its first byte
    * @param minBytesPerSecond the slowest body accepted after the grace period; 0 for no minimum
    */
   BodyReader(
       Request request,
       long limit,
       BodyBudget.Reservation reservation,
+      int copies,
       long minBytesPerSecond,
+      ConnectionGuard guard,
       Outcome outcome) {
     this.request = request;
+    this.copies = copies;
+    this.guard = guard;
     long max = Math.min(limit, Integer.MAX_VALUE - 8);
     long declared = request.getLength();
     this.expected = declared >= 0 ? Math.min(declared, max) : max;
+    this.declaredLarge = declared > BodyBudget.SMALL_BODY;
     this.reservation = reservation;
     this.minBytesPerSecond = minBytesPerSecond;
     this.outcome = outcome;
@@ -102,6 +116,12 @@ final class BodyReader implements Invocable.Task {
   @Override
   public InvocationType getInvocationType() {
     return InvocationType.NON_BLOCKING; // copies bytes; the outcome hands blocking work on
+  }
+
+  /** Starts reading: registers the body with the guard, then reads what has arrived. */
+  void start() {
+    guard.watch(this);
+    run();
   }
 
   /** Reads what has arrived; asks to be called again when more does. */
@@ -144,7 +164,9 @@ final class BodyReader implements Invocable.Task {
       end(null, new TooLarge());
       return false;
     }
-    if (!reservation.cover(size + (long) n, expected)) {
+    // a large declared body takes its whole length at its first byte: admitted whole or refused
+    if (!reservation.cover(
+        declaredLarge ? expected * copies : size + (long) n, expected * copies)) {
       end(null, new OverBudget());
       return false;
     }
@@ -159,21 +181,49 @@ final class BodyReader implements Invocable.Task {
 
   /** Whether the body is behind the minimum rate (then the read has ended). */
   private boolean tooSlow() {
+    TooSlow behind = behind(System.nanoTime());
+    if (behind == null) {
+      return false;
+    }
+    end(null, behind);
+    return true;
+  }
+
+  /** Why the body is behind the minimum rate at {@code now}, or null if it is not. */
+  private TooSlow behind(long now) {
     if (minBytesPerSecond <= 0) {
-      return false;
+      return null;
     }
-    long elapsed = System.nanoTime() - startNanos;
+    long elapsed = now - startNanos;
+    int arrived = size;
     if (elapsed <= GRACE_NANOS
-        || size >= (double) minBytesPerSecond * (elapsed - GRACE_NANOS) / 1e9) {
+        || arrived >= (double) minBytesPerSecond * (elapsed - GRACE_NANOS) / 1e9) {
+      return null;
+    }
+    return new TooSlow(arrived, elapsed / 1_000_000, minBytesPerSecond);
+  }
+
+  /**
+   * Fails the body if it is behind the minimum rate, from the {@link ConnectionGuard}'s sweep: a
+   * client that sent a few bytes and went silent sends no chunk that would be checked. The read
+   * then ends with the failure (a 408), as if the engine had failed it. Thread-safe.
+   *
+   * @return whether it was failed
+   */
+  boolean expireIfBehind(long now) {
+    TooSlow behind = expired ? null : behind(now);
+    if (behind == null) {
       return false;
     }
-    end(null, new TooSlow(size, elapsed / 1_000_000, minBytesPerSecond));
+    expired = true;
+    request.fail(behind);
     return true;
   }
 
   private void end(byte[] body, Throwable failure) {
     ended = true;
     buffer = null;
+    guard.unwatch(this);
     outcome.done(body, failure);
   }
 }

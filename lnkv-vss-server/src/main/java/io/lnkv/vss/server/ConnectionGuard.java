@@ -32,8 +32,12 @@ import org.slf4j.LoggerFactory;
  *       request in progress is left alone: its body has its own minimum rate ({@link BodyReader}).
  * </ul>
  *
- * A sweep twice a second applies the deadline, so it is enforced to within half a second. A Jetty
- * bean: add it to the server and to the connector. Thread-safe.
+ * The same sweep fails request bodies that fell behind the minimum rate ({@link
+ * BodyReader#expireIfBehind}) even when no byte comes that would be checked on arrival: a body that
+ * declared a large length holds its reservation in the budget, and must not hold it silent.
+ *
+ * <p>A sweep twice a second applies the deadline and the rate, so they are enforced to within half
+ * a second. A Jetty bean: add it to the server and to the connector. Thread-safe.
  */
 final class ConnectionGuard extends AbstractLifeCycle implements Connection.Listener {
   private static final Logger log = LoggerFactory.getLogger(VssServer.class);
@@ -43,6 +47,7 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
   private final Map<EndPoint, InetAddress> network = new ConcurrentHashMap<>();
   private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private final Map<Connection, Activity> protocol = new ConcurrentHashMap<>();
+  private final java.util.Set<BodyReader> bodies = ConcurrentHashMap.newKeySet();
   private final ServerMetrics metrics;
   private ScheduledExecutorService sweeper;
 
@@ -155,6 +160,16 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     }
   }
 
+  /** A body being read, to be failed if it falls behind the minimum rate. */
+  void watch(BodyReader body) {
+    bodies.add(body);
+  }
+
+  /** A body whose read ended. */
+  void unwatch(BodyReader body) {
+    bodies.remove(body);
+  }
+
   /** Connections from {@code address} now, for tests. */
   int connectionsFrom(InetAddress address) {
     AtomicInteger n = perAddress.get(address);
@@ -172,6 +187,12 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
               connection.getEndPoint().close();
             }
           });
+      for (BodyReader body : bodies) {
+        if (body.expireIfBehind(now)) {
+          log.debug("failing a request body below the minimum rate");
+          bodies.remove(body); // its read ends with the failure; the sweep is done with it
+        }
+      }
       // closes onClosed did not see as the end of the network connection
       protocol.keySet().removeIf(c -> !c.getEndPoint().isOpen());
       for (EndPoint e : network.keySet()) {

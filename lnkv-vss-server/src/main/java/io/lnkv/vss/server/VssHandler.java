@@ -141,7 +141,9 @@ final class VssHandler extends Handler.Abstract {
             request,
             maxRequestBytes,
             reservation,
+            endpoint.equals("putObjects") ? 2 : 1,
             minBytesPerSecond,
+            guard,
             (body, failure) -> {
               if (!inline.offer(body, failure)) {
                 threads.execute(
@@ -158,7 +160,7 @@ final class VssHandler extends Handler.Abstract {
                             failure));
               }
             });
-    reader.run(); // reads what has arrived; Jetty calls it again as more does
+    reader.start(); // reads what has arrived; Jetty calls it again as more does
     if (inline.endCall()) {
       // the whole body came with the headers (most VSS requests): this thread, which may block,
       // runs the storage itself instead of handing it to another one

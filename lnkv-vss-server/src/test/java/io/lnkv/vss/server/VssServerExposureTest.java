@@ -143,32 +143,47 @@ class VssServerExposureTest {
   }
 
   /**
-   * Connections that declare the largest body and send a few bytes hold nothing: a real put of most
-   * of the limit still fits. Before, each such declaration reserved its full length, and four of
-   * them held the whole budget (every large put got 503 for as long as they stayed).
+   * Connections that declare the largest body and send only their headers hold nothing: a real put
+   * of most of the limit still fits. Before, each such declaration reserved its full length, and
+   * four of them held the whole budget (every large put got 503 for as long as they stayed). Those
+   * that send a few bytes and stop are failed by the minimum rate within a few seconds, silent as
+   * they are, and their reservations freed.
    */
   @Test
-  void bodiesDeclaredButNotSent_holdNoBudget() throws Exception {
+  void bodiesDeclaredButNotSent_holdNoBudget_andStalledOnesAreCut() throws Exception {
     int limit = 1 << 20;
     try (VssServer server =
         server("declared").maxRequestBytes(limit).maxBytesInFlight(4L * limit).start()) {
       someTraffic(server);
       List<Socket> declared = new ArrayList<>();
       try {
-        for (int i = 0; i < 16; i++) {
+        String headers =
+            "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: " + limit + "\r\n\r\n";
+        for (int i = 0; i < 16; i++) { // headers only
           Socket s = connect(server);
           declared.add(s);
-          send(
-              s,
-              "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                  + limit
-                  + "\r\n\r\nfew");
+          send(s, headers);
         }
         Thread.sleep(300);
         try (VssStore store = ServerFixtures.client(server, "big").build()) {
           byte[] value = new byte[limit / 2];
           store.write("p", "", "large", value);
           assertThat(store.read("p", "", "large")).hasSize(value.length);
+        }
+        List<Socket> stalled = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // a few bytes, then silence: they take the large share
+          Socket s = connect(server);
+          stalled.add(s);
+          declared.add(s);
+          send(s, headers + "few");
+        }
+        long start = System.nanoTime();
+        for (Socket s : stalled) {
+          assertThat(closedWithin(s, Duration.ofSeconds(5))).as("a silent body is cut").isTrue();
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4_500);
+        try (VssStore store = ServerFixtures.client(server, "big").build()) {
+          store.write("p", "", "after", new byte[limit / 2]);
         }
       } finally {
         for (Socket s : declared) {

@@ -150,6 +150,23 @@ final class GlobalVersionFence {
         long start = System.nanoTime();
         try {
           send(group, guard);
+        } catch (RuntimeException | Error e) {
+          // what send() did not complete fails with this, or its callers would wait for ever
+          RuntimeException failure =
+              e instanceof RuntimeException r
+                  ? r
+                  : new io.lnkv.StoreException(store + ": a put failed unexpectedly: " + e, e);
+          for (Waiting w : group) {
+            synchronized (queue) {
+              if (!w.done) {
+                w.failure = failure;
+                w.done = true;
+              }
+            }
+          }
+          if (e instanceof Error) {
+            throw e;
+          }
         } finally {
           lastRequestNanos = System.nanoTime() - start;
           lock.unlock();

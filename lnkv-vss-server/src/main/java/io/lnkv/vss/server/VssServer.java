@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  * client address and a connection limit. Optional TLS from a PEM certificate and key or a PKCS#12
  * file. One access line per request at INFO (logger {@code io.lnkv.vss.server.requests}): client
  * address, endpoint, user, store id, item count, status and time, never keys, values or
- * credentials; client-supplied fields escaped so that none can start a line. {@link #close()} stops
- * accepting, lets requests in progress finish (up to the grace period), then closes the storage.
- * Thread-safe.
+ * credentials; client-supplied fields escaped so that none can start a line.
+ *
+ * <p>Long because its {@link Builder} documents every limit a host sets (each option's default,
+ * what it costs, what it refuses); the work is in {@link VssHandler}, {@link BodyReader}, {@link
+ * BodyBudget}, {@link ConnectionGuard} and the storage classes. {@link #close()} stops accepting,
+ * lets requests in progress finish (up to the grace period), then closes the storage. Thread-safe.
  */
 public final class VssServer implements AutoCloseable {
   /** The protocol version this server speaks, sent in {@code vss-protocol-version}. */

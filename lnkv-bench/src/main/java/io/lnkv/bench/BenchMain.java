@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * measurement): the same table, with noisier figures, to check that the set runs.
  */
 public final class BenchMain {
-  private static final int STEPS = 18;
+  private static final int STEPS = 19;
   private static final boolean VERBOSE = Boolean.getBoolean("lnkv.bench.verbose");
   private static final String HOW_TO_SEE_WHY =
       "run again with JAVA_TOOL_OPTIONS=-Dlnkv.bench.verbose=true to see JMH's output";
@@ -32,7 +32,7 @@ public final class BenchMain {
   private BenchMain() {}
 
   /** Runs the benchmarks; {@code --quick} runs each step for a few seconds. */
-  public static void main(String[] args) throws RunnerException, java.io.IOException {
+  public static void main(String[] args) throws Exception {
     for (String arg : args) {
       if (arg.equals("--quick")) {
         quick = true;
@@ -164,6 +164,11 @@ public final class BenchMain {
               "one VssStore at a distance, " + callers[i] + " callers",
               served(DistanceBenchmark.class).param("delayMs", delays).threads(callers[i])));
     }
+
+    long cpuStart = System.nanoTime();
+    System.err.printf(Locale.ROOT, "[19/%d] lnkv serve's own CPU per request ...", STEPS);
+    ServerCpu.Result cpu = ServerCpu.measure(quick ? 250 : 2_000);
+    System.err.printf(Locale.ROOT, " %.0f s%n", (System.nanoTime() - cpuStart) / 1e9);
 
     double fdatasync = score(baseline, "durableWrite", "kind", "fdatasync");
     double rename = score(baseline, "durableWrite", "kind", "fsync-rename");
@@ -348,6 +353,24 @@ public final class BenchMain {
         }
       }
     }
+    t.row(
+        "vss-serve", "server CPU per request, bare handler", cpu.bare(), "us", "", Double.NaN, "");
+    t.row(
+        "vss-serve",
+        "server CPU per read",
+        cpu.read(),
+        "us",
+        "bare handler",
+        cpu.read() / cpu.bare(),
+        "x");
+    t.row(
+        "vss-serve",
+        "server CPU per write",
+        cpu.write(),
+        "us",
+        "bare handler",
+        cpu.write() / cpu.bare(),
+        "x");
     PrintStream out = System.out;
     out.println();
     out.println("lnkv bench: JMH on this machine; each ratio against a baseline from this run");

@@ -8,21 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.util.thread.Invocable.InvocationType;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -48,7 +37,7 @@ public class VssServerBenchmark {
 
   private Path dir;
   private VssServer server;
-  private Server bare;
+  private BareServer bare;
   private URI bareUrl;
 
   /** Starts the VSS server (SQLite storage) and the bare Jetty server. */
@@ -56,40 +45,15 @@ public class VssServerBenchmark {
   public void setUp() throws Exception {
     dir = BenchStores.tempDir();
     server = BenchStores.vssServer(dir);
-    QueuedThreadPool threads = new QueuedThreadPool(64, 8);
-    threads.setDaemon(true);
-    bare = new Server(threads);
-    ServerConnector connector = new ServerConnector(bare);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    bare.addConnector(connector);
-    bare.setHandler(
-        new Handler.Abstract.NonBlocking() {
-          @Override
-          public boolean handle(Request request, Response response, Callback callback) {
-            // reads the body as lnkv serve does (an unread body also makes Jetty close the
-            // connection under a client that reuses it), then answers
-            Content.Source.asByteArrayAsync(
-                request,
-                1 << 16,
-                Promise.Invocable.from(
-                    InvocationType.NON_BLOCKING,
-                    (byte[] body, Throwable failure) -> {
-                      response.setStatus(failure == null ? 200 : 400);
-                      response.write(true, ByteBuffer.wrap(new byte[16]), callback);
-                    }));
-            return true;
-          }
-        });
-    bare.start();
-    bareUrl = URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/bare");
+    bare = new BareServer();
+    bareUrl = bare.url;
   }
 
   /** Stops both servers and deletes the storage. */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     server.close();
-    bare.stop();
+    bare.close();
     BenchStores.delete(dir);
   }
 

@@ -3,6 +3,7 @@ package io.lnkv.vss.server;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lnkv.StoreException;
+import io.lnkv.internal.CachingConnection;
 import io.lnkv.internal.GroupCommitter;
 import io.lnkv.internal.WriterLock;
 import io.lnkv.sqlite.SqliteStore;
@@ -63,7 +64,10 @@ final class SqliteVssStorage extends SqlVssStorage {
             + file.toAbsolutePath()
             + "?journal_mode=WAL&synchronous=FULL&busy_timeout=10000";
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
+    // statements kept per connection: SQLite's driver compiles the SQL again on every
+    // prepareStatement, a large part of a small request's CPU
+    javax.sql.DataSource reads = new CachingSource(url);
+    config.setDataSource(reads);
     config.setMaximumPoolSize(4);
     config.setPoolName("lnkv-vss-sqlite");
     String description = "SQLite " + file.toAbsolutePath();
@@ -72,7 +76,8 @@ final class SqliteVssStorage extends SqlVssStorage {
       // IMMEDIATE: a put reads (usage, versions) before it writes; a deferred transaction would
       // take its snapshot first and then fail to upgrade, rather than wait, if another connection
       // wrote meanwhile
-      writer = DriverManager.getConnection(url + "&transaction_mode=IMMEDIATE");
+      writer =
+          CachingConnection.wrap(DriverManager.getConnection(url + "&transaction_mode=IMMEDIATE"));
       return new SqliteVssStorage(new HikariDataSource(config), description, lock, writer);
     } catch (SQLException | RuntimeException e) {
       try {
@@ -115,6 +120,63 @@ final class SqliteVssStorage extends SqlVssStorage {
               + tables
               + " (a node's store?), and the server would add its own. Give the server a file of"
               + " its own. The file was not changed");
+    }
+  }
+
+  /** Connections to the file whose prepared statements are kept ({@link CachingConnection}). */
+  private static final class CachingSource implements javax.sql.DataSource {
+    private final String url;
+    private java.io.PrintWriter logWriter;
+    private int loginTimeout;
+
+    CachingSource(String url) {
+      this.url = url;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      return CachingConnection.wrap(DriverManager.getConnection(url));
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      return getConnection();
+    }
+
+    @Override
+    public java.io.PrintWriter getLogWriter() {
+      return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(java.io.PrintWriter out) {
+      this.logWriter = out;
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+      this.loginTimeout = seconds;
+    }
+
+    @Override
+    public int getLoginTimeout() {
+      return loginTimeout;
+    }
+
+    @Override
+    public java.util.logging.Logger getParentLogger()
+        throws java.sql.SQLFeatureNotSupportedException {
+      throw new java.sql.SQLFeatureNotSupportedException("no parent logger");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      throw new SQLException("not a wrapper of " + type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) {
+      return false;
     }
   }
 

@@ -199,4 +199,33 @@ class FencedPipeliningTest {
       }
     }
   }
+
+  /**
+   * The header deadline closes connections that send no whole request in time, never one in steady
+   * use: a request every 300 ms for 4 s, over HTTP/1.1 and over HTTP/2, with a 1 s deadline, keeps
+   * its one connection.
+   */
+  @Test
+  void aConnectionInSteadyUse_outlivesTheHeaderDeadline() throws Exception {
+    for (boolean h2 : new boolean[] {false, true}) {
+      try (VssServer server =
+              VssServer.builder(VssStorage.sqlite(dir.resolve("steady-" + h2 + ".sqlite")))
+                  .port(0)
+                  .authorizer(Authorizer.none())
+                  .headerTimeout(Duration.ofSeconds(1))
+                  .start();
+          DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ZERO);
+          VssStore store = client(proxy, "node").http2(h2).build()) {
+        store.write("p", "", "k", new byte[] {1});
+        int before = proxy.connectionsAccepted();
+        for (int i = 0; i < 13; i++) {
+          Thread.sleep(300);
+          assertThat(store.read("p", "", "k")).containsExactly(1);
+        }
+        assertThat(proxy.connectionsAccepted() - before)
+            .as("new connections over %s", h2 ? "HTTP/2" : "HTTP/1.1")
+            .isZero();
+      }
+    }
+  }
 }

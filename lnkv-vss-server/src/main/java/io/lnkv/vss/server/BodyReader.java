@@ -86,7 +86,7 @@ final class BodyReader implements Invocable.Task {
   private byte[] buffer = new byte[0];
   private volatile int size; // read by the guard's sweep
   private volatile boolean expired; // failed by the sweep
-  private boolean ended;
+  private volatile boolean ended; // read by the guard's sweep too
 
   /**
    * @param copies how many times the body will be held while it is handled: a large declared body
@@ -211,7 +211,7 @@ final class BodyReader implements Invocable.Task {
    * @return whether it was failed
    */
   boolean expireIfBehind(long now) {
-    TooSlow behind = expired ? null : behind(now);
+    TooSlow behind = expired || ended ? null : behind(now);
     if (behind == null) {
       return false;
     }

@@ -169,10 +169,7 @@ public final class VssServer implements AutoCloseable {
     ByConnector(ServerConnector admin, AdminHandler adminHandler, VssHandler vss) {
       super(vss);
       this.admin = admin;
-      this.adminHandler = adminHandler;
-      if (admin != null) {
-        addBean(adminHandler);
-      }
+      this.adminHandler = adminHandler; // no lifecycle of its own: called from here only
     }
 
     @Override

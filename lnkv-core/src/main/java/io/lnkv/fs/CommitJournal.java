@@ -80,8 +80,10 @@ final class CommitJournal implements AutoCloseable {
     this.log =
         new RecordLog(
             storeFolder.resolveSibling("." + storeFolder.getFileName() + ".lnkv-journal"),
-            "LNKVLOG1",
-            "acknowledged batches not yet synced into " + storeFolder);
+            "LNKVLOG2",
+            "LNKVLOG1", // before records were bound to the log's generation
+            "acknowledged batches not yet synced into " + storeFolder,
+            false);
   }
 
   Path path() {

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,29 +23,47 @@ import java.util.Objects;
  * An append-only file of checksummed records, each made durable before {@link #append} returns: the
  * write-ahead log behind the filesystem stores' atomic batches and TierStore's retry journal.
  *
- * <p>Format: an 8-byte ASCII header naming the content, then records of a 32-bit body length, the
- * body and the body's SHA-256. A record cut short or failing its digest at the end of the file is
- * the one a crash interrupted before {@code append} returned: {@link #recover} drops it. A bad
- * record followed by more data is damage: {@code recover} refuses it rather than lose what follows.
- * Except in a log that takes unsynced appends ({@link #RecordLog(Path, String, String, boolean)}):
- * there an unsynced record can be lost while a later one reaches the disk (a failed fdatasync, or a
- * disk writing pages out of order before a power cut), so recovery skips a bad stretch followed by
- * whole records and reports it ({@link #lostStretches()}); the caller decides what a lost record
- * costs. The file is created on the first append, readable by its owner only, and deleted by {@link
+ * <p>Format: a 16-byte header (8 ASCII characters naming the content, then a random 64-bit
+ * generation drawn whenever the log is created, emptied or rewritten), then records of a 32-bit
+ * body length, the body, and SHA-256 over the generation, the record's offset and the body. The
+ * digest binds each record to its log and place: a record left on the disk by an earlier generation
+ * (blocks a truncation freed, which a file system may show again in a region the file regrows into
+ * before a crash) or by another file never reads as whole here. A log written before generations
+ * (its header the 8-character legacy name alone, digests over the body only) is read and appended
+ * to in its own format until it is next emptied or rewritten.
+ *
+ * <p>What a crash may leave after the last synced record is the record being appended: a prefix of
+ * it, zeros, or stale bytes. {@link #recover} drops that tail whatever it holds, as long as no
+ * whole record follows. A bad record followed by a whole one is damage (every append is synced
+ * before the next starts): {@code recover} refuses it rather than lose what follows. Except in a
+ * log that takes unsynced appends ({@link #RecordLog(Path, String, String, boolean)}): there an
+ * unsynced record can be lost while a later one reaches the disk (a failed fdatasync, or a disk
+ * writing pages out of order before a power cut), so recovery skips a bad stretch followed by whole
+ * records and reports it ({@link #lostStretches()}); the caller decides what a lost record costs.
+ * The file is created on the first append, readable by its owner only, and deleted by {@link
  * #close} when it holds no record.
+ *
+ * <p>Not recognised: a record damaged in place (bit rot) at the very end of the log, followed by
+ * the torn record a crash left after it and nothing whole; it is dropped as part of the torn tail.
  *
  * <p>Not thread-safe: callers serialize access.
  */
 public final class RecordLog implements AutoCloseable {
   private static final int DIGEST_LENGTH = 32;
+  private static final int NAME_LENGTH = 8;
+  private static final int HEADER_LENGTH = NAME_LENGTH + 8; // the name and the generation
+  private static final SecureRandom GENERATIONS = new SecureRandom();
 
   private final Path path;
   private final byte[] magic;
+  private final byte[] legacyMagic; // null: no log of this kind was written before generations
   private final String holds;
   private final boolean unsyncedAppends;
   private List<String> lostStretches = List.of(); // found by the last recover()
   private FileChannel channel; // null until the first append, or recover() of an existing file
   private long size;
+  private boolean legacy; // the open file is in the format before generations
+  private long generation; // the open file's, bound into every record's digest
   private boolean broken; // an append failed and could not be undone
   private boolean closed;
 
@@ -54,7 +73,7 @@ public final class RecordLog implements AutoCloseable {
    * @param holds what the records are, for error messages (e.g. "acknowledged batches")
    */
   public RecordLog(Path path, String magic, String holds) {
-    this(path, magic, holds, false);
+    this(path, magic, null, holds, false);
   }
 
   /**
@@ -66,13 +85,38 @@ public final class RecordLog implements AutoCloseable {
    *     {@link #recover} skips it instead of refusing the file
    */
   public RecordLog(Path path, String magic, String holds, boolean unsyncedAppends) {
+    this(path, magic, null, holds, unsyncedAppends);
+  }
+
+  /**
+   * @param path the log file
+   * @param magic 8 ASCII characters that start the file and name its format
+   * @param legacyMagic the 8 characters that started a log of this kind before records were bound
+   *     to their generation, or null if there was none: such a file is read, and appended to in its
+   *     own format until its next {@link #reset} or {@link #rewrite}
+   * @param holds what the records are, for error messages (e.g. "acknowledged batches")
+   * @param unsyncedAppends whether {@link #append(byte[], boolean)} is called without a sync: then
+   *     a bad stretch followed by whole records is what a crash can leave of unsynced records, and
+   *     {@link #recover} skips it instead of refusing the file
+   */
+  public RecordLog(
+      Path path, String magic, String legacyMagic, String holds, boolean unsyncedAppends) {
     this.unsyncedAppends = unsyncedAppends;
     this.path = Objects.requireNonNull(path, "path");
-    this.magic = magic.getBytes(StandardCharsets.US_ASCII);
-    if (this.magic.length != 8) {
-      throw new IllegalArgumentException("magic must be 8 ASCII characters: " + magic);
+    this.magic = name(magic);
+    this.legacyMagic = legacyMagic == null ? null : name(legacyMagic);
+    if (Arrays.equals(this.magic, this.legacyMagic)) {
+      throw new IllegalArgumentException("the legacy name must differ from the name: " + magic);
     }
     this.holds = holds;
+  }
+
+  private static byte[] name(String magic) {
+    byte[] bytes = magic.getBytes(StandardCharsets.US_ASCII);
+    if (bytes.length != NAME_LENGTH) {
+      throw new IllegalArgumentException("magic must be 8 ASCII characters: " + magic);
+    }
+    return bytes;
   }
 
   /** The log file. */
@@ -91,7 +135,11 @@ public final class RecordLog implements AutoCloseable {
 
   /** Whether the log holds records since it was created or last {@link #reset}. */
   public boolean hasRecords() {
-    return size > magic.length;
+    return size > headerLength(legacy);
+  }
+
+  private static int headerLength(boolean legacy) {
+    return legacy ? NAME_LENGTH : HEADER_LENGTH;
   }
 
   /** The log's length in bytes. */
@@ -146,12 +194,16 @@ public final class RecordLog implements AutoCloseable {
       return 0;
     }
     openChannel();
-    if (scan.tornHeader) {
+    if (scan.tornHeader || scan.records == 0) {
       // The header is synced before any record is written: if it did not survive, no record did
-      // (a power cut can leave it short, or zeros where the size got out before the data).
+      // (a power cut can leave it short, zeros, or stale bytes). An empty log starts a new
+      // generation too: an emptying whose new generation did not reach the disk left the old one,
+      // and records of the old one may still sit in blocks the file can regrow into.
       writeHeader();
       return 0;
     }
+    legacy = scan.legacy;
+    generation = scan.generation;
     if (scan.end < scan.fileLength) {
       // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
       // append's fdatasync makes the new length durable with its record.
@@ -231,6 +283,8 @@ public final class RecordLog implements AutoCloseable {
     long end; // after the last whole record read
     long records;
     boolean tornHeader;
+    boolean legacy;
+    long generation;
 
     Scan(FileChannel in, long fileLength) {
       this.in = in;
@@ -238,18 +292,23 @@ public final class RecordLog implements AutoCloseable {
     }
 
     void run(RecordVisitor visitor) throws IOException {
-      if (fileLength <= magic.length && tornHeader()) {
+      byte[] head = new byte[(int) Math.min(fileLength, HEADER_LENGTH)];
+      readFully(in, ByteBuffer.wrap(head), 0);
+      byte[] name = Arrays.copyOf(head, Math.min(head.length, NAME_LENGTH));
+      legacy = legacyMagic != null && Arrays.equals(name, legacyMagic);
+      if (fileLength < headerLength(legacy)) {
+        // No record fits in so few bytes: a header whose sync a crash cut short, whatever its bytes
+        // (a prefix, zeros, or stale bytes of an earlier file).
         tornHeader = true;
         end = 0;
         return;
       }
-      byte[] head = new byte[magic.length];
-      readFully(in, ByteBuffer.wrap(head), 0);
-      if (!Arrays.equals(head, magic)) {
+      if (!legacy && !Arrays.equals(name, magic)) {
         throw damaged("it does not start with " + new String(magic, StandardCharsets.US_ASCII), 0);
       }
+      generation = legacy ? 0 : ByteBuffer.wrap(head).getLong(NAME_LENGTH);
       List<String> lost = new ArrayList<>();
-      long pos = magic.length;
+      long pos = headerLength(legacy);
       while (pos < fileLength) {
         byte[] body = wholeBodyAt(pos);
         if (body == null && unsyncedAppends) {
@@ -271,16 +330,6 @@ public final class RecordLog implements AutoCloseable {
       }
       end = pos;
       lostStretches = List.copyOf(lost);
-    }
-
-    private boolean tornHeader() throws IOException {
-      byte[] bytes = new byte[(int) fileLength];
-      readFully(in, ByteBuffer.wrap(bytes), 0);
-      boolean zeros = true;
-      for (byte b : bytes) {
-        zeros &= b == 0;
-      }
-      return zeros || Arrays.equals(bytes, Arrays.copyOf(magic, bytes.length));
     }
 
     /** The 32-bit length field at {@code pos}, which must have 4 bytes of file after it. */
@@ -318,7 +367,7 @@ public final class RecordLog implements AutoCloseable {
       readFully(in, record, pos + 4);
       byte[] body = Arrays.copyOf(record.array(), bodyLength);
       byte[] digest = Arrays.copyOfRange(record.array(), bodyLength, bodyLength + DIGEST_LENGTH);
-      return Arrays.equals(digest, sha256(body, 0, bodyLength)) ? body : null;
+      return Arrays.equals(digest, digestOf(legacy, generation, pos, body)) ? body : null;
     }
 
     /** Whether a whole record is at {@code pos}, checked a window at a time. */
@@ -327,7 +376,7 @@ public final class RecordLog implements AutoCloseable {
         return false;
       }
       int bodyLength = intAt(pos);
-      MessageDigest d = sha256();
+      MessageDigest d = recordDigest(legacy, generation, pos);
       ByteBuffer chunk = scratch;
       for (long at = pos + 4, stop = at + bodyLength; at < stop; ) {
         chunk.clear();
@@ -355,47 +404,35 @@ public final class RecordLog implements AutoCloseable {
     }
 
     /**
-     * Refuses a bad record at {@code pos} unless it is what a power cut leaves of the last append:
-     * a prefix of it (its length field intact, its end past the file's), possibly followed by zeros
-     * where the size got out before the data. Every append is synced before the next one starts, so
-     * a bad record followed by a whole one, or by data it cannot account for, is damage.
+     * Refuses a bad record at {@code pos} if a whole record follows it: every append is synced
+     * before the next one starts, so the record after it was acknowledged, and so was this one. A
+     * bad tail with nothing whole after it is what a crash leaves of the last append, whatever its
+     * bytes: a prefix of it, zeros where the size got out before the data, or stale blocks of
+     * earlier content (which the digest's generation and offset keep from ever reading as whole).
+     * Cheap: the digest is computed where this record's length says the next one starts, and where
+     * a length field points exactly at the end of the file.
      */
     private void checkTornTail(long pos) throws IOException {
-      if (fileLength - pos < 4 || allZeroFrom(pos)) {
+      if (fileLength - pos < 4) {
         return;
       }
       int bodyLength = intAt(pos);
       long recordEnd = pos + 4 + (long) bodyLength + DIGEST_LENGTH;
-      if (bodyLength > 0 && recordEnd < fileLength) {
+      if (bodyLength > 0 && recordEnd < fileLength && isWholeAt(recordEnd)) {
         throw damaged("the record at byte " + pos + " fails its digest and more follow", pos);
       }
-      // A header a power cut left as zeros or garbage, or intact and pointing past the end, is the
-      // last append's, unless whole records follow it: then its length field is damaged.
       if (aWholeRecordEndsTheFile(pos + 1)) {
         throw damaged(
             "the record at byte "
                 + pos
                 + (bodyLength <= 0
                     ? " has an impossible length " + bodyLength
-                    : " claims " + bodyLength + " bytes, past the end of the file")
+                    : recordEnd > fileLength
+                        ? " claims " + bodyLength + " bytes, past the end of the file"
+                        : " fails its digest")
                 + ", and whole records follow it",
             pos);
       }
-    }
-
-    private boolean allZeroFrom(long from) throws IOException {
-      ByteBuffer chunk = scratch;
-      for (long at = from; at < fileLength; at += chunk.limit()) {
-        chunk.clear();
-        chunk.limit((int) Math.min(WINDOW, fileLength - at));
-        readFully(in, chunk, at);
-        for (int i = 0; i < chunk.limit(); i++) {
-          if (chunk.get(i) != 0) {
-            return false;
-          }
-        }
-      }
-      return true;
     }
 
     /**
@@ -472,9 +509,9 @@ public final class RecordLog implements AutoCloseable {
       openChannel();
       writeHeader();
     }
-    ByteBuffer record = ByteBuffer.allocate(4 + body.length + DIGEST_LENGTH);
-    record.putInt(body.length).put(body).put(sha256(body, 0, body.length)).flip();
     long before = size;
+    ByteBuffer record = ByteBuffer.allocate(4 + body.length + DIGEST_LENGTH);
+    record.putInt(body.length).put(body).put(digestOf(legacy, generation, before, body)).flip();
     try {
       long at = before;
       while (record.hasRemaining()) {
@@ -499,13 +536,22 @@ public final class RecordLog implements AutoCloseable {
     }
   }
 
-  /** Drops every record, durably. */
+  /**
+   * Drops every record, durably, and starts a new generation: a record of the old one that the disk
+   * shows again later (in blocks the truncation freed) is never read as whole.
+   */
   public void reset() throws IOException {
     checkOpen();
     if (channel != null && hasRecords()) {
-      channel.truncate(magic.length);
+      channel.truncate(headerLength(legacy));
       channel.force(false);
-      size = magic.length;
+      // The new header overwrites the old one in place, within one sector, and is not synced
+      // here: the next synced append makes it durable with its record. Until then a crash leaves
+      // the old header (an empty log, which recover() gives a new generation) or the new one.
+      legacy = false;
+      generation = GENERATIONS.nextLong();
+      write(header(generation), 0);
+      size = HEADER_LENGTH;
     }
   }
 
@@ -541,6 +587,8 @@ public final class RecordLog implements AutoCloseable {
     }
     openChannel();
     size = fresh.size;
+    legacy = false;
+    generation = fresh.generation;
   }
 
   /** Closes the file, deleting it when it holds no record. */
@@ -577,22 +625,42 @@ public final class RecordLog implements AutoCloseable {
 
   private void writeHeader() throws IOException {
     channel.truncate(0);
-    ByteBuffer header = ByteBuffer.wrap(magic);
-    while (header.hasRemaining()) {
-      channel.write(header, header.position());
-    }
+    legacy = false;
+    generation = GENERATIONS.nextLong();
+    write(header(generation), 0);
     // Synced before any record is written, so that a file whose header did not survive holds no
     // record (recover reads it as an empty log). The power-cut harness keeps a prefix of a file's
     // unsynced writes and cannot show the state this prevents: a record on disk and the header
     // not, which a real disk writing blocks out of order can.
     channel.force(false);
-    size = magic.length;
+    size = HEADER_LENGTH;
   }
 
-  private static byte[] sha256(byte[] bytes, int offset, int length) {
-    MessageDigest d = sha256();
-    d.update(bytes, offset, length);
+  private byte[] header(long generation) {
+    return ByteBuffer.allocate(HEADER_LENGTH).put(magic).putLong(generation).array();
+  }
+
+  private void write(byte[] bytes, long at) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    while (buffer.hasRemaining()) {
+      channel.write(buffer, at + buffer.position());
+    }
+  }
+
+  /** The digest of a record: over the body alone in the legacy format. */
+  private static byte[] digestOf(boolean legacy, long generation, long offset, byte[] body) {
+    MessageDigest d = recordDigest(legacy, generation, offset);
+    d.update(body);
     return d.digest();
+  }
+
+  /** A digest primed with what binds a record to its log and place. */
+  private static MessageDigest recordDigest(boolean legacy, long generation, long offset) {
+    MessageDigest d = sha256();
+    if (!legacy) {
+      d.update(ByteBuffer.allocate(16).putLong(generation).putLong(offset).array());
+    }
+    return d;
   }
 
   private static MessageDigest sha256() {

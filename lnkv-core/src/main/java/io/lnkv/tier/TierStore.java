@@ -487,7 +487,8 @@ public final class TierStore extends AbstractKVStore {
           mode == BackupMode.SEMI_SYNC
               ? new RecordLog(
                   retryJournal,
-                  "LNKVRTJ1",
+                  "LNKVRTJ2",
+                  "LNKVRTJ1", // before records were bound to the journal's generation
                   "operations the backup " + backup + " has not received",
                   true) // clears are appended unsynced
               : null;

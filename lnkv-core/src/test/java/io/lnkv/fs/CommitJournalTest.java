@@ -231,7 +231,7 @@ class CommitJournalTest {
       String reason = reasons.get(i);
       Files.deleteIfExists(journalOf(folder));
       io.lnkv.internal.RecordLog log =
-          new io.lnkv.internal.RecordLog(journalOf(folder), "LNKVLOG1", "crafted");
+          new io.lnkv.internal.RecordLog(journalOf(folder), "LNKVLOG2", "crafted");
       log.recover();
       log.append(body);
       log.close();

@@ -156,4 +156,134 @@ class RecordLogTest {
 
     assertThat(recovered()).containsExactly(bytes("one"));
   }
+
+  private static byte[] legacyRecord(String body) throws Exception {
+    byte[] b = bytes(body);
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(b);
+    return ByteBuffer.allocate(4 + b.length + 32).putInt(b.length).put(b).put(digest).array();
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    var out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void recordsOfAnEarlierGeneration_inBlocksTheLogRegrewInto_areNotReplayed() throws IOException {
+    // A checkpoint empties the log; a file system may show the freed blocks again where the file
+    // regrows before a crash. Records whose digest covered the body alone read as whole there, and
+    // an old batch was replayed over newer acknowledged values.
+    int[] at = threeRecords();
+    byte[] before = Files.readAllBytes(file());
+    RecordLog log = open();
+    log.recover();
+    log.reset();
+    log.append(bytes("uno")); // as long as "one": the stale records sit where they were
+    log.close();
+    byte[] now = Files.readAllBytes(file());
+    assertThat(now.length).isEqualTo(at[1]);
+    Files.write(file(), concat(now, Arrays.copyOfRange(before, at[1], before.length)));
+
+    assertThat(recovered()).containsExactly(bytes("uno"));
+  }
+
+  @Test
+  void aStaleRecordOfAnotherPlace_isNotWholeHere() throws IOException {
+    int[] at = threeRecords();
+    byte[] before = Files.readAllBytes(file());
+    RecordLog log = open();
+    log.recover();
+    log.reset();
+    log.append(bytes("a longer record"));
+    log.close();
+    byte[] now = Files.readAllBytes(file());
+    // the old "two" lands right after the new record: a stale block, not this log's append
+    Files.write(file(), concat(now, Arrays.copyOfRange(before, at[1], at[2])));
+
+    assertThat(recovered()).containsExactly(bytes("a longer record"));
+  }
+
+  @Test
+  void aTailOfStaleBytes_thatLookLikeARecordEndingInsideTheFile_isATornTail() throws IOException {
+    // A crash during an append may leave the size on disk and stale bytes where the record's data
+    // should be. Refusing it as damage would keep the node from starting; nothing whole follows.
+    int[] at = threeRecords();
+    byte[] raw = Files.readAllBytes(file());
+    byte[] stale = new byte[300];
+    new java.util.Random(7).nextBytes(stale);
+    ByteBuffer.wrap(stale).putInt(0, 40); // a plausible length that ends inside the tail
+    Files.write(file(), concat(raw, stale));
+
+    assertThat(recovered()).containsExactly(bytes("one"), bytes("two"), bytes("three"));
+    assertThat(Files.size(file())).isEqualTo(raw.length);
+    assertThat(at[2]).isPositive();
+  }
+
+  @Test
+  void aBadRecordFollowedByAWholeOne_isStillDamage() throws IOException {
+    int[] at = threeRecords();
+    byte[] raw = Files.readAllBytes(file());
+    raw[at[1] + 5] ^= 1; // a bit of "two"'s body
+    Files.write(file(), raw);
+
+    assertThatThrownBy(this::recovered)
+        .isInstanceOf(CorruptedDataException.class)
+        .hasMessageContaining("at byte " + at[1]);
+  }
+
+  @Test
+  void aLogInTheFormatBeforeGenerations_isReadAppendedTo_andUpgradedByItsNextReset()
+      throws Exception {
+    Files.write(
+        file(), concat(bytes("TESTLOG0"), legacyRecord("old one"), legacyRecord("old two")));
+    RecordLog log = new RecordLog(file(), "TESTLOG1", "TESTLOG0", "test records", false);
+    assertThat(log.recover()).containsExactly(bytes("old one"), bytes("old two"));
+    log.append(bytes("appended"));
+    log.close();
+    RecordLog again = new RecordLog(file(), "TESTLOG1", "TESTLOG0", "test records", false);
+    assertThat(again.recover())
+        .containsExactly(bytes("old one"), bytes("old two"), bytes("appended"));
+    again.reset();
+    again.append(bytes("new"));
+    again.close();
+
+    assertThat(new String(Files.readAllBytes(file()), 0, 8, StandardCharsets.US_ASCII))
+        .isEqualTo("TESTLOG1");
+    RecordLog upgraded = new RecordLog(file(), "TESTLOG1", "TESTLOG0", "test records", false);
+    assertThat(upgraded.recover()).containsExactly(bytes("new"));
+    upgraded.close();
+  }
+
+  @Test
+  void aLogWithUnsyncedAppends_skipsALostStretch_butNotIntoAStaleRecord() throws IOException {
+    // The retry journal: an old "clear" record in a regrown tail must not clear a pending key.
+    RecordLog log = new RecordLog(file(), "TESTLOG1", "test records", true);
+    log.recover();
+    log.append(bytes("pending k"));
+    log.append(bytes("clear k"));
+    log.close();
+    byte[] before = Files.readAllBytes(file());
+    RecordLog again = new RecordLog(file(), "TESTLOG1", "test records", true);
+    again.recover();
+    again.reset();
+    again.append(bytes("pending k")); // as long as before: the stale clear sits after it
+    again.close();
+    byte[] now = Files.readAllBytes(file());
+    Files.write(file(), concat(now, Arrays.copyOfRange(before, now.length, before.length)));
+
+    RecordLog reader = new RecordLog(file(), "TESTLOG1", "test records", true);
+    assertThat(reader.recover()).containsExactly(bytes("pending k"));
+    assertThat(reader.lostStretches()).isEmpty();
+    reader.close();
+  }
+
+  @Test
+  void aHeaderOfStaleBytes_inAFileTooShortForARecord_isAnEmptyLog() throws IOException {
+    Files.write(file(), bytes("garbage!garbage"));
+
+    assertThat(recovered()).isEmpty();
+  }
 }

@@ -25,11 +25,11 @@ class RetryJournalRecordsTest {
 
   private PendingBackups recoverFrom(byte[] body) throws IOException {
     Path file = tmp.resolve("retry.journal");
-    RecordLog log = new RecordLog(file, "LNKVRTJ1", "test");
+    RecordLog log = new RecordLog(file, "LNKVRTJ2", "test");
     log.recover();
     log.append(body);
     log.close();
-    PendingBackups pending = new PendingBackups(new RecordLog(file, "LNKVRTJ1", "test"));
+    PendingBackups pending = new PendingBackups(new RecordLog(file, "LNKVRTJ2", "test"));
     pending.recover();
     return pending;
   }

@@ -30,11 +30,13 @@ import java.util.function.Consumer;
  * <p>The same idea as the {@link CrashHarness}, but where a SIGKILL keeps the page cache, a power
  * cut keeps only what was fsynced: each round runs a workload on a {@link SimulatedDisk}, arms a
  * cut after a random number of disk operations, and reopens the store on the disk's image after the
- * cut: the strict one (only what was synced) on even cuts, a random legal one (unsynced changes
- * partly kept, writes torn at sectors) on odd ones. The check runs on a copy of the image; the
- * round's second generation then opens the image itself, so recovery (a replay, a clean-up) runs
- * under the next cut, and must neither undo what the check found nor lose what it acknowledges.
- * Everything is seeded: a failure names the seed and the cut that reproduce it.
+ * cut, in turn: the strict one (only what was synced), a random legal one (a prefix of the unsynced
+ * changes kept, writes torn at sectors), and one of out-of-order write-back (sectors and pages of
+ * unsynced contents kept independently, regrown regions reading as zeros or stale bytes). The check
+ * runs on a copy of the image; the round's second generation then opens the image itself, so
+ * recovery (a replay, a clean-up) runs under the next cut, and must neither undo what the check
+ * found nor lose what it acknowledges. Everything is seeded: a failure names the seed and the cut
+ * that reproduce it.
  *
  * <p>Workloads: {@link Workload#SINGLE} writes and removes (lazy and not); {@link Workload#BATCH}
  * atomic batches of 1 to 200 operations interleaved with single operations on the same keys; {@link
@@ -197,9 +199,14 @@ public final class PowerCutHarness {
         Generation g = runGeneration(disk, model, random, generation);
         totals.acknowledged += g.acknowledged;
         totals.operations += disk.operations();
-        boolean strict = cut % 2 == 0;
+        int image = cut % 3;
         long imageSeed = random.nextLong();
-        disk = strict ? disk.cutPower() : disk.cutPower(imageSeed);
+        disk =
+            switch (image) {
+              case 0 -> disk.cutPower();
+              case 1 -> disk.cutPower(imageSeed);
+              default -> disk.cutPowerReordered(imageSeed);
+            };
         String where =
             name
                 + ", "
@@ -215,7 +222,9 @@ public final class PowerCutHarness {
                 + ", cut after "
                 + cutAfter
                 + " disk operations, "
-                + (strict ? "strict image" : "random image " + imageSeed)
+                + (image == 0
+                    ? "strict image"
+                    : (image == 1 ? "random image " : "reordered image ") + imageSeed)
                 + " (the disk's last operations before the cut: "
                 + String.join(", ", trace)
                 + ")";

@@ -60,7 +60,7 @@ class RetryJournalLostRecordsTest {
   private List<Entry> entries() throws Exception {
     byte[] file = Files.readAllBytes(journal());
     List<Entry> out = new ArrayList<>();
-    int pos = 8;
+    int pos = 16; // the journal's name and generation
     while (pos + 4 <= file.length) {
       int length = ByteBuffer.wrap(file, pos, 4).getInt();
       int end = pos + 4 + length + 32;

@@ -28,6 +28,9 @@ final class FileInode extends Inode {
   private byte[] data = new byte[0];
   private int size;
   private byte[] durable = new byte[0];
+  // Bytes once durable past the durable size (a truncation freed them): what a region the file
+  // regrows into may show after a power cut, when its size got out and its data did not.
+  private byte[] stale = new byte[0];
   private FileTime durableMtime;
   private final List<Change> pending = new ArrayList<>();
 
@@ -43,6 +46,23 @@ final class FileInode extends Inode {
     f.size = bytes.length;
     f.durable = bytes.clone();
     return f;
+  }
+
+  /** {@link #durable}, keeping the stale blocks of {@code from} and those its image cut off. */
+  private FileInode imageOf(long id, byte[] bytes, FileTime time) {
+    FileInode f = durable(id, bytes, time, permissions);
+    f.stale = freed(stale, durable, bytes.length);
+    return f;
+  }
+
+  /** {@code stale} with the bytes of {@code contents} past {@code newSize} laid over it. */
+  private static byte[] freed(byte[] stale, byte[] contents, int newSize) {
+    if (contents.length <= newSize) {
+      return stale;
+    }
+    byte[] out = Arrays.copyOf(stale, Math.max(stale.length, contents.length));
+    System.arraycopy(contents, newSize, out, newSize, contents.length - newSize);
+    return out;
   }
 
   @Override
@@ -96,6 +116,9 @@ final class FileInode extends Inode {
           left.add(c);
         }
       } else {
+        if (c instanceof Truncate t) {
+          stale = freed(stale, durable, (int) Math.min(t.size(), durable.length));
+        }
         durable = apply(durable, c);
       }
     }
@@ -110,7 +133,7 @@ final class FileInode extends Inode {
 
   /** The contents after a power cut that kept nothing unsynced. */
   FileInode strictImage(long newId) {
-    return durable(newId, durable, durableMtime, permissions);
+    return imageOf(newId, durable, durableMtime);
   }
 
   /**
@@ -131,7 +154,36 @@ final class FileInode extends Inode {
         bytes = apply(bytes, c);
       }
     }
-    return durable(newId, bytes, time, permissions);
+    return imageOf(newId, bytes, time);
+  }
+
+  /**
+   * The contents after a power cut that wrote the unsynced changes back out of order: each sector
+   * (or, by the seed, each 4 KiB page) shows its durable bytes or the page cache's, independently;
+   * the size is the durable one or the page cache's; and a region past the durable size whose data
+   * did not get out reads as zeros or, by the seed, as the stale bytes a truncation freed there.
+   */
+  FileInode reorderedImage(long newId, SplittableRandom random) {
+    if (pending.isEmpty()) {
+      return strictImage(newId);
+    }
+    int unit = random.nextBoolean() ? SimulatedDisk.SECTOR : SimulatedDisk.PAGE;
+    int imageSize = random.nextBoolean() ? size : durable.length;
+    boolean showStale = random.nextBoolean();
+    byte[] bytes = new byte[imageSize];
+    for (int from = 0; from < imageSize; from += unit) {
+      boolean written = random.nextBoolean();
+      for (int i = from, to = Math.min(from + unit, imageSize); i < to; i++) {
+        if (written && i < size) {
+          bytes[i] = data[i];
+        } else if (i < durable.length) {
+          bytes[i] = durable[i];
+        } else if (showStale && i < stale.length) {
+          bytes[i] = stale[i];
+        }
+      }
+    }
+    return imageOf(newId, bytes, random.nextBoolean() ? mtime : durableMtime);
   }
 
   private static Write torn(Write w, SplittableRandom random) {

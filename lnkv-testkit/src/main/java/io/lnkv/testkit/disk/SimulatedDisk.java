@@ -38,6 +38,10 @@ import java.util.function.Predicate;
  *       prefix of its unsynced changes, the last write torn at a {@value #SECTOR}-byte boundary
  *       (its remainder absent, or zeros when the size got out first); per unsynced name change (a
  *       rename counts once), applied or not. Same seed, same image.
+ *   <li>{@link #cutPowerReordered(long)} returns an image of write-back out of order: per file,
+ *       each sector or page of the unsynced contents kept or not independently, the size the
+ *       durable one or the latest, and a region past the durable size whose data did not get out
+ *       reading as zeros or as stale bytes the file held there before a truncation; names as above.
  * </ul>
  *
  * <p>{@link #cutPowerAfter} arms a cut: the disk turns off when that many more operations (every
@@ -55,6 +59,9 @@ import java.util.function.Predicate;
 public final class SimulatedDisk {
   /** The atomic write unit: a torn write keeps whole sectors. */
   public static final int SECTOR = 512;
+
+  /** The page of the page cache: out-of-order write-back keeps or loses whole pages or sectors. */
+  public static final int PAGE = 4096;
 
   /** What the disk does, for {@link #injectFault} and {@link #cutPowerAfter}. */
   public enum Operation {
@@ -182,7 +189,7 @@ public final class SimulatedDisk {
    */
   public synchronized SimulatedDisk cutPower() {
     off = true;
-    return image(null);
+    return image(null, false);
   }
 
   /**
@@ -191,7 +198,16 @@ public final class SimulatedDisk {
    */
   public synchronized SimulatedDisk cutPower(long seed) {
     off = true;
-    return image(new SplittableRandom(seed));
+    return image(new SplittableRandom(seed), false);
+  }
+
+  /**
+   * Cuts the power and returns one of the images of out-of-order write-back (see the class
+   * comment), chosen by {@code seed}. This disk stays off.
+   */
+  public synchronized SimulatedDisk cutPowerReordered(long seed) {
+    off = true;
+    return image(new SplittableRandom(seed), true);
   }
 
   /**
@@ -199,14 +215,14 @@ public final class SimulatedDisk {
    * for an image just taken, an exact copy.
    */
   public synchronized SimulatedDisk durableCopy() {
-    return image(null);
+    return image(null, false);
   }
 
-  private SimulatedDisk image(SplittableRandom random) {
+  private SimulatedDisk image(SplittableRandom random, boolean reordered) {
     Map<Long, Boolean> survives = new HashMap<>();
     Map<Inode, Inode> copies = new IdentityHashMap<>();
     long[] ids = {2};
-    DirInode newRoot = copyDir(root, 1, random, survives, copies, ids);
+    DirInode newRoot = copyDir(root, 1, random, reordered, survives, copies, ids);
     SimulatedDisk disk = new SimulatedDisk(newRoot);
     disk.nextId = ids[0];
     disk.ignoredFsyncs = ignoredFsyncs;
@@ -217,6 +233,7 @@ public final class SimulatedDisk {
       DirInode dir,
       long id,
       SplittableRandom random,
+      boolean reordered,
       Map<Long, Boolean> survives,
       Map<Inode, Inode> copies,
       long[] ids) {
@@ -230,10 +247,14 @@ public final class SimulatedDisk {
       Inode childCopy = copies.get(child);
       if (childCopy == null) {
         if (child instanceof DirInode d) {
-          childCopy = copyDir(d, ids[0]++, random, survives, copies, ids);
+          childCopy = copyDir(d, ids[0]++, random, reordered, survives, copies, ids);
         } else {
           FileInode f = (FileInode) child;
-          childCopy = random == null ? f.strictImage(ids[0]++) : f.randomImage(ids[0]++, random);
+          long newId = ids[0]++;
+          childCopy =
+              random == null
+                  ? f.strictImage(newId)
+                  : reordered ? f.reorderedImage(newId, random) : f.randomImage(newId, random);
           copies.put(child, childCopy);
         }
       }

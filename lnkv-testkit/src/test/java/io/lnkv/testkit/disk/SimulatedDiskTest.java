@@ -223,4 +223,42 @@ class SimulatedDiskTest {
       assertThat(store.read("", "", "manager")).isEqualTo(bytes("two"));
     }
   }
+
+  /** A file of 4 synced pages of 'o', truncated durably to 16 bytes, then regrown unsynced. */
+  private static SimulatedDisk regrownFile() throws IOException {
+    SimulatedDisk d = SimulatedDisk.create();
+    Path p = d.path("/f");
+    byte[] old = new byte[4 * SimulatedDisk.PAGE];
+    Arrays.fill(old, (byte) 'o');
+    writeSynced(p, old);
+    fsync(d.path("/"));
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+      ch.truncate(16);
+      ch.force(false); // the old bytes are freed, durably
+      byte[] fresh = new byte[2 * SimulatedDisk.PAGE];
+      Arrays.fill(fresh, (byte) 'n');
+      ch.write(ByteBuffer.wrap(fresh), 16);
+    }
+    return d;
+  }
+
+  @Test
+  void reorderedImages_keepALaterSectorWithoutAnEarlierOne_andShowStaleBytesWhereTheFileRegrew()
+      throws IOException {
+    boolean laterWithoutEarlier = false;
+    boolean staleShown = false;
+    boolean zerosShown = false;
+    for (long seed = 0; seed < 200; seed++) {
+      byte[] image = Files.readAllBytes(regrownFile().cutPowerReordered(seed).path("/f"));
+      assertThat(image.length).isIn(16, 16 + 2 * SimulatedDisk.PAGE);
+      if (image.length > 16) {
+        laterWithoutEarlier |= image[16] != 'n' && image[image.length - 1] == 'n';
+        staleShown |= image[16] == 'o';
+        zerosShown |= image[16] == 0;
+      }
+    }
+    assertThat(laterWithoutEarlier).isTrue();
+    assertThat(staleShown).isTrue();
+    assertThat(zerosShown).isTrue();
+  }
 }

@@ -197,6 +197,26 @@ public final class GroupCommitter implements AutoCloseable {
     return new StoreException(where + " is closed; open the store again to use it");
   }
 
+  /**
+   * The value of SQLite's {@code PRAGMA name} on the write connection, read inside a group's
+   * transaction as a unit sees it: for tests that pin the settings durability rests on ({@code
+   * synchronous}, {@code journal_mode}).
+   */
+  public String pragma(String name) throws SQLException {
+    if (!name.matches("[a-z_]+")) {
+      throw new IllegalArgumentException("not a PRAGMA name: " + name);
+    }
+    String[] value = new String[1];
+    submit(
+        c -> {
+          try (java.sql.Statement s = c.createStatement();
+              java.sql.ResultSet r = s.executeQuery("PRAGMA " + name)) {
+            value[0] = r.next() ? r.getString(1) : null;
+          }
+        });
+    return value[0];
+  }
+
   /** Transactions committed so far. */
   public long commits() {
     return commits.get();

@@ -194,6 +194,11 @@ public final class SqliteStore extends AbstractKVStore {
     commit("remove " + key, c -> rows.delete(c, key));
   }
 
+  /** A PRAGMA's value on the write connection, inside a commit (for tests). */
+  String writerPragma(String name) throws SQLException {
+    return committer.pragma(name);
+  }
+
   @Override
   protected void doWriteBatch(List<BatchOp> operations) {
     commit(

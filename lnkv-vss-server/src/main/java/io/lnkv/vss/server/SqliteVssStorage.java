@@ -33,6 +33,11 @@ final class SqliteVssStorage extends SqlVssStorage {
     this.committer = new GroupCommitter(writer, description);
   }
 
+  /** A PRAGMA's value on the write connection, inside a commit (for tests). */
+  String writerPragma(String name) throws SQLException {
+    return committer.pragma(name);
+  }
+
   static SqliteVssStorage open(Path file) {
     try {
       // owner-only, as every file lnkv creates: SQLite gives its -wal and -shm files the

@@ -2,8 +2,8 @@ package io.lnkv.fs;
 
 import io.lnkv.internal.DurableDirectories;
 import io.lnkv.internal.OwnFiles;
+import io.lnkv.internal.Uninterruptible;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -87,6 +87,12 @@ final class FsFiles {
    * the mtime set, fsynced if {@code sync}. Deleted again if anything fails.
    */
   static void writeTemp(Path tmp, byte[] value, FileTime mtime, boolean sync) throws IOException {
+    // again from the start if an interrupt closed the channel: the partial file is deleted first
+    Uninterruptible.run(() -> writeTempOnce(tmp, value, mtime, sync));
+  }
+
+  private static void writeTempOnce(Path tmp, byte[] value, FileTime mtime, boolean sync)
+      throws IOException {
     boolean written = false;
     try (FileChannel ch =
         OwnFiles.openForWriting(tmp, "a temporary file", StandardOpenOption.CREATE_NEW)) {
@@ -113,15 +119,18 @@ final class FsFiles {
    * place reuses the file's blocks, which is many times cheaper than a new file per value.
    */
   static void overwrite(Path dest, byte[] value, FileTime mtime) throws IOException {
-    try (FileChannel ch =
-        OwnFiles.openForWriting(dest, "the value file", StandardOpenOption.CREATE)) {
-      ByteBuffer buf = ByteBuffer.wrap(value);
-      long at = 0;
-      while (buf.hasRemaining()) {
-        at += ch.write(buf, at);
-      }
-      ch.truncate(value.length);
-    }
+    Uninterruptible.run(
+        () -> {
+          try (FileChannel ch =
+              OwnFiles.openForWriting(dest, "the value file", StandardOpenOption.CREATE)) {
+            ByteBuffer buf = ByteBuffer.wrap(value);
+            long at = 0;
+            while (buf.hasRemaining()) {
+              at += ch.write(buf, at);
+            }
+            ch.truncate(value.length);
+          }
+        });
     Files.setLastModifiedTime(dest, mtime);
   }
 
@@ -184,7 +193,8 @@ final class FsFiles {
     IOException failure = null;
     for (Future<?> f : pending) {
       try {
-        f.get();
+        // an interrupt must not abandon a checkpoint halfway: the store would refuse every call
+        Uninterruptible.get(f);
       } catch (ExecutionException e) {
         IOException io =
             e.getCause() instanceof IOException cause ? cause : new IOException(e.getCause());
@@ -193,9 +203,6 @@ final class FsFiles {
         } else {
           failure.addSuppressed(io);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while waiting for fsync");
       }
     }
     if (failure != null) {
@@ -208,9 +215,12 @@ final class FsFiles {
 
   /** Makes a file's content and metadata durable (a folder's entries, for a folder). */
   static void fsyncFile(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    Uninterruptible.run(
+        () -> {
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+          }
+        });
   }
 
   /** Makes the directory's entries (creations, renames, removals) durable. */

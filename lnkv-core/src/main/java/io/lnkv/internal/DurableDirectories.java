@@ -53,8 +53,11 @@ public final class DurableDirectories {
    * retried by lnkv: after a failed fsync the kernel may have dropped what it was to write.
    */
   public static void fsync(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    Uninterruptible.run(
+        () -> {
+          try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+          }
+        });
   }
 }

@@ -207,7 +207,8 @@ public final class RecordLog implements AutoCloseable {
     if (scan.end < scan.fileLength) {
       // Not synced: a torn tail that a later power cut brings back is dropped again, and the next
       // append's fdatasync makes the new length durable with its record.
-      channel.truncate(scan.end);
+      long end = scan.end;
+      onChannel(() -> channel.truncate(end));
     }
     size = scan.end;
     return scan.records;
@@ -510,24 +511,31 @@ public final class RecordLog implements AutoCloseable {
       writeHeader();
     }
     long before = size;
-    ByteBuffer record = ByteBuffer.allocate(4 + body.length + DIGEST_LENGTH);
-    record.putInt(body.length).put(body).put(digestOf(legacy, generation, before, body)).flip();
+    byte[] record =
+        ByteBuffer.allocate(4 + body.length + DIGEST_LENGTH)
+            .putInt(body.length)
+            .put(body)
+            .put(digestOf(legacy, generation, before, body))
+            .array();
     try {
-      long at = before;
-      while (record.hasRemaining()) {
-        at += channel.write(record, at);
-      }
-      if (sync) {
-        channel.force(false);
-      }
-      size = at;
+      onChannel(
+          () -> {
+            write(record, before);
+            if (sync) {
+              channel.force(false);
+            }
+          });
+      size = before + record.length;
     } catch (IOException | RuntimeException e) {
       try {
         // Synced: after a failed fsync the record may have reached the disk anyway, whole, and
         // only a durable truncation keeps a batch reported failed from being replayed. The
         // power-cut harness cannot show this: its failed fsyncs drop the writes, the kind case.
-        channel.truncate(before);
-        channel.force(false);
+        onChannel(
+            () -> {
+              channel.truncate(before);
+              channel.force(false);
+            });
       } catch (IOException | RuntimeException undo) {
         broken = true;
         e.addSuppressed(undo);
@@ -543,14 +551,20 @@ public final class RecordLog implements AutoCloseable {
   public void reset() throws IOException {
     checkOpen();
     if (channel != null && hasRecords()) {
-      channel.truncate(headerLength(legacy));
-      channel.force(false);
-      // The new header overwrites the old one in place, within one sector, and is not synced
-      // here: the next synced append makes it durable with its record. Until then a crash leaves
-      // the old header (an empty log, which recover() gives a new generation) or the new one.
+      long next = GENERATIONS.nextLong();
+      int oldHeader = headerLength(legacy);
+      onChannel(
+          () -> {
+            channel.truncate(oldHeader);
+            channel.force(false);
+            // The new header overwrites the old one in place, within one sector, and is not
+            // synced here: the next synced append makes it durable with its record. Until then a
+            // crash leaves the old header (an empty log, which recover() gives a new generation)
+            // or the new one.
+            write(header(next), 0);
+          });
       legacy = false;
-      generation = GENERATIONS.nextLong();
-      write(header(generation), 0);
+      generation = next;
       size = HEADER_LENGTH;
     }
   }
@@ -624,16 +638,34 @@ public final class RecordLog implements AutoCloseable {
   }
 
   private void writeHeader() throws IOException {
-    channel.truncate(0);
+    long next = GENERATIONS.nextLong();
+    onChannel(
+        () -> {
+          channel.truncate(0);
+          write(header(next), 0);
+          // Synced before any record is written, so that a file whose header did not survive holds
+          // no record (recover reads it as an empty log): a disk writing blocks out of order could
+          // otherwise keep a record and lose the header.
+          channel.force(false);
+        });
     legacy = false;
-    generation = GENERATIONS.nextLong();
-    write(header(generation), 0);
-    // Synced before any record is written, so that a file whose header did not survive holds no
-    // record (recover reads it as an empty log). The power-cut harness keeps a prefix of a file's
-    // unsynced writes and cannot show the state this prevents: a record on disk and the header
-    // not, which a real disk writing blocks out of order can.
-    channel.force(false);
+    generation = next;
     size = HEADER_LENGTH;
+  }
+
+  /**
+   * Runs file I/O on the log's channel to its end whatever interrupts the thread receives ({@link
+   * Uninterruptible}): an interrupt closes a FileChannel, and a log whose channel is closed can
+   * neither append nor undo. The channel is opened again before each attempt.
+   */
+  private void onChannel(Uninterruptible.Action action) throws IOException {
+    Uninterruptible.run(
+        () -> {
+          if (!channel.isOpen()) {
+            channel = OwnFiles.openForWriting(path, "the log of " + holds, StandardOpenOption.READ);
+          }
+          action.run();
+        });
   }
 
   private byte[] header(long generation) {

@@ -423,12 +423,36 @@ public final class QueuedStore extends AbstractKVStore {
   @Override
   protected void doClose() {
     if (ager != null) {
-      ager.shutdownNow();
+      // Not shutdownNow(): interrupting an automatic commit in flight would abandon a write to the
+      // wrapped store halfway (and an interrupted FileChannel closes). It finishes, then the
+      // commit below takes whatever it left.
+      ager.shutdown();
+      awaitAutoCommit();
     }
     try {
       commit();
     } finally {
       delegate.close();
+    }
+  }
+
+  /** Waits for an automatic commit in flight to end, whatever interrupts this thread receives. */
+  private void awaitAutoCommit() {
+    boolean interrupted = false;
+    try {
+      while (!ager.isTerminated()) {
+        try {
+          if (!ager.awaitTermination(10, TimeUnit.SECONDS)) {
+            log.warn("{}: closing waits for an automatic commit still running", description());
+          }
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -286,4 +286,26 @@ class RecordLogTest {
 
     assertThat(recovered()).isEmpty();
   }
+
+  @Test
+  void anInterruptedThread_appendsAndResets_andTheLogStaysUsable() throws IOException {
+    // An interrupt closes a FileChannel: the append failed, its undo failed on the closed channel,
+    // and the log refused every later append until a restart.
+    RecordLog log = open();
+    log.recover();
+    Thread.currentThread().interrupt();
+    try {
+      log.append(bytes("interrupted"));
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept").isTrue();
+      log.reset();
+      log.append(bytes("after the reset"));
+    } finally {
+      Thread.interrupted();
+    }
+    log.append(bytes("later"));
+    assertThat(log.broken()).isFalse();
+    log.close();
+
+    assertThat(recovered()).containsExactly(bytes("after the reset"), bytes("later"));
+  }
 }

@@ -207,6 +207,34 @@ class QueuedStoreTest {
   }
 
   @Test
+  void close_waitsForAnAutomaticCommitInFlight_withoutInterruptingIt(@TempDir Path tmp)
+      throws Exception {
+    // close() used shutdownNow() on the auto-commit thread: the interrupt reached the filesystem
+    // store's commit log mid-batch (an interrupted FileChannel closes), the commit failed, and
+    // close() failed to commit what it promised to.
+    java.util.Set<String> committers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    FaultInjectingStore slow =
+        FaultInjectingStore.wrap(FilesystemStoreV2.open(tmp.resolve("s")))
+            .latency(Duration.ofMillis(600))
+            .failWhen(
+                op -> {
+                  committers.add(Thread.currentThread().getName());
+                  return false;
+                });
+    QueuedStore q = QueuedStore.builder(slow).autoCommitAge(Duration.ofMillis(20)).build();
+    for (int i = 0; i < 20; i++) {
+      q.write("p", "", "k" + i, new byte[] {(byte) i});
+    }
+    Thread.sleep(250); // the automatic commit is asleep in the slow store's latency
+    q.close();
+
+    assertThat(committers).anyMatch(name -> name.startsWith("lnkv-queue-autocommit"));
+    try (FilesystemStoreV2 reopened = FilesystemStoreV2.open(tmp.resolve("s"))) {
+      assertThat(reopened.list("p", "")).hasSize(20);
+    }
+  }
+
+  @Test
   void discard_dropsTheQueue_andClose_commitsWhatIsLeft(@TempDir Path tmp) {
     QueuedStore q = QueuedStore.builder(FilesystemStoreV2.open(tmp.resolve("s"))).build();
     q.write("p", "", "dropped", b(1));

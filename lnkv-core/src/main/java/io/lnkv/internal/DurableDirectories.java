@@ -9,6 +9,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Directory mechanics every file-based part of lnkv shares (the filesystem stores, the record logs,
@@ -31,21 +34,49 @@ public final class DurableDirectories {
     for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
       missing.push(p);
     }
+    // A folder found in place may be another thread's, created and not yet synced into its
+    // parent: returning now would let the caller acknowledge a write in it that a power cut loses
+    // with the folder. Sync its parent here too (fsync is idempotent; only such races pay it).
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (!missing.contains(p) && UNSYNCED.contains(key(p)) && p.getParent() != null) {
+        fsync(p.getParent());
+        UNSYNCED.remove(key(p)); // its creation is durable now, whoever created it
+      }
+    }
     FileAttribute<?>[] attrs = OwnerOnly.directory(dir);
     while (!missing.isEmpty()) {
       Path p = missing.pop();
+      Object key = key(p);
+      UNSYNCED.add(key);
+      boolean synced = false;
       try {
-        Files.createDirectory(p, attrs);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(p)) {
-          throw e;
+        try {
+          Files.createDirectory(p, attrs);
+        } catch (FileAlreadyExistsException e) {
+          if (!Files.isDirectory(p)) {
+            throw e;
+          }
+          // created concurrently: its creator may not have synced it yet, so sync it here too
         }
-        continue; // created concurrently; its creator fsyncs the parent
-      }
-      if (p.getParent() != null) {
-        fsync(p.getParent());
+        if (p.getParent() != null) {
+          fsync(p.getParent());
+        }
+        synced = true;
+      } finally {
+        if (synced || !Files.isDirectory(p)) {
+          UNSYNCED.remove(key);
+        }
+        // else: left in place unsynced (the sync failed); whoever finds it syncs its parent
       }
     }
+  }
+
+  // The folders this process created whose entry in their parent may not be durable yet. Keyed by
+  // file system and absolute path, so that stores on different file systems never meet.
+  private static final Set<Object> UNSYNCED = ConcurrentHashMap.newKeySet();
+
+  private static Object key(Path p) {
+    return List.of(p.getFileSystem(), p.toAbsolutePath().normalize());
   }
 
   /**

@@ -130,8 +130,11 @@ public interface KVStore extends AutoCloseable {
   }
 
   /**
-   * Waits for asynchronous operations in flight to finish, then releases the store's resources and
-   * its single-writer lock. Further calls fail with {@link StoreException}. Idempotent.
+   * Waits for the operations in flight to finish (asynchronous ones already handed to the store,
+   * and calls already running on other threads), then releases the store's resources and its
+   * single-writer lock: nothing of this store writes after {@code close} returns. Calls that start
+   * after {@code close} began, or that were still waiting for their key's turn, fail with {@link
+   * StoreException}, as do all further calls. Idempotent.
    */
   @Override
   void close();

@@ -22,6 +22,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,10 @@ public abstract class AbstractKVStore implements NodeStore {
   private final WriteOrdering ordering = new WriteOrdering();
   private final ExecutorService io;
   private final AtomicBoolean closed = new AtomicBoolean();
+  // Every operation holds the read lock while it runs; close() takes the write lock before doClose,
+  // so that no operation still runs once the store released its files and lock to the next opener.
+  private final ReentrantReadWriteLock running = new ReentrantReadWriteLock();
+  private volatile boolean released; // close() holds the write lock: nothing may run any more
   private final boolean readOnly;
 
   /**
@@ -120,7 +126,8 @@ public abstract class AbstractKVStore implements NodeStore {
 
   // Each public method checks, on the calling thread, that the store is open and the arguments
   // valid, then runs the validated operation, here or on an I/O thread. Work already handed to
-  // an I/O thread when close() starts still runs to completion.
+  // an I/O thread when close() starts still runs to completion, and so does an operation already
+  // running on a caller's thread: close() waits for both before it releases anything.
 
   @Override
   public final byte[] read(String primary, String secondary, String key) {
@@ -249,10 +256,39 @@ public abstract class AbstractKVStore implements NodeStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    awaitRunningOperations();
+    released = true;
     try {
       doClose();
     } catch (IOException e) {
       throw new StoreException("Failed to close " + description + ": " + e.getMessage(), e);
+    } finally {
+      running.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Takes the write lock of {@link #running}: waits for every operation that passed the open check
+   * to end. Operations that start from now on find the store closed. Not interruptible: closing
+   * while an operation still writes would hand the store to the next opener under it.
+   */
+  private void awaitRunningOperations() {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          if (running.writeLock().tryLock(60, TimeUnit.SECONDS)) {
+            return;
+          }
+          log.warn("{}: close() waits for operations still running after 60 s", description);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -442,7 +478,14 @@ public abstract class AbstractKVStore implements NodeStore {
   }
 
   private <T> T call(String operation, String what, IoCall<T> body) {
+    Lock lock = running.readLock();
+    lock.lock();
     try {
+      if (released) {
+        // passed the open check, then waited (for its key's turn, or this lock) while close()
+        // ran: running now would write over the files of whoever opened the store next
+        throw new StoreException(description + " is closed; open the store again to use it");
+      }
       return body.call();
     } catch (IOException e) {
       throw new StoreException(
@@ -452,6 +495,8 @@ public abstract class AbstractKVStore implements NodeStore {
     } catch (RuntimeException e) {
       throw new StoreException(
           "Failed to " + operation + " " + what + " in " + description + ": " + e, e);
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -66,6 +66,9 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   // Batches take it exclusively, everything else shared: no reader sees half of a batch.
   private final ReentrantReadWriteLock batchLock = new ReentrantReadWriteLock();
   private volatile String interruptedBatch; // why the store must be reopened; null if it need not
+  // Single writes and removes whose file I/O failed: a failed fsync may have dropped the unsynced
+  // changes of others in the same file or folder, which their own later fsyncs do not bring back.
+  private final AtomicLong failedChanges = new AtomicLong();
 
   /**
    * @param root an existing folder, already checked for its layout
@@ -142,9 +145,53 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
     try {
       checkNoInterruptedBatch();
-      work.run();
+      long failuresBefore = failedChanges.get();
+      try {
+        work.run();
+      } catch (RefusedUnchanged refused) {
+        throw refused;
+      } catch (IOException | RuntimeException e) {
+        failedIo(e);
+        throw e;
+      }
+      if (failedChanges.get() != failuresBefore) {
+        throw new IOException(
+            "another write's file I/O failed meanwhile, and a failed fsync may have dropped this"
+                + " one's changes with its own (its fsync then succeeds without them); it may or"
+                + " may not have taken effect: write it again");
+      }
     } finally {
       batchLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Notes that a write's file I/O failed. A failed fsync may have dropped the unsynced changes of
+   * others in the same file or folder: the single writes running now fail (their own later fsync
+   * does not bring those changes back), and if batches wait for their checkpoint, the journal alone
+   * holds them now: the store refuses calls until it is reopened, which replays them.
+   */
+  private void failedIo(Exception e) {
+    if (e instanceof RefusedUnchanged) {
+      return;
+    }
+    failedChanges.incrementAndGet();
+    if (journal.hasRecords() || !unsynced.isEmpty()) {
+      interruptedBatch =
+          "file I/O failed ("
+              + e
+              + ") while batches waited in "
+              + journal.path()
+              + " to be synced in, and a failed fsync may have dropped their changes";
+    }
+  }
+
+  /** A write refused before it changed anything: no fsync ran, nothing else is in doubt. */
+  private static final class RefusedUnchanged extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    RefusedUnchanged(String message) {
+      super(message);
     }
   }
 
@@ -184,7 +231,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   private FileTime creationTimeFor(Path dest) throws IOException {
     BasicFileAttributes existing = FsFiles.attributesOrNull(dest);
     if (existing != null && existing.isDirectory()) {
-      throw new IOException("a folder is in the way: " + dest);
+      throw new RefusedUnchanged("a folder is in the way: " + dest);
     }
     return existing != null && existing.isRegularFile()
         ? existing.lastModifiedTime()
@@ -250,7 +297,13 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
       if (journal.size() > CHECKPOINT_JOURNAL_BYTES || unsynced.size() > CHECKPOINT_KEYS) {
         checkpoint();
       }
-      List<CommitJournal.Entry> batch = stamp(operations);
+      List<CommitJournal.Entry> batch;
+      try {
+        batch = stamp(operations); // may create namespace folders, and fsync their parents
+      } catch (IOException | RuntimeException e) {
+        failedIo(e);
+        throw e;
+      }
       try {
         journal.append(batch);
       } catch (CommitJournal.RecordedException e) {
@@ -338,7 +391,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
         createdEarlier.put(dest, created);
         if (Files.exists(dest) && !Files.isWritable(dest)) {
           // written in place after the journal record: refuse now, while refusing is clean
-          throw new IOException("cannot write " + dest + " in place: it is not writable");
+          throw new RefusedUnchanged("cannot write " + dest + " in place: it is not writable");
         }
         if (folders.add(dest.getParent())) {
           FsFiles.createDirectories(dest.getParent());
@@ -352,7 +405,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     }
     long usable = Files.getFileStore(root).getUsableSpace();
     if (usable < 2 * bytes + MIN_FREE_BYTES) {
-      throw new IOException(
+      throw new RefusedUnchanged(
           "not enough free space for a batch of "
               + bytes
               + " bytes: "

@@ -73,6 +73,7 @@ final class CommitJournal implements AutoCloseable {
   private final RecordLog log;
   private final Path storeFolder;
   private final Path marker;
+  private boolean markerMayRemain; // removed, and the folder's fsync that was to make it so failed
 
   CommitJournal(Path storeFolder) {
     this.storeFolder = storeFolder;
@@ -239,14 +240,24 @@ final class CommitJournal implements AutoCloseable {
   void reset() throws IOException {
     log.reset();
     if (Files.deleteIfExists(marker)) {
+      markerMayRemain = true;
       DurableDirectories.fsync(storeFolder); // or a cut brings it back, with no journal to match
+      markerMayRemain = false;
     }
   }
 
-  /** Closes the log, deleting it when it holds no record. */
+  /**
+   * Closes the log, deleting it when it holds no record, unless the marker's removal may not be on
+   * the disk (its folder's fsync failed): a marker a power cut brings back needs its journal, even
+   * an empty one, or the folder is refused as moved without it.
+   */
   @Override
   public void close() throws IOException {
-    log.close();
+    if (markerMayRemain) {
+      log.closeKeepingTheFile();
+    } else {
+      log.close();
+    }
   }
 
   private static byte[] encode(List<Entry> batch) throws IOException {

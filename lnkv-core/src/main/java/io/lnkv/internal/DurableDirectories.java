@@ -59,7 +59,19 @@ public final class DurableDirectories {
           // created concurrently: its creator may not have synced it yet, so sync it here too
         }
         if (p.getParent() != null) {
-          fsync(p.getParent());
+          try {
+            fsync(p.getParent());
+          } catch (IOException e) {
+            // A failed fsync may have dropped the new entry for good (later fsyncs of the parent
+            // succeed without it): take the folder away again, while it is still empty, so that
+            // the next attempt creates and syncs it anew.
+            try {
+              Files.deleteIfExists(p);
+            } catch (IOException notEmpty) {
+              e.addSuppressed(notEmpty);
+            }
+            throw e;
+          }
         }
         synced = true;
       } finally {

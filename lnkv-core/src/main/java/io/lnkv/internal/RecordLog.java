@@ -64,6 +64,9 @@ public final class RecordLog implements AutoCloseable {
   private long size;
   private boolean legacy; // the open file is in the format before generations
   private long generation; // the open file's, bound into every record's digest
+  // The header may not be on the disk: its sync failed, or a later failed fsync may have dropped
+  // it with the rest of the file's unsynced pages. Written again and synced before the next record.
+  private boolean headerDirty;
   private boolean broken; // an append failed and could not be undone
   private boolean closed;
 
@@ -510,6 +513,9 @@ public final class RecordLog implements AutoCloseable {
       openChannel();
       writeHeader();
     }
+    if (headerDirty) {
+      syncHeader();
+    }
     long before = size;
     byte[] record =
         ByteBuffer.allocate(4 + body.length + DIGEST_LENGTH)
@@ -540,6 +546,10 @@ public final class RecordLog implements AutoCloseable {
         broken = true;
         e.addSuppressed(undo);
       }
+      // A failed fsync drops every unsynced page of the file, the header a reset rewrote included;
+      // later fsyncs would not bring it back, and records of the new generation behind the old
+      // header would never read as whole.
+      headerDirty = true;
       throw e;
     }
   }
@@ -608,13 +618,25 @@ public final class RecordLog implements AutoCloseable {
   /** Closes the file, deleting it when it holds no record. */
   @Override
   public void close() throws IOException {
+    close(true);
+  }
+
+  /**
+   * Closes the file and keeps it even when it holds no record: for a log whose existence something
+   * on the disk still relies on (a marker whose removal could not be made durable).
+   */
+  public void closeKeepingTheFile() throws IOException {
+    close(false);
+  }
+
+  private void close(boolean deleteIfEmpty) throws IOException {
     closed = true;
     if (channel == null) {
       return;
     }
     channel.close();
     channel = null;
-    if (!hasRecords() && !broken) {
+    if (deleteIfEmpty && !hasRecords() && !broken) {
       // Not synced: every reset is, so a log that a power cut brings back holds no record.
       Files.deleteIfExists(path);
     }
@@ -643,14 +665,25 @@ public final class RecordLog implements AutoCloseable {
         () -> {
           channel.truncate(0);
           write(header(next), 0);
-          // Synced before any record is written, so that a file whose header did not survive holds
-          // no record (recover reads it as an empty log): a disk writing blocks out of order could
-          // otherwise keep a record and lose the header.
-          channel.force(false);
         });
     legacy = false;
     generation = next;
     size = HEADER_LENGTH;
+    headerDirty = true;
+    // Synced before any record is written, so that a file whose header did not survive holds no
+    // record (recover reads it as an empty log): a disk writing blocks out of order could otherwise
+    // keep a record and lose the header. If this fails, the next append tries again.
+    syncHeader();
+  }
+
+  /** Writes the header in place again and syncs it; records after it are left as they are. */
+  private void syncHeader() throws IOException {
+    onChannel(
+        () -> {
+          write(legacy ? legacyMagic : header(generation), 0);
+          channel.force(false);
+        });
+    headerDirty = false;
   }
 
   /**

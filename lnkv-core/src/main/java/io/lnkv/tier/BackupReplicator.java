@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,6 +52,10 @@ final class BackupReplicator implements AutoCloseable {
   private final Tier backup;
   private final BackupMode mode;
   private final PendingBackups pending;
+  // Keys whose last operation failed on the primary: what it shows of them may not be durable.
+  private final Set<ScopedKey> primaryInDoubt = ConcurrentHashMap.newKeySet();
+  // Of those, the keys the worker copied to the backup once since.
+  private final Set<ScopedKey> levelledInDoubt = ConcurrentHashMap.newKeySet();
   private final TierMetrics metrics;
   private final KeyLocks locks;
   private final Duration initialBackoff;
@@ -118,6 +124,10 @@ final class BackupReplicator implements AutoCloseable {
     if (mode == BackupMode.ASYNC) {
       try {
         primaryWork.run();
+        provenOnPrimary(ops.keySet());
+      } catch (RuntimeException e) {
+        primaryInDoubt.addAll(ops.keySet());
+        throw e;
       } finally {
         wakeUps.release(); // even after a failure: the worker levels the keys to what is there
       }
@@ -127,8 +137,10 @@ final class BackupReplicator implements AutoCloseable {
     RuntimeException primaryFailure = null;
     try {
       primaryWork.run();
+      provenOnPrimary(ops.keySet());
     } catch (RuntimeException e) {
       primaryFailure = e;
+      primaryInDoubt.addAll(ops.keySet());
     }
     Exception backupFailure = join(backupSide);
     if (backupFailure == null) {
@@ -181,6 +193,14 @@ final class BackupReplicator implements AutoCloseable {
               + ". The tiers now differ; retry the operation, or run resilver() once the backup"
               + " is reachable",
           backupFailure);
+    }
+  }
+
+  /** The primary applied these keys' operations durably: what it shows of them is on its disk. */
+  private void provenOnPrimary(Set<ScopedKey> keys) {
+    if (!primaryInDoubt.isEmpty()) {
+      primaryInDoubt.removeAll(keys);
+      levelledInDoubt.removeAll(keys);
     }
   }
 
@@ -244,6 +264,13 @@ final class BackupReplicator implements AutoCloseable {
             changed[0] = true;
           }
           metrics.backupSucceeded();
+          if (primaryInDoubt.contains(key)) {
+            // What the primary shows of the key may not be durable (its write failed, perhaps in
+            // an fsync that dropped it): the key stays marked, so that the next open levels it to
+            // what survived, unless a later operation on it succeeds first.
+            levelledInDoubt.add(key);
+            return;
+          }
           try {
             pending.clear(List.of(key));
           } catch (IOException e) {
@@ -259,10 +286,15 @@ final class BackupReplicator implements AutoCloseable {
     while (!closed) {
       wakeUps.drainPermits();
       Exception failure = null;
+      int levelled = 0;
       for (ScopedKey key : pending.snapshot()) {
         if (closed) {
           return;
         }
+        if (levelledInDoubt.contains(key) && primaryInDoubt.contains(key)) {
+          continue; // copied once already; stays marked until the primary proves it
+        }
+        levelled++;
         try {
           level(key, false);
         } catch (RuntimeException e) {
@@ -289,7 +321,7 @@ final class BackupReplicator implements AutoCloseable {
           }
           failing = false;
           backoff.reset();
-          if (pending.size() == 0) {
+          if (levelled == 0) {
             wakeUps.tryAcquire(1, TimeUnit.SECONDS);
           }
         }

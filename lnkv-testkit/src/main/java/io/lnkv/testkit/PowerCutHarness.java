@@ -8,6 +8,7 @@ import io.lnkv.ScopedKey;
 import io.lnkv.queue.QueuedStore;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.testkit.disk.SimulatedDisk;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -96,6 +97,7 @@ public final class PowerCutHarness {
   private int stepsPerGeneration = 24;
   private Consumer<SimulatedDisk> diskSetup = disk -> {};
   private int firstRound;
+  private boolean faults = true;
 
   private PowerCutHarness(String name, Target target) {
     this.name = name;
@@ -147,10 +149,24 @@ public final class PowerCutHarness {
   /**
    * Prepares every new disk of the run before the store opens on it (e.g. {@link
    * SimulatedDisk#ignoreFsyncs}, for a self-test). Images after a cut keep the setup. Not for
-   * {@link SimulatedDisk#injectFault}: the harness uses that hook to trace the disk's operations.
+   * {@link SimulatedDisk#injectFault}: the harness uses that hook to trace the disk's operations
+   * and inject its own faults ({@link #faults}).
    */
   public PowerCutHarness diskSetup(Consumer<SimulatedDisk> setup) {
     this.diskSetup = Objects.requireNonNull(setup);
+    return this;
+  }
+
+  /**
+   * Whether half of the generations, chosen by the seed, meet one disk fault at a random operation
+   * before their cut (default true): EIO on a write, a creation, a truncation, a rename or an
+   * fsync, ENOSPC on a write, or a failed fsync, which drops the changes it was to make durable.
+   * The step it fails counts as in flight (applied wholly or not at all); the store is then closed,
+   * with no more faults, as a node would shut down, and the cut follows. Every acknowledged write
+   * must survive it, and the store must reopen.
+   */
+  public PowerCutHarness faults(boolean inject) {
+    this.faults = inject;
     return this;
   }
 
@@ -187,6 +203,10 @@ public final class PowerCutHarness {
       for (int generation = 0; generation < 2 && cut < cuts; generation++, cut++) {
         long cutAfter = random.nextLong(span + span / 5 + 1);
         disk.cutPowerAfter(cutAfter);
+        long start = disk.operations();
+        long faultAt = faults && random.nextBoolean() ? start + random.nextLong(cutAfter + 1) : -1;
+        int faultKind = random.nextInt(FAULTS);
+        DiskFault fault = new DiskFault();
         ArrayDeque<String> trace = new ArrayDeque<>();
         disk.injectFault(
             (op, path, index) -> {
@@ -194,9 +214,17 @@ public final class PowerCutHarness {
                 trace.removeFirst();
               }
               trace.addLast(index + " " + op + " " + path);
+              if (fault.armed && index >= faultAt && faultAt >= 0 && fault.injected == null) {
+                IOException e = fault(op, faultKind);
+                if (e != null) {
+                  fault.injected = index + " " + op + " " + path + ": " + e.getMessage();
+                  trace.addLast("(injected: " + e.getMessage() + ")");
+                  return e;
+                }
+              }
               return null;
             });
-        Generation g = runGeneration(disk, model, random, generation);
+        Generation g = runGeneration(disk, model, random, generation, fault);
         totals.acknowledged += g.acknowledged;
         totals.operations += disk.operations();
         int image = cut % 3;
@@ -225,6 +253,7 @@ public final class PowerCutHarness {
                 + (image == 0
                     ? "strict image"
                     : (image == 1 ? "random image " : "reordered image ") + imageSeed)
+                + (fault.injected == null ? "" : ", after the fault " + fault.injected)
                 + " (the disk's last operations before the cut: "
                 + String.join(", ", trace)
                 + ")";
@@ -251,7 +280,10 @@ public final class PowerCutHarness {
   private long calibrate() throws Exception {
     SimulatedDisk disk = SimulatedDisk.create();
     diskSetup.accept(disk);
-    Generation g = runGeneration(disk, new PowerCutModel(), new SplittableRandom(mix(seed, -1)), 0);
+    DiskFault none = new DiskFault();
+    none.armed = false;
+    Generation g =
+        runGeneration(disk, new PowerCutModel(), new SplittableRandom(mix(seed, -1)), 0, none);
     if (g.failure != null) {
       throw new AssertionError(name + ": the workload fails without a power cut", g.failure);
     }
@@ -260,9 +292,35 @@ public final class PowerCutHarness {
 
   private record Generation(long acknowledged, Exception failure) {}
 
+  /** The fault a generation may meet: armed while the workload runs, then disarmed for close. */
+  private static final class DiskFault {
+    volatile boolean armed = true;
+    volatile String injected; // what failed, once it did
+  }
+
+  private static final int FAULTS = 4;
+
+  /** The error {@code kind} gives {@code op}, or null if that kind does not apply to it. */
+  private static IOException fault(SimulatedDisk.Operation op, int kind) {
+    return switch (op) {
+      case WRITE ->
+          kind % 2 == 0
+              ? new IOException("No space left on device")
+              : new IOException("Input/output error");
+      case FSYNC -> new IOException("Input/output error (fsync; its changes are dropped)");
+      case CREATE, TRUNCATE, RENAME, MKDIR ->
+          kind == 3 ? new IOException("Input/output error") : null;
+      default -> null;
+    };
+  }
+
   /** Opens the store and runs steps until the disk turns off or the steps are done; then closes. */
   private Generation runGeneration(
-      SimulatedDisk disk, PowerCutModel model, SplittableRandom random, int generation) {
+      SimulatedDisk disk,
+      PowerCutModel model,
+      SplittableRandom random,
+      int generation,
+      DiskFault fault) {
     model.inFlight = null;
     KVStore store = null;
     QueuedStore queue = null;
@@ -287,9 +345,12 @@ public final class PowerCutHarness {
       if (model.inFlight == PowerCutStep.CLOSE) {
         model.inFlight = null; // closing changes no key
       }
-      if (!disk.poweredOff()) {
+      if (!disk.poweredOff() && fault.injected == null) {
         throw new AssertionError(name + ": a step failed although the power was on: " + e, e);
       }
+      // After an injected fault the node shuts down, the disk healthy again (the armed cut may
+      // still come while it closes); after a cut, closing only releases what it held.
+      fault.armed = false;
       closeQuietly(queue != null ? queue : store);
       return new Generation(acknowledged, e);
     }

@@ -300,7 +300,7 @@ public final class RecordLog implements AutoCloseable {
       readFully(in, ByteBuffer.wrap(head), 0);
       byte[] name = Arrays.copyOf(head, Math.min(head.length, NAME_LENGTH));
       legacy = legacyMagic != null && Arrays.equals(name, legacyMagic);
-      if (fileLength < headerLength(legacy)) {
+      if (fileLength <= headerLength(legacy)) {
         // No record fits in so few bytes: a header whose sync a crash cut short, whatever its bytes
         // (a prefix, zeros, or stale bytes of an earlier file).
         tornHeader = true;
@@ -655,21 +655,35 @@ public final class RecordLog implements AutoCloseable {
         OwnFiles.openForWriting(
             path, "the log of " + holds, StandardOpenOption.CREATE, StandardOpenOption.READ);
     if (created) {
-      DurableDirectories.fsync(path.getParent());
+      try {
+        DurableDirectories.fsync(path.getParent());
+      } catch (IOException e) {
+        // A failed fsync may have dropped the new name for good (later fsyncs of the folder
+        // succeed without it): records synced into a file no folder durably names are lost. Take
+        // the file away again, so that the next attempt creates and syncs it anew.
+        FileChannel opened = channel;
+        channel = null;
+        try {
+          opened.close();
+          Files.deleteIfExists(path);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
     }
   }
 
   private void writeHeader() throws IOException {
-    long next = GENERATIONS.nextLong();
+    legacy = false;
+    generation = GENERATIONS.nextLong();
+    size = HEADER_LENGTH;
+    headerDirty = true; // until synced: if anything below fails, the next append writes it again
     onChannel(
         () -> {
           channel.truncate(0);
-          write(header(next), 0);
+          write(header(generation), 0);
         });
-    legacy = false;
-    generation = next;
-    size = HEADER_LENGTH;
-    headerDirty = true;
     // Synced before any record is written, so that a file whose header did not survive holds no
     // record (recover reads it as an empty log): a disk writing blocks out of order could otherwise
     // keep a record and lose the header. If this fails, the next append tries again.

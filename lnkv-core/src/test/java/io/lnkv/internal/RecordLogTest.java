@@ -282,7 +282,7 @@ class RecordLogTest {
 
   @Test
   void aHeaderOfStaleBytes_inAFileTooShortForARecord_isAnEmptyLog() throws IOException {
-    Files.write(file(), bytes("garbage!garbage"));
+    Files.write(file(), bytes("garbage!garbage!")); // as long as a header: no record fits
 
     assertThat(recovered()).isEmpty();
   }

@@ -184,4 +184,52 @@ class FailedFsyncTest {
         .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(20))
         .build();
   }
+
+  @Test
+  void aLogWhoseHeaderWriteFailed_writesItBeforeItsFirstRecord() throws Exception {
+    // EIO on the header's write left the log's length at 0: the next append put its record at
+    // byte 0, and the retry journal was refused at the next start.
+    SimulatedDisk disk = SimulatedDisk.create();
+    Path file = disk.path("/node/test.log");
+    DurableDirectories.create(file.getParent());
+    RecordLog log = new RecordLog(file, "TESTLOG1", "test records", true);
+    log.recover();
+    boolean[] done = {false};
+    disk.injectFault(
+        (op, path, index) -> {
+          if (!done[0] && op == Operation.WRITE && path.equals(file)) {
+            done[0] = true;
+            return new IOException("Input/output error (injected)");
+          }
+          return null;
+        });
+    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
+    log.append(bytes("acknowledged"));
+
+    SimulatedDisk after = disk.cutPower();
+    RecordLog reopened =
+        new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records", true);
+    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
+    reopened.close();
+  }
+
+  @Test
+  void aLogWhoseCreationDidNotSyncIntoItsFolder_isCreatedAgain() throws Exception {
+    // The log stayed, visible and never durably named: records synced into it were lost with the
+    // name, while the marker beside the store said batches were waiting in it.
+    SimulatedDisk disk = SimulatedDisk.create();
+    Path file = disk.path("/node/test.log");
+    DurableDirectories.create(file.getParent());
+    RecordLog log = new RecordLog(file, "TESTLOG1", "test records");
+    log.recover();
+    failFsyncAfter(disk, (op, path) -> op == Operation.CREATE && path.equals(file));
+    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
+    disk.injectFault(null);
+    log.append(bytes("acknowledged"));
+
+    SimulatedDisk after = disk.cutPower();
+    RecordLog reopened = new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records");
+    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
+    reopened.close();
+  }
 }

@@ -98,6 +98,7 @@ public final class PowerCutHarness {
   private Consumer<SimulatedDisk> diskSetup = disk -> {};
   private int firstRound;
   private boolean faults = true;
+  private int threads = 1;
 
   private PowerCutHarness(String name, Target target) {
     this.name = name;
@@ -170,6 +171,20 @@ public final class PowerCutHarness {
     return this;
   }
 
+  /**
+   * Runs the workload on {@code n} threads at once on the one store (default 1): each thread has
+   * keys of its own in the same namespaces (so namespace folders are created in races), single
+   * operations race batches, and each thread's acknowledged state and operation in flight are
+   * checked after every cut. For {@link Workload#SINGLE} and {@link Workload#BATCH}.
+   */
+  public PowerCutHarness threads(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("threads must be at least 1: " + n);
+    }
+    this.threads = n;
+    return this;
+  }
+
   /** Runs {@code check} on every reopened store, after the harness's own checks. */
   public PowerCutHarness recoveryCheck(RecoveryCheck check) {
     this.recoveryCheck = Objects.requireNonNull(check);
@@ -191,6 +206,10 @@ public final class PowerCutHarness {
    *     seed and cut that reproduce it
    */
   public Report run(int cuts) throws Exception {
+    if (threads > 1 && workload == Workload.QUEUED) {
+      throw new IllegalArgumentException(
+          "a queue's commits take every thread's operations at once");
+    }
     long span = calibrate();
     Totals totals = new Totals();
     int cut = 0;
@@ -199,7 +218,10 @@ public final class PowerCutHarness {
       SplittableRandom random = new SplittableRandom(roundSeed);
       SimulatedDisk disk = SimulatedDisk.create();
       diskSetup.accept(disk);
-      PowerCutModel model = new PowerCutModel();
+      List<PowerCutModel> models = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        models.add(new PowerCutModel());
+      }
       for (int generation = 0; generation < 2 && cut < cuts; generation++, cut++) {
         long cutAfter = random.nextLong(span + span / 5 + 1);
         disk.cutPowerAfter(cutAfter);
@@ -224,7 +246,10 @@ public final class PowerCutHarness {
               }
               return null;
             });
-        Generation g = runGeneration(disk, model, random, generation, fault);
+        Generation g =
+            threads == 1
+                ? runGeneration(disk, models.get(0), random, generation, fault)
+                : runThreads(disk, models, random, generation, fault);
         totals.acknowledged += g.acknowledged;
         totals.operations += disk.operations();
         int image = cut % 3;
@@ -257,12 +282,12 @@ public final class PowerCutHarness {
                 + " (the disk's last operations before the cut: "
                 + String.join(", ", trace)
                 + ")";
-        if (model.inFlight != null) {
-          totals.inFlight++;
+        for (PowerCutModel model : models) {
+          if (model.inFlight != null) {
+            totals.inFlight++;
+          }
         }
-        if (checkReopened(disk.durableCopy(), model, where)) {
-          totals.inFlightApplied++;
-        }
+        totals.inFlightApplied += checkReopened(disk.durableCopy(), models, where);
       }
     }
     return new Report(
@@ -282,8 +307,15 @@ public final class PowerCutHarness {
     diskSetup.accept(disk);
     DiskFault none = new DiskFault();
     none.armed = false;
+    List<PowerCutModel> models = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      models.add(new PowerCutModel());
+    }
+    SplittableRandom random = new SplittableRandom(mix(seed, -1));
     Generation g =
-        runGeneration(disk, new PowerCutModel(), new SplittableRandom(mix(seed, -1)), 0, none);
+        threads == 1
+            ? runGeneration(disk, models.get(0), random, 0, none)
+            : runThreads(disk, models, random, 0, none);
     if (g.failure != null) {
       throw new AssertionError(name + ": the workload fails without a power cut", g.failure);
     }
@@ -331,7 +363,7 @@ public final class PowerCutHarness {
         queue = QueuedStore.builder((AbstractKVStore) store).build();
       }
       for (int i = 0; i < stepsPerGeneration; i++) {
-        PowerCutStep step = nextStep(random, model, generation * 1000L + i, i);
+        PowerCutStep step = nextStep(random, model, generation * 1000L + i, i, "");
         model.begin(step);
         apply(step, store, queue);
         model.acknowledge(step);
@@ -354,6 +386,82 @@ public final class PowerCutHarness {
       closeQuietly(queue != null ? queue : store);
       return new Generation(acknowledged, e);
     }
+  }
+
+  /**
+   * Opens the store and runs steps on {@link #threads} threads, each with its own keys and model,
+   * until the disk turns off or the steps are done; then closes.
+   */
+  private Generation runThreads(
+      SimulatedDisk disk,
+      List<PowerCutModel> models,
+      SplittableRandom random,
+      int generation,
+      DiskFault fault) {
+    models.forEach(m -> m.inFlight = null);
+    KVStore store;
+    try {
+      store = target.open(disk.path("/data"));
+    } catch (Exception e) {
+      if (!disk.poweredOff() && fault.injected == null) {
+        throw new AssertionError(name + ": the store failed to open with the power on: " + e, e);
+      }
+      fault.armed = false;
+      return new Generation(0, e);
+    }
+    java.util.concurrent.atomic.AtomicLong acknowledged =
+        new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<Throwable> unexpected =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < models.size(); t++) {
+      PowerCutModel model = models.get(t);
+      SplittableRandom own = random.split();
+      String prefix = "t" + t;
+      int thread = t;
+      workers.add(
+          new Thread(
+              () -> {
+                for (int i = 0; i < stepsPerGeneration; i++) {
+                  long stepId = (generation * 1000L + i) * 16 + thread;
+                  PowerCutStep step = nextStep(own, model, stepId, i, prefix);
+                  model.begin(step);
+                  try {
+                    apply(step, store, null);
+                  } catch (RuntimeException e) {
+                    if (!disk.poweredOff() && fault.injected == null) {
+                      unexpected.compareAndSet(null, e);
+                    }
+                    return; // in flight: applied wholly or not at all
+                  }
+                  model.acknowledge(step);
+                  acknowledged.incrementAndGet();
+                }
+              },
+              "power-cut-worker-" + t));
+    }
+    workers.forEach(Thread::start);
+    for (Thread w : workers) {
+      try {
+        w.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(name + ": interrupted while the workers ran", e);
+      }
+    }
+    Throwable failure = unexpected.get();
+    if (failure != null) {
+      closeQuietly(store);
+      throw new AssertionError(
+          name + ": a step failed although the power was on: " + failure, failure);
+    }
+    fault.armed = false;
+    if (!disk.poweredOff() && fault.injected == null) {
+      store.close(); // a failure here, with the power on, is the store's
+    } else {
+      closeQuietly(store);
+    }
+    return new Generation(acknowledged.get(), null);
   }
 
   private static void closeQuietly(KVStore store) {
@@ -391,11 +499,11 @@ public final class PowerCutHarness {
   }
 
   private PowerCutStep nextStep(
-      SplittableRandom random, PowerCutModel model, long stepId, int index) {
+      SplittableRandom random, PowerCutModel model, long stepId, int index, String prefix) {
     int keys = workload == Workload.SINGLE ? 8 : 40;
     boolean single = workload == Workload.SINGLE || index % 4 == 3;
     if (single) {
-      ScopedKey key = randomKey(random, keys);
+      ScopedKey key = randomKey(random, keys, prefix);
       if (random.nextInt(4) == 0) {
         return PowerCutStep.single(new BatchOp.Remove(key), random.nextBoolean());
       }
@@ -404,7 +512,7 @@ public final class PowerCutHarness {
     int size = random.nextInt(8) == 0 ? 1 + random.nextInt(200) : 1 + random.nextInt(12);
     List<BatchOp> ops = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      ScopedKey key = randomKey(random, keys);
+      ScopedKey key = randomKey(random, keys, prefix);
       ops.add(
           random.nextInt(5) == 0
               ? new BatchOp.Remove(key)
@@ -413,9 +521,9 @@ public final class PowerCutHarness {
     return PowerCutStep.batch(ops);
   }
 
-  private static ScopedKey randomKey(SplittableRandom random, int keys) {
+  private static ScopedKey randomKey(SplittableRandom random, int keys, String prefix) {
     String[] scope = SCOPES[random.nextInt(SCOPES.length)];
-    return ScopedKey.of(scope[0], scope[1], "k" + random.nextInt(keys));
+    return ScopedKey.of(scope[0], scope[1], prefix + "k" + random.nextInt(keys));
   }
 
   /** A value that names its step and position; sizes from 8 bytes to several sectors. */
@@ -440,7 +548,7 @@ public final class PowerCutHarness {
    * Reopens the store on the image and checks it against the model; then makes what it found the
    * model's state. Returns whether the step in flight took effect.
    */
-  private boolean checkReopened(SimulatedDisk disk, PowerCutModel model, String where)
+  private int checkReopened(SimulatedDisk disk, List<PowerCutModel> models, String where)
       throws Exception {
     KVStore store;
     try {
@@ -450,15 +558,23 @@ public final class PowerCutHarness {
     }
     try {
       Map<ScopedKey, byte[]> actual = new LinkedHashMap<>();
-      for (ScopedKey k : model.keys()) {
-        byte[] v = readOrNull(store, k);
-        if (v != null) {
-          actual.put(k, v);
+      int applied = 0;
+      Set<ScopedKey> lazilyRemoved = new HashSet<>();
+      for (PowerCutModel model : models) { // each thread's keys are its own
+        Map<ScopedKey, byte[]> its = new LinkedHashMap<>();
+        for (ScopedKey k : model.keys()) {
+          byte[] v = readOrNull(store, k);
+          if (v != null) {
+            its.put(k, v);
+          }
         }
+        if (model.judge(its, where)) {
+          applied++;
+        }
+        lazilyRemoved.addAll(model.lazilyRemoved);
+        actual.putAll(its);
       }
-      boolean applied = model.judge(actual, where);
-      Set<ScopedKey> lazilyRemoved = Set.copyOf(model.lazilyRemoved);
-      checkListings(store, model, actual, where);
+      checkListings(store, models, actual, where);
       try {
         recoveryCheck.check(store, actual, lazilyRemoved);
       } catch (AssertionError | Exception e) {
@@ -471,7 +587,7 @@ public final class PowerCutHarness {
   }
 
   private void checkListings(
-      KVStore store, PowerCutModel model, Map<ScopedKey, byte[]> actual, String where) {
+      KVStore store, List<PowerCutModel> models, Map<ScopedKey, byte[]> actual, String where) {
     for (String[] scope : SCOPES) {
       Set<String> expected = new HashSet<>();
       for (ScopedKey k : actual.keySet()) {
@@ -502,7 +618,9 @@ public final class PowerCutHarness {
                   + ", reads found "
                   + expected);
         }
-        model.checkOrder(scope, paged, where);
+        for (PowerCutModel model : models) {
+          model.checkOrder(scope, paged, where); // within each thread's keys
+        }
       }
     }
   }

@@ -39,4 +39,28 @@ class FilesystemPowerCutTest {
     assertThat(report.acknowledged()).isPositive();
     System.out.println("FilesystemStoreV2 " + workload + ": " + report);
   }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Workload.class,
+      names = {"SINGLE", "BATCH"})
+  void bothStores_survivePowerCuts_underThreeThreads(Workload workload) throws Exception {
+    // single operations racing batches and each other's namespace folders
+    for (boolean v2 : new boolean[] {false, true}) {
+      PowerCutHarness harness =
+          v2
+              ? PowerCutHarness.of("FilesystemStoreV2", FilesystemStoreV2::open)
+                  .checkCreationOrder()
+              : PowerCutHarness.of("FilesystemStore", FilesystemStore::open);
+      PowerCutHarness.Report report =
+          harness
+              .workload(workload)
+              .threads(3)
+              .seed(v2 ? 14 : 13)
+              .run(PowerCutHarness.configuredCuts() / 2);
+      assertThat(report.acknowledged()).isPositive();
+      System.out.println(
+          (v2 ? "FilesystemStoreV2 " : "FilesystemStore ") + workload + " x3: " + report);
+    }
+  }
 }

@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lnkv.KVStore;
 import io.lnkv.StoreException;
-import io.lnkv.fs.FilesystemStore;
-import io.lnkv.fs.FilesystemStoreV2;
 import io.lnkv.testkit.disk.SimulatedDisk;
 import io.lnkv.testkit.disk.SimulatedDisk.Operation;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -26,41 +20,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * runs, and what had not started fails as closed.
  */
 class CloseWhileWritingTest {
-  static Stream<Arguments> stores() {
-    return Stream.of(
-        Arguments.of("FilesystemStore", (Function<Path, KVStore>) FilesystemStore::open),
-        Arguments.of("FilesystemStoreV2", (Function<Path, KVStore>) FilesystemStoreV2::open));
-  }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void noWriteRunsAfterCloseReturned(String name, Function<Path, KVStore> open) throws Exception {
     SimulatedDisk disk = SimulatedDisk.create();
     KVStore store = open.apply(disk.path("/data"));
     store.write("p", "", "k", new byte[] {1});
-    CountDownLatch firstHeld = new CountDownLatch(1);
-    boolean[] release = {false};
-    Thread[] first = new Thread[1];
-    disk.injectFault(
-        (op, path, index) -> {
-          if (Thread.currentThread() == first[0]
-              && op == Operation.FSYNC
-              && firstHeld.getCount() > 0) {
-            firstHeld.countDown();
-            while (!release[0]) { // the disk's monitor is held here: wait() lets others run
-              try {
-                disk.wait();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-              }
-            }
-          }
-          return null;
-        });
-    first[0] = new Thread(() -> store.write("p", "", "k", new byte[] {2}), "first");
-    first[0].start();
-    assertThat(firstHeld.await(20, TimeUnit.SECONDS)).isTrue();
+    DiskHold first =
+        DiskHold.of(
+            disk,
+            (op, path) -> op == Operation.FSYNC,
+            () -> store.write("p", "", "k", new byte[] {2}));
+    first.awaitHeld();
 
     AtomicBoolean closeReturned = new AtomicBoolean();
     AtomicReference<String> second = new AtomicReference<>();
@@ -86,11 +58,7 @@ class CloseWhileWritingTest {
             "closer");
     closer.start();
     Thread.sleep(200); // close() has begun
-    synchronized (disk) {
-      release[0] = true;
-      disk.notifyAll();
-    }
-    first[0].join(20_000);
+    first.releaseAndJoin();
     closer.join(20_000);
     waiting.join(20_000);
 

@@ -23,10 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -35,11 +33,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * power-cut harness once it injected faults, and failed before its fix.
  */
 class FailedFsyncTest {
-  static Stream<Arguments> stores() {
-    return Stream.of(
-        Arguments.of("FilesystemStore", (Function<Path, KVStore>) FilesystemStore::open),
-        Arguments.of("FilesystemStoreV2", (Function<Path, KVStore>) FilesystemStoreV2::open));
-  }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -86,7 +79,7 @@ class FailedFsyncTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void aCheckpointWhoseMarkerRemovalDidNotSync_leavesAJournalForTheMarker(
       String name, Function<Path, KVStore> open) {
     // close() deleted the empty commit log although the marker's removal had not reached the
@@ -109,7 +102,7 @@ class FailedFsyncTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void aRemoveWhoseFolderSyncFailed_keepsTheBatchesWaitingForTheirCheckpoint(
       String name, Function<Path, KVStore> open) {
     // The failed fsync of the folder dropped the batch's unsynced file names with the remove; the
@@ -133,7 +126,7 @@ class FailedFsyncTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void aNewFolderWhoseParentSyncFailed_isCreatedAgainByTheNextWrite(
       String name, Function<Path, KVStore> open) {
     // The folder stayed, visible and never durable: the next write in it found it, synced the

@@ -14,9 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -24,11 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * fix.
  */
 class PowerCutRegressionTest {
-  static Stream<Arguments> stores() {
-    return Stream.of(
-        Arguments.of("FilesystemStore", (Function<Path, KVStore>) FilesystemStore::open),
-        Arguments.of("FilesystemStoreV2", (Function<Path, KVStore>) FilesystemStoreV2::open));
-  }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -44,7 +37,7 @@ class PowerCutRegressionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void remove_afterALazyRemove_isDurable(String name, Function<Path, KVStore> open) {
     // The lazy remove unlinks the file without syncing; the remove after it found no file and
     // returned without syncing either, so the key came back after a power cut.
@@ -95,7 +88,7 @@ class PowerCutRegressionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void folderMovedWithoutItsJournal_afterACut_isRefused(String name, Function<Path, KVStore> open)
       throws Exception {
     // The journal beside the folder holds the batches whose values the folder's files may hold
@@ -118,7 +111,7 @@ class PowerCutRegressionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("stores")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
   void staleMarkerRemovedAtOpen_staysRemovedAfterTheNextCut(
       String name, Function<Path, KVStore> open) throws Exception {
     // A cut between a checkpoint's reset of the journal and the removal of the folder's marker

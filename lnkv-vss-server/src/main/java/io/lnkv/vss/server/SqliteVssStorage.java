@@ -49,6 +49,8 @@ final class SqliteVssStorage extends SqlVssStorage {
       if (!Files.exists(file)) {
         Files.createFile(file, io.lnkv.internal.OwnerOnly.file(file));
         if (parent != null) {
+          // The file's name, before a put relies on it. The power-cut harness cannot show this:
+          // SQLite does its I/O natively, not through a java.nio file system it can simulate.
           io.lnkv.internal.DurableDirectories.fsync(parent);
         }
       }

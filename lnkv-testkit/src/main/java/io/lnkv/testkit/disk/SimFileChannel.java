@@ -197,6 +197,7 @@ final class SimFileChannel extends FileChannel {
             f.dropPending();
           } else {
             ((DirInode) inode).dropPending();
+            disk.directorySyncFailed(path);
           }
         }
         throw e;

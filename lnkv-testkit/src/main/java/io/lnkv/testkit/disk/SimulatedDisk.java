@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  *       else: a new directory needs its parent synced too;
  *   <li>a failed fsync (an injected fault) drops the changes it was to make durable: they stay
  *       visible until the power cut and never reach the platter, as on Linux after a writeback
- *       error;
+ *       error; a failed fsync of a directory also turns the file system read-only until the power
+ *       cut, as ext4 and XFS do ({@link #abortOnFailedDirectorySync});
  *   <li>{@link #cutPower()} turns the disk off and returns the strict image: only what was synced.
  *       {@link #cutPower(long)} returns a random image a real disk may legally show: per file, a
  *       prefix of its unsynced changes, the last write torn at a {@value #SECTOR}-byte boundary
@@ -109,6 +110,8 @@ public final class SimulatedDisk {
   private long operations;
   private long cutAfter = Long.MAX_VALUE;
   private boolean off;
+  private boolean abortOnFailedDirectorySync = true;
+  private String aborted; // why the file system turned read-only; null while it is writable
   private Fault fault;
   private Predicate<Path> ignoredFsyncs = path -> false;
   private long capacity = Long.MAX_VALUE;
@@ -226,6 +229,7 @@ public final class SimulatedDisk {
     SimulatedDisk disk = new SimulatedDisk(newRoot);
     disk.nextId = ids[0];
     disk.ignoredFsyncs = ignoredFsyncs;
+    disk.abortOnFailedDirectorySync = abortOnFailedDirectorySync; // a new boot: writable again
     return disk;
   }
 
@@ -275,11 +279,32 @@ public final class SimulatedDisk {
           "simulated power cut: the disk is off (" + operation + " " + path + ")");
     }
     long index = operations++;
+    if (aborted != null) {
+      throw new IOException("Read-only file system (" + aborted + ")");
+    }
     if (fault != null) {
       IOException e = fault.check(operation, path, index);
       if (e != null) {
         throw e;
       }
+    }
+  }
+
+  /**
+   * Whether a failed fsync of a directory aborts the file system's journal (default true): every
+   * later change and fsync then fails until the power cut, as on ext4 (jbd2 aborts its journal on a
+   * failed commit) and XFS (which shuts down). With false, the file system goes on, the directory's
+   * unsynced name changes dropped for good and later fsyncs succeeding without them, as one without
+   * a journal may: the harsher case, for tests of code that keeps writing after it.
+   */
+  public synchronized void abortOnFailedDirectorySync(boolean abort) {
+    this.abortOnFailedDirectorySync = abort;
+  }
+
+  /** A directory's fsync failed: see {@link #abortOnFailedDirectorySync}. */
+  void directorySyncFailed(Path dir) {
+    if (abortOnFailedDirectorySync && aborted == null) {
+      aborted = "the journal was aborted when the fsync of " + dir + " failed";
     }
   }
 

@@ -261,4 +261,28 @@ class SimulatedDiskTest {
     assertThat(staleShown).isTrue();
     assertThat(zerosShown).isTrue();
   }
+
+  @Test
+  void aFailedDirectoryFsync_turnsTheFileSystemReadOnly_unlessToldToGoOn() throws IOException {
+    for (boolean abort : new boolean[] {true, false}) {
+      SimulatedDisk d = SimulatedDisk.create();
+      d.abortOnFailedDirectorySync(abort);
+      writeSynced(d.path("/a"), bytes("a"));
+      d.injectFault(
+          (op, path, index) ->
+              op == Operation.FSYNC && path.equals(d.path("/")) ? new IOException("EIO") : null);
+      assertThatThrownBy(() -> fsync(d.path("/"))).hasMessage("EIO");
+      d.injectFault(null);
+      if (abort) {
+        assertThatThrownBy(() -> writeSynced(d.path("/b"), bytes("b")))
+            .hasMessageContaining("Read-only file system");
+        assertThat(Files.readAllBytes(d.path("/a"))).isEqualTo(bytes("a")); // reads go on
+      } else {
+        writeSynced(d.path("/b"), bytes("b"));
+        fsync(d.path("/"));
+        // the name of /a, dropped by the failed fsync, never becomes durable
+        assertThat(Files.exists(d.cutPower().path("/a"))).isFalse();
+      }
+    }
+  }
 }

@@ -48,6 +48,10 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
   // A checkpoint (an fsync of everything the logged batches touched) is due past either limit.
   static final long CHECKPOINT_JOURNAL_BYTES = 64L << 20;
   static final int CHECKPOINT_KEYS = 100_000;
+  // Tests lower the journal's limit so that checkpoints happen under power cuts; read at open.
+  static final String CHECKPOINT_BYTES_PROPERTY = "lnkv.test.checkpointJournalBytes";
+  private final long checkpointJournalBytes =
+      Long.getLong(CHECKPOINT_BYTES_PROPERTY, CHECKPOINT_JOURNAL_BYTES);
   // A batch leaves at least this much of the disk free, for single writes and the checkpoint.
   private static final long MIN_FREE_BYTES = 16L << 20;
 
@@ -294,7 +298,7 @@ abstract class AbstractFilesystemStore extends AbstractKVStore {
     batchLock.writeLock().lock();
     try {
       checkNoInterruptedBatch();
-      if (journal.size() > CHECKPOINT_JOURNAL_BYTES || unsynced.size() > CHECKPOINT_KEYS) {
+      if (journal.size() > checkpointJournalBytes || unsynced.size() > CHECKPOINT_KEYS) {
         checkpoint();
       }
       List<CommitJournal.Entry> batch;

@@ -36,12 +36,15 @@ import java.util.Map;
  */
 final class PendingBackups implements AutoCloseable {
   private static final long COMPACT_ABOVE_BYTES = 1L << 20;
+  // Tests lower it so that compactions happen under power cuts; read when the journal opens.
+  static final String COMPACT_ABOVE_PROPERTY = "lnkv.test.retryJournalCompactBytes";
   // A tag and three empty key parts: no entry takes fewer bytes.
   private static final int MIN_ENTRY_BYTES = 1 + 3 * 2;
 
   private final RecordLog journal; // null: in memory only
   private final WriterLock journalLock; // held while the journal is open; null with no journal
   private final Map<ScopedKey, Long> pending = new LinkedHashMap<>(); // key -> marked at (millis)
+  private final long compactAboveBytes = Long.getLong(COMPACT_ABOVE_PROPERTY, COMPACT_ABOVE_BYTES);
 
   PendingBackups(RecordLog journal) {
     this(journal, null);
@@ -160,7 +163,7 @@ final class PendingBackups implements AutoCloseable {
       return;
     }
     journal.append(encode('C', present), false);
-    if (journal.size() > COMPACT_ABOVE_BYTES) {
+    if (journal.size() > compactAboveBytes) {
       if (pending.isEmpty()) {
         journal.reset();
       } else if (journal.size() > 200L * pending.size()) {

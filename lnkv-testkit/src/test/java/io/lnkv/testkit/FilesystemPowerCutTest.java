@@ -63,4 +63,33 @@ class FilesystemPowerCutTest {
           (v2 ? "FilesystemStoreV2 " : "FilesystemStore ") + workload + " x3: " + report);
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Workload.class,
+      names = {"BATCH", "QUEUED"})
+  void bothStores_survivePowerCuts_withCheckpointsBySize(Workload workload) throws Exception {
+    // a checkpoint every few batches (the journal's limit lowered from 64 MiB to 4 KiB), so that
+    // cuts fall inside checkpoints, and into logs regrown over a checkpoint's freed blocks
+    System.setProperty("lnkv.test.checkpointJournalBytes", "4096");
+    try {
+      for (boolean v2 : new boolean[] {false, true}) {
+        PowerCutHarness.Report report =
+            (v2
+                    ? PowerCutHarness.of("FilesystemStoreV2", FilesystemStoreV2::open)
+                    : PowerCutHarness.of("FilesystemStore", FilesystemStore::open))
+                .workload(workload)
+                .seed(v2 ? 16 : 15)
+                .run(PowerCutHarness.configuredCuts() / 2);
+        assertThat(report.acknowledged()).isPositive();
+        System.out.println(
+            (v2 ? "FilesystemStoreV2 " : "FilesystemStore ")
+                + workload
+                + " checkpoints: "
+                + report);
+      }
+    } finally {
+      System.clearProperty("lnkv.test.checkpointJournalBytes");
+    }
+  }
 }

@@ -16,10 +16,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FilesystemPowerCutTest {
   @ParameterizedTest
   @EnumSource(Workload.class)
-  void filesystemStore_survivesPowerCuts(Workload workload) throws Exception {
+  void filesystemStore_survivesPowerCuts_andKeepsCreationOrder(Workload workload) throws Exception {
     PowerCutHarness.Report report =
         PowerCutHarness.of("FilesystemStore", FilesystemStore::open)
             .workload(workload)
+            .checkCreationOrder()
             .seed(11)
             .run(PowerCutHarness.configuredCuts());
     assertThat(report.acknowledged()).isPositive();
@@ -51,7 +52,7 @@ class FilesystemPowerCutTest {
           v2
               ? PowerCutHarness.of("FilesystemStoreV2", FilesystemStoreV2::open)
                   .checkCreationOrder()
-              : PowerCutHarness.of("FilesystemStore", FilesystemStore::open);
+              : PowerCutHarness.of("FilesystemStore", FilesystemStore::open).checkCreationOrder();
       PowerCutHarness.Report report =
           harness
               .workload(workload)

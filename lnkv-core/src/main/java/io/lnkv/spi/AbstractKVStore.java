@@ -245,6 +245,11 @@ public abstract class AbstractKVStore implements NodeStore {
 
   @Override
   public final void close() {
+    if (running.getReadHoldCount() > 0) {
+      // this thread runs an operation of this store: waiting for it would wait forever
+      throw new IllegalStateException(
+          description + ": close() was called from inside one of its own operations");
+    }
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -273,11 +278,6 @@ public abstract class AbstractKVStore implements NodeStore {
    * while an operation still writes would hand the store to the next opener under it.
    */
   private void awaitRunningOperations() {
-    if (running.getReadHoldCount() > 0) {
-      // this thread runs an operation of this store: waiting for it would wait forever
-      throw new IllegalStateException(
-          description + ": close() was called from inside one of its own operations");
-    }
     boolean interrupted = false;
     try {
       while (true) {

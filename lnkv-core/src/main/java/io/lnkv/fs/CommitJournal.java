@@ -247,13 +247,14 @@ final class CommitJournal implements AutoCloseable {
   }
 
   /**
-   * Closes the log, deleting it when it holds no record, unless the marker's removal may not be on
-   * the disk (its folder's fsync failed): a marker a power cut brings back needs its journal, even
-   * an empty one, or the folder is refused as moved without it.
+   * Closes the log, deleting it when it holds no record, unless the marker is still there (a
+   * checkpoint failed before removing it) or its removal may not be on the disk (its folder's fsync
+   * failed): a marker needs its journal, even an empty one, or the folder is refused as moved
+   * without it.
    */
   @Override
   public void close() throws IOException {
-    if (markerMayRemain) {
+    if (markerMayRemain || Files.exists(marker)) {
       log.closeKeepingTheFile();
     } else {
       log.close();

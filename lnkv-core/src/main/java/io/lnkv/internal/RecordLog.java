@@ -561,21 +561,22 @@ public final class RecordLog implements AutoCloseable {
   public void reset() throws IOException {
     checkOpen();
     if (channel != null && hasRecords()) {
-      long next = GENERATIONS.nextLong();
       int oldHeader = headerLength(legacy);
       onChannel(
           () -> {
             channel.truncate(oldHeader);
             channel.force(false);
-            // The new header overwrites the old one in place, within one sector, and is not
-            // synced here: the next synced append makes it durable with its record. Until then a
-            // crash leaves the old header (an empty log, which recover() gives a new generation)
-            // or the new one.
-            write(header(next), 0);
           });
+      // The records are gone, durably. The new header overwrites the old one in place, within one
+      // sector, and is not synced here: the next synced append makes it durable with its record.
+      // Until then a crash leaves the old header (an empty log, which recover() gives a new
+      // generation) or the new one. If writing it fails, the next append writes it again.
       legacy = false;
-      generation = next;
+      generation = GENERATIONS.nextLong();
       size = HEADER_LENGTH;
+      headerDirty = true;
+      onChannel(() -> write(header(generation), 0));
+      headerDirty = false;
     }
   }
 

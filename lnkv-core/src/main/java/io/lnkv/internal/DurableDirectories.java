@@ -19,12 +19,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * fsynced, and a new directory only once its parent is. Stateless and thread-safe.
  */
 public final class DurableDirectories {
+  // The folders this process created whose entry in their parent may not be durable yet. Keyed by
+  // file system and absolute path, so that stores on different file systems never meet.
+  private static final Set<Object> UNSYNCED = ConcurrentHashMap.newKeySet();
+
   private DurableDirectories() {}
 
   /**
    * Creates {@code dir} and its missing parents, readable by the owner only where the file system
    * has POSIX permissions, and makes each new entry durable by fsyncing the directory that holds
-   * it, before returning.
+   * it, before returning; also a folder of {@code dir}'s path that another thread of this process
+   * created and has not synced yet. Thread-safe.
    *
    * @throws FileAlreadyExistsException if something other than a directory is in the way
    * @throws IOException if a directory cannot be created or synced
@@ -82,10 +87,6 @@ public final class DurableDirectories {
       }
     }
   }
-
-  // The folders this process created whose entry in their parent may not be durable yet. Keyed by
-  // file system and absolute path, so that stores on different file systems never meet.
-  private static final Set<Object> UNSYNCED = ConcurrentHashMap.newKeySet();
 
   private static Object key(Path p) {
     return List.of(p.getFileSystem(), p.toAbsolutePath().normalize());

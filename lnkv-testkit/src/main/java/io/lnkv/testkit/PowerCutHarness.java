@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -409,10 +411,8 @@ public final class PowerCutHarness {
       fault.armed = false;
       return new Generation(0, e);
     }
-    java.util.concurrent.atomic.AtomicLong acknowledged =
-        new java.util.concurrent.atomic.AtomicLong();
-    java.util.concurrent.atomic.AtomicReference<Throwable> unexpected =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicLong acknowledged = new AtomicLong();
+    AtomicReference<Throwable> unexpected = new AtomicReference<>();
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < models.size(); t++) {
       PowerCutModel model = models.get(t);

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -41,11 +42,15 @@ class FailedFsyncTest {
   }
 
   /**
-   * Fails the first fsync after {@code arm} accepted an operation (the arming one included, if it
-   * is an fsync), once.
+   * Fails, once and with {@code error}, the first operation {@code fails} accepts at or after the
+   * one {@code arm} accepted. The file system goes on after a failed directory fsync (the harsher
+   * case: ext4 and XFS turn read-only instead).
    */
-  private static void failFsyncAfter(SimulatedDisk disk, BiPredicate<Operation, Path> arm) {
-    // the harsher file system, which keeps going after a directory's fsync failed
+  private static void failOnce(
+      SimulatedDisk disk,
+      BiPredicate<Operation, Path> arm,
+      BiPredicate<Operation, Path> fails,
+      String error) {
     disk.abortOnFailedDirectorySync(false);
     boolean[] armed = {false};
     boolean[] done = {false};
@@ -55,31 +60,94 @@ class FailedFsyncTest {
             return null;
           }
           armed[0] |= arm.test(op, path);
-          if (armed[0] && op == Operation.FSYNC) {
+          if (armed[0] && fails.test(op, path)) {
             done[0] = true;
-            return new IOException("Input/output error (injected)");
+            return new IOException(error + " (injected)");
           }
           return null;
         });
+  }
+
+  /** Fails the first fsync at or after the operation {@code arm} accepts. */
+  private static void failFsyncAfter(SimulatedDisk disk, BiPredicate<Operation, Path> arm) {
+    failOnce(disk, arm, (op, path) -> op == Operation.FSYNC, "Input/output error");
+  }
+
+  /**
+   * A record log's first append fails by {@code fault}; the next one is acknowledged, and must be
+   * all that a power cut leaves.
+   */
+  private static void assertTheAppendAfterAFailedOneSurvives(
+      boolean unsyncedAppends, BiConsumer<SimulatedDisk, Path> fault) throws Exception {
+    SimulatedDisk disk = SimulatedDisk.create();
+    Path file = disk.path("/node/test.log");
+    DurableDirectories.create(file.getParent());
+    RecordLog log = new RecordLog(file, "TESTLOG1", "test records", unsyncedAppends);
+    log.recover();
+    fault.accept(disk, file);
+    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
+    disk.injectFault(null);
+    log.append(bytes("acknowledged"));
+
+    SimulatedDisk after = disk.cutPower();
+    RecordLog reopened =
+        new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records", unsyncedAppends);
+    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
+    reopened.close();
   }
 
   @Test
   void aLogWhoseHeaderSyncFailed_writesItAgainBeforeItsFirstRecord() throws Exception {
     // The next append wrote its record at byte 0, where the header should be; the log was then
     // refused as damaged ("does not start with ...") with an acknowledged record in it.
-    SimulatedDisk disk = SimulatedDisk.create();
-    Path file = disk.path("/node/test.log");
-    DurableDirectories.create(file.getParent());
-    RecordLog log = new RecordLog(file, "TESTLOG1", "test records");
-    log.recover();
-    failFsyncAfter(disk, (op, path) -> path.equals(file) && op == Operation.WRITE);
-    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
-    log.append(bytes("acknowledged"));
+    assertTheAppendAfterAFailedOneSurvives(
+        false,
+        (disk, file) ->
+            failFsyncAfter(disk, (op, path) -> path.equals(file) && op == Operation.WRITE));
+  }
 
-    SimulatedDisk after = disk.cutPower();
-    RecordLog reopened = new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records");
-    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
-    reopened.close();
+  @Test
+  void aLogWhoseHeaderWriteFailed_writesItBeforeItsFirstRecord() throws Exception {
+    // EIO on the header's write left the log's length at 0: the next append put its record at
+    // byte 0, and the retry journal was refused at the next start.
+    assertTheAppendAfterAFailedOneSurvives(
+        true,
+        (disk, file) ->
+            failOnce(
+                disk,
+                (op, path) -> true,
+                (op, path) -> op == Operation.WRITE && path.equals(file),
+                "Input/output error"));
+  }
+
+  @Test
+  void aLogWhoseCreationDidNotSyncIntoItsFolder_isCreatedAgain() throws Exception {
+    // The log stayed, visible and never durably named: records synced into it were lost with the
+    // name, while the marker beside the store said batches were waiting in it.
+    assertTheAppendAfterAFailedOneSurvives(
+        false,
+        (disk, file) ->
+            failFsyncAfter(disk, (op, path) -> op == Operation.CREATE && path.equals(file)));
+  }
+
+  /**
+   * A store holding one logged batch is closed while {@code fault} fails its checkpoint; the store
+   * must reopen, with the batch, on every image of a cut then.
+   */
+  private static void assertReopensAfterAFailedCheckpoint(
+      Function<Path, KVStore> open, java.util.function.Consumer<SimulatedDisk> fault) {
+    for (long seed = 0; seed < 16; seed++) {
+      SimulatedDisk disk = SimulatedDisk.create();
+      KVStore store = open.apply(disk.path("/data"));
+      store.writeBatch(List.of(new BatchOp.Write(ScopedKey.of("p", "", "k"), bytes("v"))));
+      fault.accept(disk);
+      store.close();
+
+      SimulatedDisk after = disk.cutPower(seed);
+      try (KVStore reopened = open.apply(after.path("/data"))) {
+        assertThat(reopened.read("p", "", "k")).as("seed " + seed).isEqualTo(bytes("v"));
+      }
+    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -89,20 +157,30 @@ class FailedFsyncTest {
     // close() deleted the empty commit log although the marker's removal had not reached the
     // disk: after a cut that kept the log's (unsynced) deletion, the marker was back without its
     // journal, and the folder was refused.
-    for (long seed = 0; seed < 16; seed++) {
-      SimulatedDisk disk = SimulatedDisk.create();
-      KVStore store = open.apply(disk.path("/data"));
-      store.writeBatch(List.of(new BatchOp.Write(ScopedKey.of("p", "", "k"), bytes("v"))));
-      failFsyncAfter(
-          disk,
-          (op, path) -> op == Operation.DELETE && path.toString().endsWith("pending-batches.tmp"));
-      store.close();
+    assertReopensAfterAFailedCheckpoint(
+        open,
+        disk ->
+            failFsyncAfter(
+                disk,
+                (op, path) ->
+                    op == Operation.DELETE && path.toString().endsWith("pending-batches.tmp")));
+  }
 
-      SimulatedDisk after = disk.cutPower(seed);
-      try (KVStore reopened = open.apply(after.path("/data"))) {
-        assertThat(reopened.read("p", "", "k")).as("seed " + seed).isEqualTo(bytes("v"));
-      }
-    }
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
+  void aCheckpointThatFailedAfterEmptyingTheLog_keepsTheLogBesideItsMarker(
+      String name, Function<Path, KVStore> open) {
+    // The log was emptied, then writing its new header failed (ENOSPC): the checkpoint failed with
+    // the marker still in the folder, and close() deleted the empty log; after the cut the folder
+    // was refused as moved without its journal. Found by the power-cut harness under threads.
+    assertReopensAfterAFailedCheckpoint(
+        open,
+        disk ->
+            failOnce(
+                disk,
+                (op, path) -> op == Operation.TRUNCATE && path.toString().endsWith(".lnkv-journal"),
+                (op, path) -> op == Operation.WRITE && path.toString().endsWith(".lnkv-journal"),
+                "No space left on device"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -180,85 +258,5 @@ class FailedFsyncTest {
         .retryJournal(disk.path("/data/node/backup.retry-journal"))
         .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(20))
         .build();
-  }
-
-  @Test
-  void aLogWhoseHeaderWriteFailed_writesItBeforeItsFirstRecord() throws Exception {
-    // EIO on the header's write left the log's length at 0: the next append put its record at
-    // byte 0, and the retry journal was refused at the next start.
-    SimulatedDisk disk = SimulatedDisk.create();
-    Path file = disk.path("/node/test.log");
-    DurableDirectories.create(file.getParent());
-    RecordLog log = new RecordLog(file, "TESTLOG1", "test records", true);
-    log.recover();
-    boolean[] done = {false};
-    disk.injectFault(
-        (op, path, index) -> {
-          if (!done[0] && op == Operation.WRITE && path.equals(file)) {
-            done[0] = true;
-            return new IOException("Input/output error (injected)");
-          }
-          return null;
-        });
-    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
-    log.append(bytes("acknowledged"));
-
-    SimulatedDisk after = disk.cutPower();
-    RecordLog reopened =
-        new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records", true);
-    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
-    reopened.close();
-  }
-
-  @Test
-  void aLogWhoseCreationDidNotSyncIntoItsFolder_isCreatedAgain() throws Exception {
-    // The log stayed, visible and never durably named: records synced into it were lost with the
-    // name, while the marker beside the store said batches were waiting in it.
-    SimulatedDisk disk = SimulatedDisk.create();
-    Path file = disk.path("/node/test.log");
-    DurableDirectories.create(file.getParent());
-    RecordLog log = new RecordLog(file, "TESTLOG1", "test records");
-    log.recover();
-    failFsyncAfter(disk, (op, path) -> op == Operation.CREATE && path.equals(file));
-    assertThatThrownBy(() -> log.append(bytes("refused"))).isInstanceOf(IOException.class);
-    disk.injectFault(null);
-    log.append(bytes("acknowledged"));
-
-    SimulatedDisk after = disk.cutPower();
-    RecordLog reopened = new RecordLog(after.path("/node/test.log"), "TESTLOG1", "test records");
-    assertThat(reopened.recover()).containsExactly(bytes("acknowledged"));
-    reopened.close();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("io.lnkv.testkit.FilesystemStores#both")
-  void aCheckpointThatFailedAfterEmptyingTheLog_keepsTheLogBesideItsMarker(
-      String name, Function<Path, KVStore> open) {
-    // The log was emptied, then writing its new header failed (ENOSPC): the checkpoint failed with
-    // the marker still in the folder, and close() deleted the empty log; after the cut the folder
-    // was refused as moved without its journal. Found by the power-cut harness under threads.
-    for (long seed = 0; seed < 16; seed++) {
-      SimulatedDisk disk = SimulatedDisk.create();
-      KVStore store = open.apply(disk.path("/data"));
-      store.writeBatch(List.of(new BatchOp.Write(ScopedKey.of("p", "", "k"), bytes("v"))));
-      boolean[] truncated = {false};
-      boolean[] done = {false};
-      disk.injectFault(
-          (op, path, index) -> {
-            boolean journal = path.toString().endsWith(".lnkv-journal");
-            truncated[0] |= journal && op == Operation.TRUNCATE;
-            if (truncated[0] && journal && op == Operation.WRITE && !done[0]) {
-              done[0] = true;
-              return new IOException("No space left on device");
-            }
-            return null;
-          });
-      store.close(); // its checkpoint fails writing the emptied log's header
-
-      SimulatedDisk after = disk.cutPower(seed);
-      try (KVStore reopened = open.apply(after.path("/data"))) {
-        assertThat(reopened.read("p", "", "k")).as("seed " + seed).isEqualTo(bytes("v"));
-      }
-    }
   }
 }

@@ -332,22 +332,32 @@ final class BackupReplicator implements AutoCloseable {
   }
 
   /**
-   * Waits until nothing is pending; false if {@code timeout} passed first. Wakes the worker once,
-   * so that a key just recorded is not left to the next backoff, and then only watches: waking it
-   * on every poll would defeat its backoff against a backup that is down.
+   * Waits until the backup is level with what the primary shows: nothing pending but keys whose
+   * primary operation failed and which the worker copied since (they stay marked, so that the next
+   * open levels them to what the primary holds durably, unless a later operation on them succeeds
+   * first); false if {@code timeout} passed first. Wakes the worker once, so that a key just
+   * recorded is not left to the next backoff, and then only watches: waking it on every poll would
+   * defeat its backoff against a backup that is down.
    */
   boolean awaitLevel(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (pending.size() > 0) {
       wakeUps.release();
     }
-    while (pending.size() > 0) {
+    while (!levelWithWhatThePrimaryShows()) {
       if (System.nanoTime() > deadline) {
         return false;
       }
       Thread.sleep(5);
     }
     return true;
+  }
+
+  private boolean levelWithWhatThePrimaryShows() {
+    if (pending.size() == 0) {
+      return true;
+    }
+    return !levelledInDoubt.isEmpty() && levelledInDoubt.containsAll(pending.snapshot());
   }
 
   /**

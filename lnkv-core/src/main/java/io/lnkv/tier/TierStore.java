@@ -344,7 +344,10 @@ public final class TierStore extends AbstractKVStore {
   }
 
   /**
-   * Waits until every operation has reached the backup.
+   * Waits until every operation has reached the backup. A key whose operation failed on the primary
+   * counts once the backup holds what the primary shows of it; it stays in {@link
+   * #backupStatus()}'s pending count (and in the retry journal) until an operation on it succeeds
+   * or the store is opened again, since what the primary shows after a failure may not be durable.
    *
    * @return false if {@code timeout} passed first (the backup may be down)
    */

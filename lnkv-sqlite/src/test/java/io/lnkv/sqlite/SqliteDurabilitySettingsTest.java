@@ -21,15 +21,6 @@ class SqliteDurabilitySettingsTest {
 
   @TempDir Path tmp;
 
-  private static void sql(Path file, String... statements) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement s = c.createStatement()) {
-      for (String statement : statements) {
-        s.execute(statement);
-      }
-    }
-  }
-
   /** The journal mode recorded in the file, as a fresh connection finds it. */
   private static String journalModeOf(Path file) throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -60,7 +51,7 @@ class SqliteDurabilitySettingsTest {
     // what `lnkv settle` and every writer's opening do to a file someone switched back
     Path file = tmp.resolve("switched.sqlite");
     SqliteStore.open(file).close();
-    sql(file, "PRAGMA journal_mode = DELETE");
+    SqliteReadOnlyTest.sql(file, "PRAGMA journal_mode = DELETE");
     try (SqliteStore store = SqliteStore.open(file)) {
       assertDurableWriter(store);
     }
@@ -70,13 +61,7 @@ class SqliteDurabilitySettingsTest {
   @Test
   void aSchemaUpgrade_keepsWalAndFullSync() throws Exception {
     Path file = tmp.resolve("old.sqlite");
-    sql(
-        file,
-        "CREATE TABLE ldk_data (primary_namespace TEXT NOT NULL, secondary_namespace TEXT"
-            + " DEFAULT \"\" NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY"
-            + " (primary_namespace, secondary_namespace, key))",
-        "INSERT INTO ldk_data VALUES ('', '', 'manager', x'01')",
-        "PRAGMA user_version = 2");
+    SqliteReadOnlyTest.schemaVersion2(file);
     try (SqliteStore store = SqliteStore.open(file)) {
       assertThat(store.schemaVersion()).isEqualTo(3);
       assertDurableWriter(store);

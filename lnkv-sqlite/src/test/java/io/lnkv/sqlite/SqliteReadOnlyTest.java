@@ -46,7 +46,18 @@ class SqliteReadOnlyTest {
     return out;
   }
 
-  private static void sql(Path file, String... statements) throws Exception {
+  /** A database in ldk-node's schema version 2, holding 'manager' = 01. */
+  static void schemaVersion2(Path file) throws Exception {
+    sql(
+        file,
+        "CREATE TABLE ldk_data (primary_namespace TEXT NOT NULL, secondary_namespace TEXT"
+            + " DEFAULT \"\" NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY"
+            + " (primary_namespace, secondary_namespace, key))",
+        "INSERT INTO ldk_data VALUES ('', '', 'manager', x'01')",
+        "PRAGMA user_version = 2");
+  }
+
+  static void sql(Path file, String... statements) throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
       for (String statement : statements) {
@@ -145,13 +156,7 @@ class SqliteReadOnlyTest {
   @Test
   void anOlderSchema_isOnlyUpgradedByAWriter_whichAnnouncesIt() throws Exception {
     Path file = tmp.resolve("old.sqlite");
-    sql(
-        file,
-        "CREATE TABLE ldk_data (primary_namespace TEXT NOT NULL, secondary_namespace TEXT"
-            + " DEFAULT \"\" NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY"
-            + " (primary_namespace, secondary_namespace, key))",
-        "INSERT INTO ldk_data VALUES ('', '', 'manager', x'01')",
-        "PRAGMA user_version = 2");
+    schemaVersion2(file);
     Map<String, String> before = snapshot();
     assertThatThrownBy(() -> reader(file))
         .isInstanceOf(IncompatibleStoreException.class)

@@ -30,10 +30,13 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -45,13 +48,20 @@ import org.slf4j.LoggerFactory;
  * authentication, 64 connections reading and writing. The p50 and p99 of reads and of writes when
  * the requests spread over all 10,000 users are compared with the same when they come from 100
  * (goal: p99 within 1.5x), and logged. {@code -Dlnkv.scale.seconds=N} sets each phase's length (20
- * s by default; a soak run sets it to 1200 and watches the servers' RSS in the log).
+ * s by default). The servers' resident memory is sampled every {@link #RSS_EVERY_SECONDS} seconds
+ * and logged; a soak run ({@code -Dlnkv.scale.seconds=600}, 20 minutes of load in all) also
+ * requires it to stay flat: no server's largest sample in the second half of the load may exceed
+ * its largest in the first half by more than {@link #RSS_GROWTH_ALLOWED}, which a leak of a few
+ * hundred bytes per request would.
  */
 class ServeAtScaleTest {
   private static final int USERS = 10_000;
   private static final int STORES = 3;
   private static final int KEYS = 33;
   private static final int CONNECTIONS = 64;
+  private static final int RSS_EVERY_SECONDS = 10;
+  private static final double RSS_GROWTH_ALLOWED = 1.10;
+  private static final int SOAK_SECONDS = 600;
 
   @TempDir Path tmp;
 
@@ -89,20 +99,38 @@ class ServeAtScaleTest {
         tokens[u] = token(keys, "u" + u);
       }
       int seconds = Integer.getInteger("lnkv.scale.seconds", 20);
-      long[][] hundred = load(servers, tokens, 100, seconds);
-      long[][] all = load(servers, tokens, USERS, seconds);
+      RssSamples rss = new RssSamples(servers);
+      long[][] hundred;
+      long[][] all;
+      ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+      try {
+        sampler.scheduleAtFixedRate(rss::sample, 0, RSS_EVERY_SECONDS, TimeUnit.SECONDS);
+        hundred = load(servers, tokens, 100, seconds);
+        all = load(servers, tokens, USERS, seconds);
+      } finally {
+        sampler.shutdownNow();
+      }
       String report =
           String.format(
               "lnkv serve x3 on PostgreSQL, %,d rows, %d connections: reads p50/p99 %s (100 users)"
-                  + " vs %s (10,000); writes %s vs %s; RSS %s",
+                  + " vs %s (10,000); writes %s vs %s; peak RSS %s; RSS (MiB) every %d s: %s",
               USERS * STORES * KEYS,
               CONNECTIONS,
               percentiles(hundred[0]),
               percentiles(all[0]),
               percentiles(hundred[1]),
               percentiles(all[1]),
-              servers.stream().map(p -> rss(p.process.pid())).toList());
+              servers.stream().map(p -> peakRss(p.process.pid())).toList(),
+              RSS_EVERY_SECONDS,
+              rss);
       LoggerFactory.getLogger(ServeAtScaleTest.class).info(report);
+      if (seconds >= SOAK_SECONDS) {
+        for (int i = 0; i < servers.size(); i++) {
+          assertThat(rss.secondHalfPeak(i))
+              .as("server %d's RSS grew over the soak: %s", i, report)
+              .isLessThanOrEqualTo((long) (rss.firstHalfPeak(i) * RSS_GROWTH_ALLOWED));
+        }
+      }
       assertThat(p(all[0], 0.99)).as(report).isLessThanOrEqualTo(p(hundred[0], 0.99) * 3 / 2);
       assertThat(p(all[1], 0.99)).as(report).isLessThanOrEqualTo(p(hundred[1], 0.99) * 3 / 2);
     } finally {
@@ -244,15 +272,54 @@ class ServeAtScaleTest {
         "%.1f/%.1f ms (%,d)", p(sorted, 0.5) / 1000.0, p(sorted, 0.99) / 1000.0, sorted.length);
   }
 
-  private static String rss(long pid) {
+  private static String peakRss(long pid) {
+    return status(pid, "VmHWM").map(kib -> kib / 1024 + " MiB").orElse("?");
+  }
+
+  /** A {@code kB} field of {@code /proc/PID/status}, in KiB. */
+  private static Optional<Long> status(long pid, String field) {
     try {
       return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
-          .filter(l -> l.startsWith("VmHWM"))
-          .map(l -> l.replaceAll("\\s+", " "))
-          .findFirst()
-          .orElse("?");
+          .filter(l -> l.startsWith(field + ":"))
+          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .findFirst();
     } catch (Exception e) {
-      return "?";
+      return Optional.empty();
+    }
+  }
+
+  /** Each server's resident set over the run, one sample per tick. Thread-safe. */
+  private static final class RssSamples {
+    private final List<ServeProcess> servers;
+    private final List<List<Long>> kib = new ArrayList<>();
+
+    RssSamples(List<ServeProcess> servers) {
+      this.servers = servers;
+      servers.forEach(s -> kib.add(new ArrayList<>()));
+    }
+
+    synchronized void sample() {
+      for (int i = 0; i < servers.size(); i++) {
+        status(servers.get(i).process.pid(), "VmRSS").ifPresent(kib.get(i)::add);
+      }
+    }
+
+    synchronized long firstHalfPeak(int server) {
+      List<Long> s = kib.get(server);
+      return s.subList(0, s.size() / 2).stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    synchronized long secondHalfPeak(int server) {
+      List<Long> s = kib.get(server);
+      return s.subList(s.size() / 2, s.size()).stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    @Override
+    public synchronized String toString() {
+      return kib.stream()
+          .map(s -> s.stream().map(k -> String.valueOf(k / 1024)).toList().toString())
+          .toList()
+          .toString();
     }
   }
 }

@@ -133,9 +133,19 @@ final class ServeCommand extends LnkvCommand {
       names = "--max-bytes-in-flight",
       paramLabel = "N",
       description =
-          "Request-body bytes held at once by all requests (default: a quarter of the heap);"
-              + " a request beyond it gets 503 with Retry-After.")
+          "Request bytes held at once by all requests, 16 KiB for each one's headers and its"
+              + " body as it arrives (default: a quarter of the heap); a request beyond it gets"
+              + " 503 with Retry-After.")
   Long maxBytesInFlight;
+
+  @Option(
+      names = "--max-bytes-in-flight-per-address",
+      paramLabel = "N",
+      description =
+          "Of those, the bytes the requests of one client address may hold (default: a quarter"
+              + " of the budget, or one largest request if more). Behind a proxy or load"
+              + " balancer, set it to the budget.")
+  Long maxBytesInFlightPerAddress;
 
   @Option(
       names = "--user-max-bytes",
@@ -228,6 +238,9 @@ final class ServeCommand extends LnkvCommand {
     }
     if (maxBytesInFlight != null) {
       builder.maxBytesInFlight(maxBytesInFlight);
+    }
+    if (maxBytesInFlightPerAddress != null) {
+      builder.maxBytesInFlightPerAddress(maxBytesInFlightPerAddress);
     }
     String[] admin = adminAddress();
     if (admin != null) {

@@ -119,23 +119,30 @@ final class VssHandler extends Handler.Abstract {
   private void vss(
       Request request, Response response, Callback callback, String endpoint, long start) {
     String user = "-";
+    // the request's headers are held from here until it is answered: counted in the budget
+    BodyBudget.Reservation reservation =
+        budget.reservation(request.getLength(), clientAddress(request));
     VssProtocol.Reply refusal;
-    try {
-      user = authorizer.authorize(lowerCaseHeaders(request));
-      refusal = admission(request, response, user);
-    } catch (Authorizer.Refused e) {
-      metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
-      refusal =
-          VssProtocol.Reply.error(
-              401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage());
+    if (!reservation.admit()) {
+      refusal = busy(response);
+    } else {
+      try {
+        user = authorizer.authorize(lowerCaseHeaders(request));
+        refusal = admission(request, response, user);
+      } catch (Authorizer.Refused e) {
+        metrics.refused(ServerMetrics.Refusal.AUTHENTICATION);
+        refusal =
+            VssProtocol.Reply.error(
+                401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage());
+      }
     }
     if (refusal != null) {
+      reservation.release();
       finish(request, response, callback, false, endpoint, user, start, refusal);
       return;
     }
     String who = user;
     InlineArrival inline = new InlineArrival();
-    BodyBudget.Reservation reservation = budget.reservation(request.getLength());
     BodyReader reader =
         new BodyReader(
             request,
@@ -348,6 +355,14 @@ final class VssHandler extends Handler.Abstract {
   private VssProtocol.Reply tooLarge() {
     return VssProtocol.Reply.plain(
         413, "Request body too large (limit " + maxRequestBytes + " bytes)");
+  }
+
+  /** The client's address, whose requests share a part of the budget; null if not an IP one. */
+  private static java.net.InetAddress clientAddress(Request request) {
+    return request.getConnectionMetaData().getRemoteSocketAddress()
+            instanceof java.net.InetSocketAddress inet
+        ? inet.getAddress()
+        : null;
   }
 
   private static Map<String, String> lowerCaseHeaders(Request request) {

@@ -71,7 +71,7 @@ public final class VssServer implements AutoCloseable {
     jetty = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
-    http.setRequestHeaderSize(16 * 1024);
+    http.setRequestHeaderSize(BodyBudget.HEADER_ALLOWANCE); // HTTP/1.1 and HTTP/2 alike
     boolean tls = b.tls != null;
     // HTTP/2 beside HTTP/1.1: over TLS chosen by ALPN (clients such as reqwest, which ldk-node's
     // VSS client uses, pick h2 when offered), in clear by prior knowledge or an h2c upgrade. The
@@ -100,7 +100,7 @@ public final class VssServer implements AutoCloseable {
     jetty.addConnector(connector);
     // the public connector only: a full public side leaves the admin listener reachable
     jetty.addBean(new NetworkConnectionLimit(b.maxConnections, connector));
-    BodyBudget budget = new BodyBudget(b.effectiveBudget);
+    BodyBudget budget = new BodyBudget(b.effectiveBudget, b.effectivePerAddress);
     ServerMetrics metrics = new ServerMetrics(budget);
     ConnectionGuard guard =
         new ConnectionGuard(b.maxConnectionsPerAddress, b.headerTimeout.toMillis(), metrics);
@@ -264,6 +264,8 @@ public final class VssServer implements AutoCloseable {
     private boolean publicHealth;
     private long maxBytesInFlight = -1; // default: from the heap, see maxBytesInFlight
     private long effectiveBudget; // set by check()
+    private long maxBytesInFlightPerAddress = -1; // default: see maxBytesInFlightPerAddress
+    private long effectivePerAddress; // set by check()
     private int maxItems = 1000;
     private int threads = 64;
     private int maxConnections = 10_000;
@@ -318,17 +320,38 @@ public final class VssServer implements AutoCloseable {
     }
 
     /**
-     * The request-body bytes held at once by all requests together; by default a quarter of the
-     * JVM's maximum heap. Every body is counted from its first byte as it arrives, a put's twice
-     * (its values are copied once as the storage takes them); a request that does not fit is
-     * refused at once with 503 and {@code Retry-After: 1}. The bytes of bodies past their first 64
-     * KiB use at most seven eighths of it, so that large uploads cannot starve small requests.
+     * The request bytes held at once by all requests together; by default a quarter of the JVM's
+     * maximum heap. Every request in progress holds 16 KiB for its line and headers (the most they
+     * may take) until it is answered, and its body is counted from its first byte as it arrives, a
+     * put's twice (its values are copied once as the storage takes them); a request that does not
+     * fit is refused at once with 503 and {@code Retry-After: 1}. So the requests in progress, over
+     * every connection and HTTP/2 stream, are at most the budget over 16 KiB (4,096 for 64 MiB).
+     * The bytes of bodies that declare more than 64 KiB use at most seven eighths of it, so that
+     * large uploads cannot starve small requests; the requests of one client address, at most
+     * {@link #maxBytesInFlightPerAddress}.
      */
     public Builder maxBytesInFlight(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxBytesInFlight must be positive, was " + bytes);
       }
       this.maxBytesInFlight = bytes;
+      return this;
+    }
+
+    /**
+     * The part of the bytes-in-flight budget ({@link #maxBytesInFlight}) that the requests of one
+     * client address may hold together; by default a quarter of the budget, or what one request of
+     * the largest size needs if that is more. Beyond it, requests from that address get 503 until
+     * some of theirs are answered, so that one host cannot hold the whole budget (with bodies sent
+     * just within the minimum rate, say). Behind a reverse proxy or load balancer every request
+     * comes from its address: set this to the budget there, and limit clients at the proxy.
+     */
+    public Builder maxBytesInFlightPerAddress(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException(
+            "maxBytesInFlightPerAddress must be positive, was " + bytes);
+      }
+      this.maxBytesInFlightPerAddress = bytes;
       return this;
     }
 
@@ -491,7 +514,7 @@ public final class VssServer implements AutoCloseable {
       }
       long heap = Runtime.getRuntime().maxMemory();
       long budget = maxBytesInFlight > 0 ? maxBytesInFlight : heap / 4;
-      long largest = new BodyBudget(budget).largestBody() / 2; // a put is held twice
+      long largest = new BodyBudget(budget, budget).largestBody() / 2; // a put is held twice
       if (maxRequestBytes > largest) {
         if (maxRequestBytesSet || maxBytesInFlight > 0) {
           throw new IllegalArgumentException(
@@ -515,6 +538,26 @@ public final class VssServer implements AutoCloseable {
             largest);
         maxRequestBytes = largest;
       }
+      // one request of the largest size from an address: its put held twice, and its headers
+      long oneRequest = 2 * maxRequestBytes + BodyBudget.HEADER_ALLOWANCE;
+      if (maxBytesInFlightPerAddress > 0 && maxBytesInFlightPerAddress < oneRequest) {
+        throw new IllegalArgumentException(
+            "A client address allowed "
+                + maxBytesInFlightPerAddress
+                + " bytes in flight could never send a put of the largest size ("
+                + maxRequestBytes
+                + " bytes, counted twice, plus "
+                + BodyBudget.HEADER_ALLOWANCE
+                + " for its headers). Raise it to "
+                + oneRequest
+                + " or more, or lower the request limit");
+      }
+      effectivePerAddress =
+          Math.min(
+              budget,
+              maxBytesInFlightPerAddress > 0
+                  ? maxBytesInFlightPerAddress
+                  : Math.max(budget / 4, oneRequest));
       effectiveBudget = budget;
       return this;
     }
@@ -551,12 +594,13 @@ public final class VssServer implements AutoCloseable {
             Authorizer.UNAUTHENTICATED_USER);
       }
       log.info(
-          "VSS server listening on {} (storage: {}; bodies up to {} bytes, {} bytes in flight;"
-              + " admin {})",
+          "VSS server listening on {} (storage: {}; bodies up to {} bytes, {} bytes in flight, {}"
+              + " per client address; admin {})",
           server.baseUrl(),
           storage.describe(),
           maxRequestBytes,
           effectiveBudget,
+          effectivePerAddress,
           server.adminUrl() == null ? "none" : server.adminUrl());
       return server;
     }

@@ -8,11 +8,15 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Flow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,7 +157,11 @@ class VssServerExposureTest {
   void bodiesDeclaredButNotSent_holdNoBudget_andStalledOnesAreCut() throws Exception {
     int limit = 1 << 20;
     try (VssServer server =
-        server("declared").maxRequestBytes(limit).maxBytesInFlight(4L * limit).start()) {
+        server("declared")
+            .maxRequestBytes(limit)
+            .maxBytesInFlight(4L * limit)
+            .maxBytesInFlightPerAddress(4L * limit) // every client here is 127.0.0.1
+            .start()) {
       someTraffic(server);
       List<Socket> declared = new ArrayList<>();
       try {
@@ -191,6 +199,151 @@ class VssServerExposureTest {
         }
       }
     }
+  }
+
+  /**
+   * Requests whose headers came and whose bodies never come are bounded by the budget, whatever the
+   * number of connections and HTTP/2 streams: each holds {@link BodyBudget#HEADER_ALLOWANCE} until
+   * it is answered, and those beyond the budget are answered 503 at once. Before, every such
+   * request was held (HTTP/2: 128 a connection, over 10,000 connections) with nothing counted.
+   */
+  @Test
+  void requestsWaitingForTheirBodies_holdTheirHeadersInTheBudget_overHttp1AndHttp2()
+      throws Exception {
+    int budget = 64 * BodyBudget.HEADER_ALLOWANCE; // room for 64 requests in progress
+    try (VssServer server =
+        server("headers-held")
+            .maxRequestBytes(4096)
+            .maxBytesInFlight(budget)
+            .maxBytesInFlightPerAddress(budget)
+            .timeouts(Duration.ofSeconds(30), 0) // no minimum rate: they would stay for ever
+            .start()) {
+      someTraffic(server);
+      List<Socket> waiting = new ArrayList<>();
+      HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+      try {
+        for (int i = 0; i < 40; i++) { // HTTP/1.1: whole headers, a body that never comes
+          Socket s = connect(server);
+          waiting.add(s);
+          send(s, "POST /vss/getObject HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+        }
+        assertThat(
+                h2.send(
+                        HttpRequest.newBuilder(server.baseUrl().resolve("/health")).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                    .version())
+            .isEqualTo(HttpClient.Version.HTTP_2);
+        for (int i = 0; i < 60; i++) { // HTTP/2: 60 streams on one connection, bodies never sent
+          h2.sendAsync(
+              HttpRequest.newBuilder(server.baseUrl().resolve("/vss/getObject"))
+                  .POST(
+                      HttpRequest.BodyPublishers.fromPublisher(
+                          never ->
+                              never.onSubscribe(
+                                  new Flow.Subscription() {
+                                    @Override
+                                    public void request(long n) {}
+
+                                    @Override
+                                    public void cancel() {}
+                                  }),
+                          1000))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+        }
+        // 100 requests wait for bodies and 64 fit: 36 are refused at once (the client does not
+        // report a response to a request whose body it has not sent: the server's count says it)
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (busyRefusals(server) < 36 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        Thread.sleep(300); // none more
+        assertThat(busyRefusals(server))
+            .as("requests beyond the budget's 64, refused at once")
+            .isEqualTo(36);
+      } finally {
+        for (Socket s : waiting) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** The server's count of requests refused as over the budget (503), from its metrics. */
+  private static long busyRefusals(VssServer server) throws Exception {
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(server.adminUrl().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("vss_refusals_total{reason=\"busy\"}"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  /**
+   * One client address cannot take the whole budget: its requests hold at most their share, and a
+   * client at another address is served meanwhile. Here the first address holds a large body open
+   * (no minimum rate, as a client keeping just to it would); without the share, three such bodies
+   * took the large bodies' whole share and every other client's large put got 503.
+   */
+  @Test
+  void oneAddressHoldingBodiesOpen_cannotTakeTheWholeBudget() throws Exception {
+    int limit = 128 * 1024;
+    long budget = 1L << 20;
+    try (VssServer server =
+        server("per-address-budget")
+            .maxRequestBytes(limit)
+            .maxBytesInFlight(budget)
+            .maxBytesInFlightPerAddress(2L * limit + BodyBudget.HEADER_ALLOWANCE)
+            .timeouts(Duration.ofSeconds(30), 0)
+            .start()) {
+      someTraffic(server);
+      InetAddress other = InetAddress.getByName("127.0.0.2");
+      List<Socket> held = new ArrayList<>();
+      int refused = 0;
+      try {
+        for (int i = 0; i < 4; i++) { // each declares the largest put and sends a few bytes
+          Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port(), other, 0);
+          held.add(s);
+          send(
+              s,
+              "POST /vss/putObjects HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                  + limit
+                  + "\r\n\r\nfew");
+          if (closedWithin(s, Duration.ofMillis(300))) {
+            refused++;
+          }
+        }
+        assertThat(refused).as("the address's share holds one largest put").isEqualTo(3);
+        try (VssStore store = ServerFixtures.client(server, "neighbour").build()) {
+          store.write("p", "", "large", new byte[100 * 1024]); // from 127.0.0.1
+          assertThat(store.read("p", "", "large")).hasSize(100 * 1024);
+        }
+      } finally {
+        for (Socket s : held) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aShareOfTheBudgetTooSmallForOneLargestRequest_isRefusedAtCheck() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                VssServer.builder()
+                    .authorizer(Authorizer.none())
+                    .maxRequestBytes(1 << 20)
+                    .maxBytesInFlight(64L << 20)
+                    .maxBytesInFlightPerAddress(1 << 20)
+                    .check())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("could never send a put of the largest size")
+        .hasMessageContaining("Raise it to " + (2 * (1 << 20) + BodyBudget.HEADER_ALLOWANCE));
   }
 
   @Test

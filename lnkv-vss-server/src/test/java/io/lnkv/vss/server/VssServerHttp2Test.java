@@ -112,6 +112,7 @@ class VssServerHttp2Test {
             ServerFixtures.server(dir, "unknown")
                 .maxRequestBytes(limit)
                 .maxBytesInFlight(1024 * 1024)
+                .maxBytesInFlightPerAddress(1024 * 1024) // every client here is 127.0.0.1
                 .start();
         java.net.Socket first =
             new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port());

@@ -184,7 +184,11 @@ class VssServerLimitsTest {
   void manyLargeBodiesAtOnce_waitForTheBudgetOrGet503_andSmallRequestsStillPass() throws Exception {
     int body = 1 << 20;
     try (VssServer server =
-        server("budget").maxRequestBytes(body).maxBytesInFlight(4L * body).start()) {
+        server("budget")
+            .maxRequestBytes(body)
+            .maxBytesInFlight(4L * body)
+            .maxBytesInFlightPerAddress(4L * body) // every client here is 127.0.0.1
+            .start()) {
       ConcurrentMap<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
       ExecutorService senders = Executors.newFixedThreadPool(64);
       List<Future<?>> sent = new ArrayList<>();

@@ -51,9 +51,16 @@ public final class JwtAuthorizer implements Authorizer {
   private static final int MAX_JWKS_BYTES = 64 * 1024;
 
   private final DefaultJWTProcessor<SecurityContext> processor;
+  private final boolean fetchesKeys;
 
-  private JwtAuthorizer(DefaultJWTProcessor<SecurityContext> processor) {
+  private JwtAuthorizer(DefaultJWTProcessor<SecurityContext> processor, boolean fetchesKeys) {
     this.processor = processor;
+    this.fetchesKeys = fetchesKeys;
+  }
+
+  /** Whether a token may wait for its key set to be fetched (JWKS): then it blocks. */
+  boolean fetchesKeys() {
+    return fetchesKeys;
   }
 
   /**
@@ -182,7 +189,7 @@ public final class JwtAuthorizer implements Authorizer {
           };
       claims.setMaxClockSkew((int) clockSkew.toSeconds());
       processor.setJWTClaimsSetVerifier(claims);
-      return new JwtAuthorizer(processor);
+      return new JwtAuthorizer(processor, pem == null);
     }
 
     private JWSVerificationKeySelector<SecurityContext> onePemKey() {

@@ -19,6 +19,16 @@ sealed interface KeyVersionStorage extends VssStorage permits SqlVssStorage {
   Optional<KeyValue> get(String user, String storeId, String key);
 
   /**
+   * Whether {@link #get} and {@link #list} are quick enough to run on the thread that read the
+   * request from the network, saving the hand-off to a worker thread: reads of a local file's
+   * pages, with a pooled connection that is soon free, never a network round trip. False by
+   * default.
+   */
+  default boolean readsAreQuick() {
+    return false;
+  }
+
+  /**
    * What one user may keep, over all their stores: bytes of values, keys (every row, {@code
    * global_version} rows included) and stores. Checked by each put that adds anything against what
    * the user holds once it is applied ({@link UserUsage}); puts that only remove always pass.

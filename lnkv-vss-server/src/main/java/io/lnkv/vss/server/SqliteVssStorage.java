@@ -33,6 +33,15 @@ final class SqliteVssStorage extends SqlVssStorage {
     this.committer = new GroupCommitter(writer, description);
   }
 
+  /**
+   * True: a read is SQLite on pages of a local file (WAL mode: readers never wait for the writer),
+   * on one of a pool of connections each held only for one such read.
+   */
+  @Override
+  public boolean readsAreQuick() {
+    return true;
+  }
+
   /** A PRAGMA's value on the write connection, inside a commit (for tests). */
   String writerPragma(String name) throws SQLException {
     return committer.pragma(name);

@@ -21,7 +21,14 @@ import org.slf4j.LoggerFactory;
  * authenticates; and reads a body only within the per-request limit (a larger Content-Length is
  * refused before a byte of it is read), the server-wide {@link BodyBudget} and the minimum rate.
  * Logs one access line per VSS request (never keys, values or credentials; client-supplied fields
- * escaped by {@link LogText}). Runs on Jetty's threads; blocking is allowed there.
+ * escaped by {@link LogText}).
+ *
+ * <p>Non-blocking: Jetty calls it on the thread that read the request from the network, which
+ * serves other connections too and must not wait. What may block is handed to the server's worker
+ * threads: authentication that may fetch keys or is costly (JWKS, signatures), and storage work.
+ * Reads of a storage whose reads are quick ({@link KeyVersionStorage#readsAreQuick}: SQLite) run
+ * where they are, when their body came with the headers: most VSS reads then cost no hand-off
+ * between threads, which was the largest part of the server's CPU per read after Jetty's own.
  */
 final class VssHandler extends Handler.Abstract {
   private static final Logger access = LoggerFactory.getLogger("io.lnkv.vss.server.requests");
@@ -37,6 +44,12 @@ final class VssHandler extends Handler.Abstract {
   private final ConnectionGuard guard;
   private final long minBytesPerSecond;
   private final boolean publicHealth; // /health here too, for a load balancer
+  private final boolean quickAuthentication; // on the network thread: no fetch, little CPU
+  private final boolean quickReads; // the storage's reads may run on the network thread
+
+  /** The endpoints that only read. */
+  private static final java.util.Set<String> READS =
+      java.util.Set.of("getObject", "listKeyVersions");
 
   VssHandler(
       KeyVersionStorage storage,
@@ -56,11 +69,20 @@ final class VssHandler extends Handler.Abstract {
     this.publicHealth = publicHealth;
     this.protocol = new VssProtocol(storage, maxItems, quota, metrics);
     this.authorizer = authorizer;
+    this.quickAuthentication =
+        authorizer == Authorizer.NONE
+            || (authorizer instanceof JwtAuthorizer jwt && !jwt.fetchesKeys());
+    this.quickReads = storage.readsAreQuick();
     this.maxRequestBytes = maxRequestBytes;
     this.budget = budget;
     this.threads = threads;
     this.rate = rate;
     this.metrics = metrics;
+  }
+
+  @Override
+  public InvocationType getInvocationType() {
+    return InvocationType.NON_BLOCKING; // what may block goes to the worker threads
   }
 
   @Override
@@ -85,7 +107,12 @@ final class VssHandler extends Handler.Abstract {
           false,
           VssProtocol.Reply.plain(405, "Method not allowed; VSS requests are POSTs"));
     } else {
-      vss(request, response, done, path.substring("/vss/".length()), start);
+      String endpoint = path.substring("/vss/".length());
+      if (quickAuthentication) {
+        vss(request, response, done, endpoint, start, false);
+      } else {
+        threads.execute(() -> vss(request, response, done, endpoint, start, true));
+      }
     }
     return true;
   }
@@ -114,10 +141,18 @@ final class VssHandler extends Handler.Abstract {
   /**
    * A VSS request: authentication, rate and size checks, then the body, read without holding a
    * thread (a client that trickles its body costs a buffer, not a thread), then the storage: on
-   * this thread when the body was already there, else on one of the server's threads.
+   * this thread when the body was already there and this thread may block (or the request is a
+   * quick read), else on one of the server's threads.
+   *
+   * @param mayBlock whether this is a worker thread, rather than Jetty's network thread
    */
   private void vss(
-      Request request, Response response, Callback callback, String endpoint, long start) {
+      Request request,
+      Response response,
+      Callback callback,
+      String endpoint,
+      long start,
+      boolean mayBlock) {
     String user = "-";
     // the request's headers are held from here until it is answered: counted in the budget
     BodyBudget.Reservation reservation =
@@ -168,9 +203,12 @@ final class VssHandler extends Handler.Abstract {
               }
             });
     reader.start(); // reads what has arrived; Jetty calls it again as more does
-    if (inline.endCall()) {
-      // the whole body came with the headers (most VSS requests): this thread, which may block,
-      // runs the storage itself instead of handing it to another one
+    if (!inline.endCall()) {
+      return; // the reader hands the answer to a worker thread when the body is in
+    }
+    // the whole body came with the headers (most VSS requests): this thread runs the storage
+    // itself, instead of handing it to another one, when it may block or the storage is quick
+    if (mayBlock || (quickReads && READS.contains(endpoint))) {
       answer(
           request,
           response,
@@ -181,6 +219,13 @@ final class VssHandler extends Handler.Abstract {
           reservation,
           inline.body,
           inline.failure);
+    } else {
+      byte[] body = inline.body;
+      Throwable failure = inline.failure;
+      threads.execute(
+          () ->
+              answer(
+                  request, response, callback, endpoint, who, start, reservation, body, failure));
     }
   }
 

@@ -130,7 +130,7 @@ public final class VssServer implements AutoCloseable {
             b.minRequestBytesPerSecond,
             b.publicHealth);
     AdminHandler adminHandler = new AdminHandler(storage, metrics);
-    jetty.setHandler(new GracefulHandler(new ByConnector(admin, adminHandler, vss)));
+    jetty.setHandler(new GracefulHandler(new ByConnector(admin, adminHandler, vss, threads)));
     jetty.setErrorHandler(new EngineErrors());
     jetty.setStopTimeout(b.grace.toMillis());
     jetty.setStopAtShutdown(false);
@@ -161,15 +161,24 @@ public final class VssServer implements AutoCloseable {
     return http;
   }
 
-  /** Requests on the admin listener go to its handler, all others to the VSS one. */
+  /**
+   * Requests on the admin listener go to its handler, on a worker thread (it asks the storage), all
+   * others to the VSS one. Non-blocking, as {@link VssHandler} is.
+   */
   private static final class ByConnector extends org.eclipse.jetty.server.Handler.Wrapper {
     private final ServerConnector admin;
     private final AdminHandler adminHandler;
+    private final java.util.concurrent.Executor threads;
 
-    ByConnector(ServerConnector admin, AdminHandler adminHandler, VssHandler vss) {
+    ByConnector(
+        ServerConnector admin,
+        AdminHandler adminHandler,
+        VssHandler vss,
+        java.util.concurrent.Executor threads) {
       super(vss);
       this.admin = admin;
       this.adminHandler = adminHandler; // no lifecycle of its own: called from here only
+      this.threads = threads;
     }
 
     @Override
@@ -179,7 +188,17 @@ public final class VssServer implements AutoCloseable {
         org.eclipse.jetty.util.Callback callback)
         throws Exception {
       if (admin != null && request.getConnectionMetaData().getConnector() == admin) {
-        return adminHandler.handle(request, response, callback);
+        threads.execute(
+            () -> {
+              try {
+                if (!adminHandler.handle(request, response, callback)) {
+                  org.eclipse.jetty.server.Response.writeError(request, response, callback, 404);
+                }
+              } catch (Exception | Error e) {
+                callback.failed(e);
+              }
+            });
+        return true;
       }
       return super.handle(request, response, callback);
     }

@@ -134,6 +134,73 @@ class JwksRotationTest {
     }
   }
 
+  /**
+   * A token whose key set is being fetched waits on a worker thread, never on the thread that reads
+   * requests from the network (which serves other connections too): while a slow provider holds the
+   * fetch, another connection's {@code /health} is answered at once. Were the fetch made on the
+   * network thread, it would wait as long as the provider (on a machine of 2 cores, which Jetty
+   * gives one network thread).
+   */
+  @Test
+  void aSlowKeyProvider_holdsNoNetworkThread() throws Exception {
+    KeyPair key = rsa();
+    String document = jwks(Map.of("k1", key));
+    HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    provider.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    provider.createContext(
+        "/jwks.json",
+        exchange -> {
+          try {
+            Thread.sleep(1_800); // within the fetch's 2 s timeout
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = document.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    provider.start();
+    URL url = new URL("http://127.0.0.1:" + provider.getAddress().getPort() + "/jwks.json");
+    try (VssServer server =
+        ServerFixtures.server(dir, "slow-jwks").authorizer(Authorizer.jwks(url).build()).start()) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.URI get = java.net.URI.create(server.baseUrl() + "/getObject");
+      java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<Void>>>
+          waiting = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        waiting.add(
+            http.sendAsync(
+                java.net.http.HttpRequest.newBuilder(get)
+                    .header("Authorization", "Bearer " + token("k1", key, "alice"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()));
+      }
+      Thread.sleep(300); // they wait for the key set now
+      assertThat(waiting).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+      long start = System.nanoTime();
+      java.net.http.HttpResponse<String> health =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://127.0.0.1:" + server.port() + "/health"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(millis).as("/health while the key set is fetched").isLessThan(1_000);
+      for (var w : waiting) {
+        assertThat(w.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode())
+            .as("authenticated once the key set came: an empty body is not a request")
+            .isEqualTo(400);
+      }
+    } finally {
+      provider.stop(0);
+    }
+  }
+
   @Test
   void aJwksFile_isReadAgainWhenATokenNamesAKeyItDoesNotHold() throws Exception {
     KeyPair first = rsa();

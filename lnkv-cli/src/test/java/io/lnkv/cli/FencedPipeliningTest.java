@@ -228,4 +228,258 @@ class FencedPipeliningTest {
       }
     }
   }
+
+  /** A write's value and when its call began and returned, for the order check. */
+  private record Call(byte[] value, long startNanos, long endNanos) {}
+
+  /**
+   * Per-key call order under 64 threads writing 8 keys at once, grouped: a key's final value is
+   * that of a write no other write of the key began after (a write that returned before another
+   * began must be overwritten by it, whatever groups they went in). A put resent after its group (a
+   * retry, or a conflict's one-by-one resend) landing over a later write would leave an older
+   * value. What it cannot see: the order of puts waiting at once (their callers' order is not
+   * observable from outside), nor two puts of a key in one group, which this server applies in
+   * order; {@code GlobalVersionFence.takeGroup} keeps them apart for servers that might not.
+   */
+  @Test
+  void perKeyCallOrder_holdsUnder64Threads() throws Exception {
+    try (VssServer server = server("order");
+        DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(5));
+        VssStore store = client(proxy, "node").build()) {
+      long before = putsAnswered(server);
+      int threads = 64;
+      int each = 6;
+      int keys = 8;
+      List<List<Call>> calls = new ArrayList<>();
+      for (int k = 0; k < keys; k++) {
+        calls.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> writers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        writers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < each; i++) {
+                    int key = (me + i) % keys;
+                    byte[] value = {(byte) me, (byte) i};
+                    long began = System.nanoTime();
+                    store.write("order", "", "k" + key, value);
+                    calls.get(key).add(new Call(value, began, System.nanoTime()));
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> w : writers) {
+        w.get();
+      }
+      pool.shutdown();
+      for (int k = 0; k < keys; k++) {
+        byte[] last = store.read("order", "", "k" + k);
+        long lastStart = calls.get(k).stream().mapToLong(Call::startNanos).max().orElseThrow();
+        // the writes still running when the last one began: the final value is one of theirs
+        List<byte[]> allowed =
+            calls.get(k).stream().filter(c -> c.endNanos() >= lastStart).map(Call::value).toList();
+        assertThat(allowed).as("key k%s", k).anySatisfy(v -> assertThat(last).isEqualTo(v));
+      }
+      assertThat(putsAnswered(server) - before)
+          .as("%s writes went in groups", threads * each)
+          .isLessThan(threads * each / 2);
+    }
+  }
+
+  /**
+   * A fenced writer whose store another writer opens while its puts wait in groups lands nothing
+   * more: every put that failed (taken over) is absent, every put that returned is present, and all
+   * its writers stop with {@link io.lnkv.StoreLockedException}.
+   */
+  @Test
+  void aWriterTakenOverWhileGroupsWait_landsNothingMore() throws Exception {
+    try (VssServer server = server("takeover");
+        DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(25));
+        VssStore old = client(proxy, "node").writerLease(Duration.ZERO).build()) {
+      int threads = 16;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      java.util.Set<String> landed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<Future<?>> writers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        writers.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; ; i++) {
+                    String key = "w" + me + "-" + i;
+                    try {
+                      old.write("p", "", key, new byte[] {1});
+                      landed.add(key);
+                    } catch (io.lnkv.StoreLockedException e) {
+                      refused.add(key);
+                      return null;
+                    }
+                  }
+                }));
+      }
+      Thread.sleep(600); // groups go and wait
+      try (VssStore successor =
+          VssStore.builder(server.baseUrl().toString(), "node") // directly, no delay
+              .keys(VssKeys.fromNodeSeed(seed()))
+              .writerLease(Duration.ZERO)
+              .build()) {
+        for (Future<?> w : writers) {
+          w.get(); // each stops at its first refusal
+        }
+        pool.shutdown();
+        assertThat(refused).hasSize(threads);
+        assertThat(landed).isNotEmpty();
+        for (String key : refused) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> successor.read("p", "", key))
+              .as("refused %s", key)
+              .isInstanceOf(io.lnkv.KeyNotFoundException.class);
+        }
+        for (String key : landed) {
+          assertThat(successor.read("p", "", key)).as("landed %s", key).containsExactly(1);
+        }
+      }
+    }
+  }
+
+  private static byte[] seed() {
+    byte[] seed = new byte[64];
+    seed[0] = 9;
+    return seed;
+  }
+
+  /**
+   * Groups stay within the server's limits: 64 writers of 1.5 MiB values and a server that takes 8
+   * items a put (the client told so) answer every write, with no put body over the 8 MiB a group
+   * may carry (plus the encryption's and the message's overhead): five such values, not eight.
+   */
+  @Test
+  void groupsStayWithinTheItemAndByteLimits() throws Exception {
+    try (VssServer server =
+            VssServer.builder(VssStorage.sqlite(dir.resolve("limits.sqlite")))
+                .port(0)
+                .authorizer(Authorizer.none())
+                .adminListener("127.0.0.1", 0)
+                .maxItemsPerPut(8)
+                .start();
+        DelayProxy proxy = DelayProxy.start("127.0.0.1", server.port(), Duration.ofMillis(5));
+        VssStore store = client(proxy, "node").maxBatchItems(8).build()) {
+      long before = putsAnswered(server);
+      int threads = 64;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> writers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        writers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  store.write("p", "", "big" + me, new byte[1536 * 1024]);
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> w : writers) {
+        w.get(); // a put over a limit would fail (400 or 413) here
+      }
+      pool.shutdown();
+      String metrics =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(server.adminUrl().resolve("/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Matcher max =
+          Pattern.compile("vss_request_body_bytes_max\\{endpoint=\"putObjects\"} ([0-9.E]+)")
+              .matcher(metrics);
+      assertThat(max.find()).isTrue();
+      assertThat((long) Double.parseDouble(max.group(1)))
+          .isGreaterThan(3 * 1536 * 1024) // groups of several
+          .isLessThanOrEqualTo((8 << 20) + (64 << 10));
+      assertThat(putsAnswered(server) - before).isLessThan(threads);
+    }
+  }
+
+  /**
+   * A store asked for HTTP/2 in clear text falls back to HTTP/1.1 behind a server that speaks only
+   * that (the JDK's HTTP server, forwarding to {@code lnkv serve}): it offered the upgrade, was
+   * answered in HTTP/1.1, and reads and writes work on.
+   */
+  @Test
+  void http2_fallsBackToHttp1_whereTheServerDoesNotOfferIt() throws Exception {
+    try (VssServer server = server("fallback")) {
+      HttpClient forward = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      java.util.concurrent.atomic.AtomicInteger upgradesOffered =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger requests =
+          new java.util.concurrent.atomic.AtomicInteger();
+      com.sun.net.httpserver.HttpServer http1 =
+          com.sun.net.httpserver.HttpServer.create(
+              new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      http1.createContext(
+          "/vss/",
+          exchange -> {
+            requests.incrementAndGet();
+            if ("h2c".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upgrade"))) {
+              upgradesOffered.incrementAndGet();
+            }
+            try {
+              HttpRequest.Builder out =
+                  HttpRequest.newBuilder(
+                          server.baseUrl().resolve(exchange.getRequestURI().getPath()))
+                      .POST(
+                          HttpRequest.BodyPublishers.ofByteArray(
+                              exchange.getRequestBody().readAllBytes()));
+              for (String name : List.of("Authorization", "Content-Type")) {
+                String value = exchange.getRequestHeaders().getFirst(name);
+                if (value != null) {
+                  out.header(name, value);
+                }
+              }
+              HttpResponse<byte[]> answer =
+                  forward.send(out.build(), HttpResponse.BodyHandlers.ofByteArray());
+              answer
+                  .headers()
+                  .map()
+                  .forEach(
+                      (name, values) -> {
+                        if (name.equalsIgnoreCase("vss-protocol-version")
+                            || name.equalsIgnoreCase("content-type")) {
+                          exchange.getResponseHeaders().put(name, values);
+                        }
+                      });
+              byte[] body = answer.body();
+              exchange.sendResponseHeaders(
+                  answer.statusCode(), body.length == 0 ? -1 : body.length);
+              exchange.getResponseBody().write(body);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              exchange.sendResponseHeaders(502, -1);
+            } finally {
+              exchange.close();
+            }
+          });
+      http1.start();
+      try (VssStore store =
+          VssStore.builder("http://127.0.0.1:" + http1.getAddress().getPort() + "/vss", "node")
+              .keys(VssKeys.fromNodeSeed(seed()))
+              .retries(3, Duration.ofSeconds(10))
+              .http2(true)
+              .build()) {
+        store.write("p", "", "k", new byte[] {4});
+        assertThat(store.read("p", "", "k")).containsExactly(4);
+        assertThat(upgradesOffered.get()).as("the store offered HTTP/2").isPositive();
+        assertThat(requests.get()).as("every request answered in HTTP/1.1").isGreaterThan(2);
+      } finally {
+        http1.stop(0);
+      }
+    }
+  }
 }

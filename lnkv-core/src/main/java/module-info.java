@@ -7,9 +7,9 @@
  * reaching it, and nothing in it is API.
  */
 module io.lnkv.core {
-  requires transitive micrometer.core; // TierStore.Builder#meterRegistry takes a MeterRegistry
+  requires static micrometer.core; // optional: whoever calls TierStore.Builder#meterRegistry has it
   requires org.slf4j;
-  requires com.sun.jna; // flock(2) on the store itself (InodeLock)
+  requires static com.sun.jna; // optional: flock(2) on the store itself (InodeLock)
   requires java.sql; // the SQL key-value table the SQLite and PostgreSQL stores share
 
   exports io.lnkv;

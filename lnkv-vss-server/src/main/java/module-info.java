@@ -16,6 +16,7 @@ module io.lnkv.vss.server {
   requires com.google.protobuf;
   requires com.zaxxer.hikari;
   requires com.nimbusds.jose.jwt;
+  requires micrometer.core;
   requires micrometer.registry.prometheus;
 
   exports io.lnkv.vss.server;

@@ -1,83 +1,34 @@
 package io.lnkv.tier;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.TimeGauge;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A TierStore's meters, tagged {@code store=<name>}:
- *
- * <ul>
- *   <li>{@code lnkv.tier.backup.lag} (time gauge): how long the oldest operation not yet in the
- *       backup has waited; 0 when the backup is level;
- *   <li>{@code lnkv.tier.backup.pending} (gauge): operations not yet in the backup;
- *   <li>{@code lnkv.tier.retry.journal.depth} (gauge): of those, the ones in the durable retry
- *       journal ({@code SEMI_SYNC});
- *   <li>{@code lnkv.tier.backup.last.success} (gauge, epoch seconds): the last successful write to
- *       the backup; 0 before the first;
- *   <li>{@code lnkv.tier.backup.failures} (counter): failed writes to the backup;
- *   <li>{@code lnkv.tier.divergences} (counter): keys found to differ by {@code verify}.
- * </ul>
- *
- * Thread-safe. The meters are removed from the registry when the store closes.
+ * A TierStore's counts, which {@link TierStore#backupStatus} reads, and the meters that publish
+ * them where a Micrometer registry was given ({@link MicrometerTierMeters}; without one, nothing of
+ * Micrometer is loaded, so lnkv-core needs it only when it is used). Thread-safe.
  */
 final class TierMetrics implements AutoCloseable {
-  private final MeterRegistry registry;
-  private final List<Meter> meters = new ArrayList<>();
-  private final AtomicLong lastSuccessMillis = new AtomicLong();
-  private final Counter failures;
-  private final Counter divergences;
+  /** What publishes the counts; closed with the store. */
+  interface Meters extends AutoCloseable {
+    /** Nothing published. */
+    Meters NONE = new Meters() {};
 
-  TierMetrics(MeterRegistry registry, String name, PendingBackups pending) {
-    this.registry = registry;
-    Tags tags = Tags.of("store", name);
-    meters.add(
-        TimeGauge.builder(
-                "lnkv.tier.backup.lag",
-                pending,
-                TimeUnit.MILLISECONDS,
-                p -> {
-                  long oldest = p.oldestMarkedAtMillis();
-                  return oldest < 0 ? 0 : Math.max(0, System.currentTimeMillis() - oldest);
-                })
-            .tags(tags)
-            .description("How long the oldest operation not yet in the backup has waited")
-            .register(registry));
-    meters.add(
-        Gauge.builder("lnkv.tier.backup.pending", pending, PendingBackups::size)
-            .tags(tags)
-            .description("Operations not yet in the backup")
-            .register(registry));
-    meters.add(
-        Gauge.builder("lnkv.tier.retry.journal.depth", pending, p -> p.durable() ? p.size() : 0)
-            .tags(tags)
-            .description("Operations in the durable retry journal")
-            .register(registry));
-    meters.add(
-        Gauge.builder("lnkv.tier.backup.last.success", lastSuccessMillis, t -> t.get() / 1000.0)
-            .tags(tags)
-            .baseUnit("seconds")
-            .description("Epoch time of the last successful write to the backup")
-            .register(registry));
-    failures =
-        Counter.builder("lnkv.tier.backup.failures")
-            .tags(tags)
-            .description("Failed writes to the backup")
-            .register(registry);
-    divergences =
-        Counter.builder("lnkv.tier.divergences")
-            .tags(tags)
-            .description("Keys found to differ between primary and backup by verify")
-            .register(registry);
-    meters.add(failures);
-    meters.add(divergences);
+    default void backupFailed() {}
+
+    default void divergencesFound(long count) {}
+
+    @Override
+    default void close() {}
+  }
+
+  private final AtomicLong lastSuccessMillis = new AtomicLong();
+  private final LongAdder failures = new LongAdder();
+  private Meters meters = Meters.NONE; // set once, before the store is shared
+
+  /** Publishes through {@code meters} from now on. */
+  void publishTo(Meters meters) {
+    this.meters = meters;
   }
 
   void backupSucceeded() {
@@ -86,10 +37,11 @@ final class TierMetrics implements AutoCloseable {
 
   void backupFailed() {
     failures.increment();
+    meters.backupFailed();
   }
 
   void divergencesFound(long count) {
-    divergences.increment(count);
+    meters.divergencesFound(count);
   }
 
   /** Epoch millis of the last successful backup write, 0 before the first. */
@@ -98,11 +50,11 @@ final class TierMetrics implements AutoCloseable {
   }
 
   long failures() {
-    return (long) failures.count();
+    return failures.sum();
   }
 
   @Override
   public void close() {
-    meters.forEach(registry::remove);
+    meters.close();
   }
 }

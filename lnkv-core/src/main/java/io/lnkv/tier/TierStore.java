@@ -14,7 +14,6 @@ import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
 import io.lnkv.spi.WriteOrdering;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,7 +88,10 @@ public final class TierStore extends AbstractKVStore {
     this.routing = b.routing;
     this.mode = b.mode;
     this.pending = pending;
-    this.metrics = new TierMetrics(b.registry, b.name, pending);
+    this.metrics = new TierMetrics();
+    if (b.registry != null) {
+      metrics.publishTo(MicrometerTierMeters.register(b.registry, b.name, pending, metrics));
+    }
     this.closeTiers = b.closeTiers;
     this.replicator =
         backup == null
@@ -397,7 +399,7 @@ public final class TierStore extends AbstractKVStore {
     private Path retryJournal;
     private Tier ephemeral;
     private RoutingPolicy routing = RoutingPolicy.ldkDefault();
-    private MeterRegistry registry;
+    private Object registry; // a MeterRegistry: Micrometer is loaded only when one is given
     private String name = "tier";
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(30);
@@ -440,7 +442,11 @@ public final class TierStore extends AbstractKVStore {
       return this;
     }
 
-    /** Where the meters go (see {@link TierMetrics}); a private registry unless set. */
+    /**
+     * Where the meters go (see {@link MicrometerTierMeters} for their names); none unless set.
+     * Micrometer is an optional dependency of lnkv-core: needed only by whoever calls this.
+     */
+    @SuppressWarnings("exports") // Micrometer is optional: not required transitively, on purpose
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
       return this;
@@ -482,9 +488,6 @@ public final class TierStore extends AbstractKVStore {
         throw new IllegalStateException(
             "SEMI_SYNC needs a retry journal: call retryJournal(path) with a file on the"
                 + " primary's disk");
-      }
-      if (registry == null) {
-        registry = new SimpleMeterRegistry();
       }
       RecordLog log =
           mode == BackupMode.SEMI_SYNC

@@ -9,6 +9,7 @@ import io.lnkv.PageToken;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
 import io.lnkv.internal.DaemonThreads;
+import io.lnkv.internal.WriteOrdering;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,9 +35,9 @@ import org.slf4j.LoggerFactory;
 // short methods; split into files, one contract would be read across many.
 /**
  * The mechanics every lnkv store shares, so that a backend implements only its storage: argument
- * validation before any I/O, the per-key call ordering of {@link WriteOrdering}, the asynchronous
- * methods on a bounded pool of I/O threads, batch de-duplication, the closed state, and error
- * messages of one shape.
+ * validation before any I/O, LDK's per-key call order (lnkv's {@code WriteOrdering}), the
+ * asynchronous methods on a bounded pool of I/O threads, batch de-duplication, the closed state,
+ * and error messages of one shape.
  *
  * <p>A subclass implements the {@code do*} methods. They receive validated arguments, run on the
  * calling thread or an I/O thread, and for writes and removes run while holding the key's ordering
@@ -115,11 +116,19 @@ public abstract class AbstractKVStore implements NodeStore {
   protected abstract void doClose() throws IOException;
 
   /**
-   * How failed operations are recorded in the per-key order; a store made of several stores
-   * overrides this with {@link WriteOrdering.OnFailure#RECORD_VERSION}.
+   * Whether a write or remove that failed still takes its place in the key's call order, so that no
+   * older operation of the key runs after it; false by default (a failed operation changed
+   * nothing). A store made of several stores, one of which may have changed before another failed,
+   * returns true.
    */
-  protected WriteOrdering.OnFailure onFailure() {
-    return WriteOrdering.OnFailure.KEEP_LAST_VERSION;
+  protected boolean failedOperationsCountAsApplied() {
+    return false;
+  }
+
+  private WriteOrdering.OnFailure onFailure() {
+    return failedOperationsCountAsApplied()
+        ? WriteOrdering.OnFailure.RECORD_VERSION
+        : WriteOrdering.OnFailure.KEEP_LAST_VERSION;
   }
 
   // ---- the contract -------------------------------------------------------------------------
@@ -315,9 +324,13 @@ public abstract class AbstractKVStore implements NodeStore {
     return description;
   }
 
-  /** The store's per-key ordering, for subclasses that run extra ordered work (replays). */
-  protected final WriteOrdering ordering() {
-    return ordering;
+  /**
+   * Runs {@code work} in {@code key}'s place in the call order, for work of a subclass's own (a
+   * replay, a copy to another tier): no write or remove of the key runs meanwhile. Blocks until the
+   * key's operations in progress are done.
+   */
+  protected final void runInKeyOrder(ScopedKey key, Runnable work) {
+    ordering.runLocked(key.toString(), work::run);
   }
 
   @Override

@@ -12,7 +12,6 @@ import io.lnkv.internal.RecordLog;
 import io.lnkv.internal.WriterLock;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
-import io.lnkv.spi.WriteOrdering;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *       size, newest created first, the primary's tokens) and adds the ephemeral tier's keys of the
  *       scope, newest first, to the last page.
  *   <li><b>Order.</b> Calls on one key take effect in call order in every tier: a failed operation
- *       still counts as applied ({@link WriteOrdering.OnFailure#RECORD_VERSION}), so an older one
- *       never runs after it, and the backup receives operations on a key in order in every mode.
+ *       still counts as applied ({@link #failedOperationsCountAsApplied}), so an older one never
+ *       runs after it, and the backup receives operations on a key in order in every mode.
  *   <li><b>Atomic batches</b> are supported when every configured tier supports them. A batch is
  *       split by routing; each tier applies its part all-or-nothing. The primary's part and the
  *       backup's part follow the backup mode (in parallel; in {@code SEMI_SYNC} the backup's part
@@ -103,7 +102,7 @@ public final class TierStore extends AbstractKVStore {
                 mode,
                 pending,
                 metrics,
-                (key, work) -> ordering().runLocked(key.toString(), work::run),
+                this::runInKeyOrder,
                 b.initialBackoff,
                 b.maxBackoff);
   }
@@ -117,9 +116,10 @@ public final class TierStore extends AbstractKVStore {
     return new Builder(new Tier("primary", Objects.requireNonNull(primary, "primary")));
   }
 
+  /** True: the primary may have changed before the backup failed, or the other way round. */
   @Override
-  protected WriteOrdering.OnFailure onFailure() {
-    return WriteOrdering.OnFailure.RECORD_VERSION;
+  protected boolean failedOperationsCountAsApplied() {
+    return true;
   }
 
   private Tier tierFor(ScopedKey k) {

@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

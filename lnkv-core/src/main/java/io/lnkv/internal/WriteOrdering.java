@@ -1,4 +1,4 @@
-package io.lnkv.spi;
+package io.lnkv.internal;
 
 import java.util.ArrayList;
 import java.util.Collection;

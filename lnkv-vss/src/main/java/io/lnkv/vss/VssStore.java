@@ -95,9 +95,8 @@ public final class VssStore extends AbstractKVStore {
   private final VssListing listing;
   private final GlobalVersionFence fence; // null unless fencing
   private final VssWriterLease lease;
-  private final Duration requestTimeout;
   // consulted before every attempt of a write, and on a conflict after a retry
-  private final VssClient.WriteGuard writerGuard = new WriterGuard();
+  private final VssClient.WriteGuard writerGuard;
 
   private VssStore(Builder b, VssClient client) {
     super(
@@ -113,7 +112,6 @@ public final class VssStore extends AbstractKVStore {
     this.codec = new StorableCodec(b.keys.dataEncryptionKey());
     this.writeMode = b.writeMode;
     this.maxBatchItems = b.maxBatchItems;
-    this.requestTimeout = b.requestTimeout;
     this.layout =
         new VssKeyLayout(
             obfuscator, SchemaDetection.detect(client, storeId, obfuscator, codec, b.isReadOnly()));
@@ -129,13 +127,35 @@ public final class VssStore extends AbstractKVStore {
       // a reader takes no lease and no global version: it must not disturb the live writer
       this.fence = null;
       this.lease = null;
+      this.writerGuard = new VssWriterGuard(client, storeId, null, b.requestTimeout);
       return;
     }
     // the lease first: a refused second writer must not bump global_version under the first
-    this.lease =
-        b.leaseDuration.isZero()
-            ? null
-            : VssWriterLease.acquire(new LeaseRecord(), b.leaseDuration, description());
+    if (b.leaseDuration.isZero()) {
+      this.lease = null;
+    } else {
+      String leaseKey = layout.vssKey(LEASE_KEY);
+      VssLeaseRecord record =
+          new VssLeaseRecord(
+              client,
+              storeId,
+              leaseKey,
+              new VssLeaseRecord.Sealing() {
+                @Override
+                public KeyValue seal(long version, byte[] value) {
+                  return item(leaseKey, version, value);
+                }
+
+                @Override
+                public byte[] open(KeyValue stored) {
+                  return decrypt(LEASE_KEY, leaseKey, stored);
+                }
+              },
+              description());
+      this.lease = VssWriterLease.acquire(record, b.leaseDuration, description());
+      record.heldBy(lease);
+    }
+    this.writerGuard = new VssWriterGuard(client, storeId, lease, b.requestTimeout);
     GlobalVersionFence f = null;
     if (b.fencing) {
       try {
@@ -410,74 +430,6 @@ public final class VssStore extends AbstractKVStore {
   protected void doClose() {
     if (lease != null) {
       lease.close();
-    }
-  }
-
-  /** The lease's record: an encrypted value at a reserved root key, compare-and-set. */
-  private final class LeaseRecord implements VssWriterLease.Record, VssClient.WriteGuard {
-    private final String vssKey = layout.vssKey(LEASE_KEY);
-
-    @Override
-    public Optional<VssWriterLease.Versioned> read() {
-      return client
-          .getObject(storeId, vssKey)
-          .map(kv -> new VssWriterLease.Versioned(decrypt(LEASE_KEY, vssKey, kv), kv.getVersion()));
-    }
-
-    @Override
-    public long write(byte[] value, long version) {
-      client.putObjects(
-          PutObjectRequest.newBuilder()
-              .setStoreId(storeId)
-              .addTransactionItems(item(vssKey, version, value))
-              .build(),
-          this);
-      return version + 1;
-    }
-
-    @Override
-    public void delete(long version) {
-      client.putObjects(
-          PutObjectRequest.newBuilder()
-              .setStoreId(storeId)
-              .addDeleteItems(KeyValue.newBuilder().setKey(vssKey).setVersion(version))
-              .build(),
-          this);
-    }
-
-    /**
-     * A renewal or release stops retrying once the lease has run out: the renewal could no longer
-     * keep it (the lease is then lost), and an expired lease needs no release.
-     */
-    @Override
-    public void beforeAttempt() {
-      if (lease != null && lease.expired()) { // null while the lease is being taken
-        throw new StoreLockedException(description() + ": the writer lease ran out");
-      }
-    }
-
-    @Override
-    public boolean landed(PutObjectRequest request) {
-      return client.holds(storeId, request);
-    }
-  }
-
-  /**
-   * The writer's guard: no attempt is sent once the lease is lost or about to lapse (a write must
-   * not land after another client took over), and a conflict on a retry is checked against the
-   * store before it is reported (the first attempt may have landed, its response lost).
-   */
-  private final class WriterGuard implements VssClient.WriteGuard {
-    @Override
-    public void beforeAttempt() {
-      if (lease != null) {
-        lease.checkBeforeAttempt(requestTimeout);
-      }
-    }
-
-    @Override
-    public boolean landed(PutObjectRequest request) {
-      return client.holds(storeId, request);
     }
   }
 

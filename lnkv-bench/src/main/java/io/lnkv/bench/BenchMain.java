@@ -21,6 +21,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * PostgreSQL is measured too. Progress goes to standard error; {@code -Dlnkv.bench.verbose=true}
  * shows JMH's own output. {@code --quick} runs each step for a few seconds only (one short
  * measurement): the same table, with noisier figures, to check that the set runs.
+ *
+ * <p>Long because it lists every row of the benchmark table with its baseline and ratio, in the
+ * order the table prints, so that one file says what each figure compares.
  */
 public final class BenchMain {
   private static final int STEPS = 19;

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * one millisecond still sort in creation order; a rewrite copies the old file's mtime onto the
  * replacement before it is renamed into place. Pages sort by mtime descending, then key descending,
  * as LDK's v2 does.
+ *
+ * <p>Long because what the two filesystem layouts share is here, and its durability arguments read
+ * best in one place: the atomic write of a value, the batch journal and its checkpoints, the replay
+ * at open, the creation-order index, and refusing calls after a failed I/O.
  */
 abstract class AbstractFilesystemStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(AbstractFilesystemStore.class);

@@ -47,6 +47,11 @@ import java.util.Objects;
  * the torn record a crash left after it and nothing whole; it is dropped as part of the torn tail.
  *
  * <p>Not thread-safe: callers serialize access.
+ *
+ * <p>Long because a log's whole format lives here, and its writing and its reading must agree byte
+ * for byte: records appended, synced, undone, reset and rewritten; and read back as hostile input
+ * (torn tails, records of an earlier generation, lost stretches, the legacy format), streamed so
+ * that no file can exhaust the heap.
  */
 public final class RecordLog implements AutoCloseable {
   private static final int DIGEST_LENGTH = 32;

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * <p>Durability: a write or remove returns once it is queued, not durable: what is queued is lost
  * in a crash. Durable is what a commit returned for. {@link #close()} commits what is queued (call
  * {@link #discard()} first to drop it), then closes the wrapped store. Thread-safe.
+ *
+ * <p>Long because it carries its {@link Builder} and the automatic-commit scheduler beside the
+ * queue, and reads and pages must merge the queue with the wrapped store exactly.
  */
 public final class QueuedStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(QueuedStore.class);

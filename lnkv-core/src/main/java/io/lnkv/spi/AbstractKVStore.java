@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Users may extend this class to give their own store the same contract; the conformance suite
  * in {@code lnkv-testkit} checks the result.
+ *
+ * <p>Long because it is the whole contract every backend gets: key validation, LDK's per-key call
+ * order, the gate that lets {@code close} wait for running operations, the asynchronous variants
+ * and uniform errors, and the Builder options all stores share; a backend implements only the
+ * {@code do*} methods.
  */
 public abstract class AbstractKVStore implements NodeStore {
   private static final Logger log = LoggerFactory.getLogger(AbstractKVStore.class);

@@ -58,6 +58,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Closing the TierStore stops its backup worker, closes the retry journal and,
  * unless the builder said otherwise, closes every tier.
+ *
+ * <p>Long because it carries its {@link Builder} and the operations an operator runs on tiers
+ * (backfill, resilver, verify, restore, backup status) beside the routing of each call; the
+ * replication itself is {@code BackupReplicator}, the retry journal {@code PendingBackups}.
  */
 public final class TierStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(TierStore.class);

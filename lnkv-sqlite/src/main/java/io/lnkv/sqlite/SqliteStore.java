@@ -28,9 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.sqlite.SQLiteException;
 
-// Why this file is long (~470 lines): the store's operations and its documented Builder. The
-// schema is SqliteSchema, group commit GroupCommitter, readers ReadConnections, read-only opening
-// ReadOnlyOpening, the SQL SqlKeyValueTable (shared with PostgreSQL).
 /**
  * A store in a SQLite database with ldk-node's schema (user_version 3, {@code sort_order}), so that
  * ldk-node opens a database lnkv wrote and lnkv opens ldk-node's, migrating versions 1 and 2 as
@@ -59,6 +56,11 @@ import org.sqlite.SQLiteException;
  * database ({@code .<file>.lnkv-lock}). New files are readable by their owner only.
  *
  * <p>Atomic batches: one transaction. Thread-safe.
+ *
+ * <p>Long because it carries its documented {@link Builder} beside the store's operations; the
+ * schema is {@code SqliteSchema}, group commit {@code GroupCommitter}, readers {@code
+ * ReadConnections}, read-only opening {@code ReadOnlyOpening}, the SQL {@code SqlKeyValueTable}
+ * (shared with PostgreSQL).
  */
 public final class SqliteStore extends AbstractKVStore {
   /** ldk-node's database file name (what its Node builder uses). */

@@ -48,6 +48,10 @@ import java.util.function.Consumer;
  *
  * <p>The number of cuts in the default test run comes from the system property {@value
  * #CUTS_PROPERTY} or the environment variable {@code LNKV_POWER_CUTS}; see {@link #configuredCuts}.
+ *
+ * <p>Long because one run has many parts that must agree: generations of operations against a
+ * model, the three kinds of image cut in turn, faults at random operations, threads with models of
+ * their own, and the judgement after every cut, with a message that replays the failing seed.
  */
 public final class PowerCutHarness {
   /** The system property that sets the cuts per workload and store (default 200). */

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * of random jitter, until {@code maxAttempts} or {@code maxRetryTime}, as ldk-node. Not retried,
  * because a retry cannot change the answer: a conflict, a missing key, an invalid request, a failed
  * authentication, a protocol-version mismatch, a response over the size cap.
+ *
+ * <p>Long because every VSS call shares its mechanics, which are kept together: ldk-node's retry
+ * policy, the mapping of statuses and error codes to exceptions that say what to do, the read-back
+ * that settles a write whose response was lost, the protocol-version check and the HTTP/2 upgrade.
  */
 final class VssClient {
   static final String PROTOCOL_VERSION_HEADER = "vss-protocol-version";

@@ -68,6 +68,10 @@ import javax.net.ssl.SSLContext;
  * left than a request may take, nothing more is sent ({@link io.lnkv.StoreLockedException}).
  * Requests are retried as ldk-node retries them; see {@link Builder#retries}. Thread-safe; the
  * asynchronous methods run on the store's I/O threads.
+ *
+ * <p>Long because it carries its {@link Builder}, whose options (keys, write mode, fencing, lease,
+ * retries, HTTP/2, TLS) each document their contract; the store's own operations are about 400
+ * lines, its lease record, writer guard, fence and listing in classes of their own.
  */
 public final class VssStore extends AbstractKVStore {
   /** How writes are conditioned. */

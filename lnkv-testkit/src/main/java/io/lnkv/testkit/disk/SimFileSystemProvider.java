@@ -42,7 +42,12 @@ import java.util.Set;
 // Why this file is long (~490 lines): it implements the JDK's FileSystemProvider, whose every
 // method a store may call (channels, directories, moves, attributes) must behave as a real file
 // system's; the inodes, channels and the power-cut model are in their own classes.
-/** The file operations of a {@link SimulatedDisk}, each under the disk's lock. */
+/**
+ * The file operations of a {@link SimulatedDisk}, each under the disk's lock.
+ *
+ * <p>Long because java.nio's {@code FileSystemProvider} is a wide interface, and each of its
+ * methods must follow the disk model's rules for what is cached and what is durable.
+ */
 final class SimFileSystemProvider extends FileSystemProvider {
   static final String SCHEME = "lnkvsim";
 

@@ -73,27 +73,14 @@ class FencedPipeliningTest {
       long before = putsAnswered(server);
       int threads = 16;
       int each = 5;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> writers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int me = t;
-        writers.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < each; i++) {
-                    store.write(
-                        "monitors", "", "m" + me + "-" + i, new byte[] {(byte) me, (byte) i});
-                  }
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> w : writers) {
-        w.get();
-      }
-      pool.shutdown();
+      atOnce(
+          threads,
+          me -> {
+            for (int i = 0; i < each; i++) {
+              store.write("monitors", "", "m" + me + "-" + i, new byte[] {(byte) me, (byte) i});
+            }
+            return null;
+          });
       long requests = putsAnswered(server) - before;
       assertThat(requests)
           .as("%s fenced writes from %s threads", threads * each, threads)
@@ -129,29 +116,17 @@ class FencedPipeliningTest {
         other.write("p", "", "contested", new byte[] {2});
       }
       int threads = 12;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<String>> writers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int me = t;
-        writers.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  try {
-                    store.write("p", "", me == 5 ? "contested" : "k" + me, new byte[] {3});
-                    return "ok";
-                  } catch (ConflictException e) {
-                    return "conflict";
-                  }
-                }));
-      }
-      start.countDown();
-      List<String> outcomes = new ArrayList<>();
-      for (Future<String> w : writers) {
-        outcomes.add(w.get());
-      }
-      pool.shutdown();
+      List<String> outcomes =
+          atOnce(
+              threads,
+              me -> {
+                try {
+                  store.write("p", "", me == 5 ? "contested" : "k" + me, new byte[] {3});
+                  return "ok";
+                } catch (ConflictException e) {
+                  return "conflict";
+                }
+              });
       for (int t = 0; t < threads; t++) {
         assertThat(outcomes.get(t)).as("writer %s", t).isEqualTo(t == 5 ? "conflict" : "ok");
       }
@@ -174,22 +149,13 @@ class FencedPipeliningTest {
           VssStore store = client(proxy, "node").http2(h2).build()) {
         store.write("p", "", "k", new byte[] {7});
         int before = proxy.connectionsAccepted();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<byte[]>> reads = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          reads.add(
-              pool.submit(
-                  () -> {
-                    start.await();
-                    return store.read("p", "", "k");
-                  }));
-        }
-        start.countDown();
-        for (Future<byte[]> r : reads) {
-          assertThat(r.get()).containsExactly(7);
-        }
-        pool.shutdown();
+        List<byte[]> reads =
+            atOnce(
+                threads,
+                me -> {
+                  return store.read("p", "", "k");
+                });
+        assertThat(reads).allSatisfy(r -> assertThat(r).containsExactly(7));
         int opened = proxy.connectionsAccepted() - before;
         if (h2) {
           assertThat(opened).as("new connections for %s reads over HTTP/2", threads).isZero();
@@ -229,6 +195,41 @@ class FencedPipeliningTest {
     }
   }
 
+  /** What one of several callers does, given its number. */
+  @FunctionalInterface
+  private interface Caller<T> {
+    T call(int me) throws Exception;
+  }
+
+  /**
+   * Runs {@code threads} callers at once (started together) and returns their results in order; a
+   * caller's exception fails the test.
+   */
+  private static <T> List<T> atOnce(int threads, Caller<T> caller) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> running = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int me = t;
+        running.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return caller.call(me);
+                }));
+      }
+      start.countDown();
+      List<T> results = new ArrayList<>();
+      for (Future<T> f : running) {
+        results.add(f.get());
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** A write's value and when its call began and returned, for the order check. */
   private record Call(byte[] value, long startNanos, long endNanos) {}
 
@@ -254,30 +255,18 @@ class FencedPipeliningTest {
       for (int k = 0; k < keys; k++) {
         calls.add(java.util.Collections.synchronizedList(new ArrayList<>()));
       }
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> writers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int me = t;
-        writers.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < each; i++) {
-                    int key = (me + i) % keys;
-                    byte[] value = {(byte) me, (byte) i};
-                    long began = System.nanoTime();
-                    store.write("order", "", "k" + key, value);
-                    calls.get(key).add(new Call(value, began, System.nanoTime()));
-                  }
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> w : writers) {
-        w.get();
-      }
-      pool.shutdown();
+      atOnce(
+          threads,
+          me -> {
+            for (int i = 0; i < each; i++) {
+              int key = (me + i) % keys;
+              byte[] value = {(byte) me, (byte) i};
+              long began = System.nanoTime();
+              store.write("order", "", "k" + key, value);
+              calls.get(key).add(new Call(value, began, System.nanoTime()));
+            }
+            return null;
+          });
       for (int k = 0; k < keys; k++) {
         byte[] last = store.read("order", "", "k" + k);
         long lastStart = calls.get(k).stream().mapToLong(Call::startNanos).max().orElseThrow();
@@ -372,24 +361,12 @@ class FencedPipeliningTest {
         VssStore store = client(proxy, "node").maxBatchItems(8).build()) {
       long before = putsAnswered(server);
       int threads = 64;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> writers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int me = t;
-        writers.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  store.write("p", "", "big" + me, new byte[1536 * 1024]);
-                  return null;
-                }));
-      }
-      start.countDown();
-      for (Future<?> w : writers) {
-        w.get(); // a put over a limit would fail (400 or 413) here
-      }
-      pool.shutdown();
+      atOnce(
+          threads,
+          me -> {
+            store.write("p", "", "big" + me, new byte[1536 * 1024]);
+            return null;
+          });
       String metrics =
           HttpClient.newHttpClient()
               .send(

@@ -21,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * in a crash. Durable is what a commit returned for. {@link #close()} commits what is queued (call
  * {@link #discard()} first to drop it), then closes the wrapped store. Thread-safe.
  *
- * <p>Long because it carries its {@link Builder} and the automatic-commit scheduler beside the
- * queue, and reads and pages must merge the queue with the wrapped store exactly.
+ * <p>Long because it carries its {@link Builder} beside the queue, and reads and pages must merge
+ * the queue with the wrapped store exactly; the automatic commit by age is {@code AgeCommitter}.
  */
 public final class QueuedStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(QueuedStore.class);
@@ -68,7 +65,7 @@ public final class QueuedStore extends AbstractKVStore {
   private final MigratableKVStore migratable;
   private final int autoCommitOps;
   private final long autoCommitBytes;
-  private final ScheduledExecutorService ager;
+  private final AgeCommitter ager; // null without an automatic commit by age
 
   private final Object queueLock = new Object();
   private final LinkedHashMap<ScopedKey, Pending> queue = new LinkedHashMap<>(); // queueLock
@@ -101,24 +98,11 @@ public final class QueuedStore extends AbstractKVStore {
     this.migratable = delegate;
     this.autoCommitOps = b.autoCommitOps;
     this.autoCommitBytes = b.autoCommitBytes;
-    if (b.autoCommitAge != null) {
-      this.ager =
-          Executors.newSingleThreadScheduledExecutor(
-              io.lnkv.internal.DaemonThreads.named("lnkv-queue-autocommit"));
-      long maxAgeNanos = b.autoCommitAge.toNanos();
-      long every = Math.max(1, b.autoCommitAge.toMillis() / 4);
-      ager.scheduleWithFixedDelay(
-          () -> {
-            if (oldestAgeNanos() >= maxAgeNanos) {
-              autoCommit("age");
-            }
-          },
-          every,
-          every,
-          TimeUnit.MILLISECONDS);
-    } else {
-      this.ager = null;
-    }
+    this.ager =
+        b.autoCommitAge == null
+            ? null
+            : new AgeCommitter(
+                b.autoCommitAge, this::oldestAgeNanos, () -> autoCommit("age"), description());
   }
 
   /** A builder for a queue in front of {@code delegate}; closing the queue closes it. */
@@ -426,36 +410,12 @@ public final class QueuedStore extends AbstractKVStore {
   @Override
   protected void doClose() {
     if (ager != null) {
-      // Not shutdownNow(): interrupting an automatic commit in flight would abandon a write to the
-      // wrapped store halfway (and an interrupted FileChannel closes). It finishes, then the
-      // commit below takes whatever it left.
-      ager.shutdown();
-      awaitAutoCommit();
+      ager.close(); // lets an automatic commit in flight finish; the commit below takes the rest
     }
     try {
       commit();
     } finally {
       delegate.close();
-    }
-  }
-
-  /** Waits for an automatic commit in flight to end, whatever interrupts this thread receives. */
-  private void awaitAutoCommit() {
-    boolean interrupted = false;
-    try {
-      while (!ager.isTerminated()) {
-        try {
-          if (!ager.awaitTermination(10, TimeUnit.SECONDS)) {
-            log.warn("{}: closing waits for an automatic commit still running", description());
-          }
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

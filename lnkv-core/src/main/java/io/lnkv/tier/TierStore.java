@@ -447,8 +447,8 @@ public final class TierStore extends AbstractKVStore {
     }
 
     /**
-     * Where the meters go (see {@link MicrometerTierMeters} for their names); none unless set.
-     * Micrometer is an optional dependency of lnkv-core: needed only by whoever calls this.
+     * Where the meters go (their names: {@code MicrometerTierMeters}); none unless set. Micrometer
+     * is an optional dependency of lnkv-core: needed only by whoever calls this.
      */
     @SuppressWarnings("exports") // Micrometer is optional: not required transitively, on purpose
     public Builder meterRegistry(MeterRegistry registry) {

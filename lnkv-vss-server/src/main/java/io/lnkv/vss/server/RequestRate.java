@@ -1,18 +1,25 @@
 package io.lnkv.vss.server;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A request rate per user: a token bucket of {@code burst} requests refilled at {@code perSecond}.
  * In memory, per server process: N instances behind a load balancer allow a user up to N times the
- * rate. Users whose bucket is full again are forgotten when many are tracked. Thread-safe.
+ * rate. Users whose bucket is full again are forgotten when many are tracked, by a sweep at most
+ * every {@link #SWEEP_EVERY_NANOS}: under signature authentication anyone can make users, and a
+ * sweep on every request once many are tracked would cost each request a pass over all of them.
+ * Thread-safe.
  */
 final class RequestRate {
   private static final int FORGET_ABOVE = 100_000;
+  static final long SWEEP_EVERY_NANOS = 100_000_000L;
 
   private final double perSecond;
   private final double burst;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
+  private final AtomicLong sweeps = new AtomicLong();
 
   private static final class Bucket {
     double tokens;
@@ -39,7 +46,11 @@ final class RequestRate {
   /** Takes one request from {@code user}'s bucket; false when it is empty (answer 429). */
   boolean tryAcquire(String user) {
     long now = System.nanoTime();
-    if (buckets.size() > FORGET_ABOVE) {
+    long last = lastSweep.get();
+    if (buckets.size() > FORGET_ABOVE
+        && now - last >= SWEEP_EVERY_NANOS
+        && lastSweep.compareAndSet(last, now)) { // one thread sweeps
+      sweeps.incrementAndGet();
       buckets.values().removeIf(b -> refilled(b, now) >= burst);
     }
     Bucket b = buckets.computeIfAbsent(user, u -> new Bucket(burst, now));
@@ -52,6 +63,16 @@ final class RequestRate {
       b.tokens -= 1;
       return true;
     }
+  }
+
+  /** Sweeps made so far, for tests. */
+  long sweeps() {
+    return sweeps.get();
+  }
+
+  /** Users tracked now, for tests. */
+  int tracked() {
+    return buckets.size();
   }
 
   /** Whole seconds until a refused user has a token again, for {@code Retry-After}. */

@@ -169,6 +169,16 @@ final class VssHandler extends Handler.Abstract {
         refusal =
             VssProtocol.Reply.error(
                 401, ErrorCode.AUTH_EXCEPTION, "Authentication failed: " + e.getMessage());
+      } catch (RuntimeException | Error e) {
+        // an authorizer's own failure (a custom one, say): answered, and the allowance given back;
+        // its message is not logged, as it may quote the credentials
+        metrics.refused(ServerMetrics.Refusal.SERVER_ERROR);
+        log.error(
+            "VSS {}: the authorizer failed ({}); answered 503", endpoint, e.getClass().getName());
+        response.getHeaders().put("Retry-After", "1");
+        refusal =
+            VssProtocol.Reply.plain(
+                503, "Server busy: authentication could not be checked; retry shortly");
       }
     }
     if (refusal != null) {

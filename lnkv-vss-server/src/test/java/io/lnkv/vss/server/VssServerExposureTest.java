@@ -331,6 +331,44 @@ class VssServerExposureTest {
     }
   }
 
+  /**
+   * An authorizer that fails on its own (a custom one throwing) gets its request answered 503 and
+   * its header allowance given back: neither a request left unanswered on a worker thread nor a
+   * budget that drains. Before, the request waited for the idle timeout and the allowance leaked.
+   */
+  @Test
+  void anAuthorizerThatThrows_isAnswered503_andHoldsNothing() throws Exception {
+    Authorizer failing =
+        headers -> {
+          if (headers.containsKey("x-boom")) {
+            throw new IllegalStateException("the identity service is down");
+          }
+          return "alice";
+        };
+    try (VssServer server =
+        server("authorizer-fails")
+            .authorizer(failing)
+            .maxRequestBytes(1024)
+            .maxBytesInFlight(3 * BodyBudget.HEADER_ALLOWANCE) // room for 3 requests' headers
+            .maxBytesInFlightPerAddress(3 * BodyBudget.HEADER_ALLOWANCE)
+            .start()) {
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      HttpRequest.Builder get =
+          HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + "/getObject"))
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]));
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<String> boom =
+            http.send(
+                get.copy().header("x-boom", "1").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(boom.statusCode()).isEqualTo(503);
+        assertThat(boom.body()).contains("authentication could not be checked");
+      }
+      HttpResponse<String> after = http.send(get.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(after.statusCode()).as(after.body()).isEqualTo(400); // admitted: not a request
+    }
+  }
+
   @Test
   void aShareOfTheBudgetTooSmallForOneLargestRequest_isRefusedAtCheck() {
     org.assertj.core.api.Assertions.assertThatThrownBy(

@@ -1,13 +1,12 @@
 package io.lnkv.cli;
 
-import io.lnkv.examples.NodeDemo;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lnkv demo}: the README quickstart ({@link NodeDemo}, in lnkv-examples), with a progress
- * bar for the restore and the report printed as text or JSON.
+ * {@code lnkv demo}: the README quickstart ({@link NodeDemo}), with a progress bar for the restore
+ * and the report printed as text or JSON.
  */
 @Command(
     name = "demo",

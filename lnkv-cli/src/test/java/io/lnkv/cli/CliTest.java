@@ -1,6 +1,7 @@
 package io.lnkv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -209,6 +210,32 @@ class CliTest {
   }
 
   // ---- wrong input: one line, non-zero exit, nothing changed ---------------------------------
+
+  @Test
+  void bench_withoutItsJar_failsSayingHowToGetIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getenv(BenchCommand.JAR_VARIABLE) == null, "LNKV_BENCH_JAR is set here");
+    // from a folder of classes there is no lnkv.jar to look beside, and no variable
+    assertFails(lnkv("bench", "--quick"), ExitCode.FAILED, "lnkv bench needs lnkv-bench.jar");
+  }
+
+  @Test
+  void bench_findsItsJarAtTheVariable_orBesideLnkvJar_andNowhereElse() throws Exception {
+    Path lnkvJar = Files.createFile(tmp.resolve("lnkv.jar"));
+    assertThatThrownBy(() -> BenchCommand.benchJar(null, lnkvJar))
+        .isInstanceOf(java.io.FileNotFoundException.class)
+        .hasMessageContaining("nor beside " + lnkvJar)
+        .hasMessageContaining("./lnkv bench");
+    Path beside = Files.createFile(tmp.resolve("lnkv-bench.jar"));
+    assertThat(BenchCommand.benchJar(null, lnkvJar)).isEqualTo(beside);
+    assertThat(BenchCommand.benchJar("", lnkvJar)).isEqualTo(beside);
+    Path named = Files.createFile(tmp.resolve("elsewhere.jar"));
+    assertThat(BenchCommand.benchJar(named.toString(), lnkvJar)).isEqualTo(named);
+    // a variable naming nothing is an error, not a silent fall back to another jar
+    assertThatThrownBy(() -> BenchCommand.benchJar(tmp.resolve("gone.jar").toString(), lnkvJar))
+        .isInstanceOf(java.io.FileNotFoundException.class)
+        .hasMessageContaining("LNKV_BENCH_JAR names " + tmp.resolve("gone.jar"));
+  }
 
   @Test
   void badUri_isAUsageError() {

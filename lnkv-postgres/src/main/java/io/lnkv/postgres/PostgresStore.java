@@ -15,12 +15,10 @@ import io.lnkv.spi.AbstractKVStore;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-// Long because (~650 lines): the store's operations, its retry on a lost connection that tells an
-// unknown outcome from a refusal, and its documented Builder with the opening transaction. The
-// pool is PostgresPools, the table's DDL and checks PostgresSchema, the name PostgresTableName, the
+// Long because (~520 lines): the store's operations, its retry on a lost connection that tells an
+// unknown outcome from a refusal, and its documented Builder. Opening is PostgresOpening, the pool
+// PostgresPools, the table's DDL and checks PostgresSchema, the name PostgresTableName, the
 // single-writer guards AdvisoryLock and PostgresLease, the SQL SqlKeyValueTable (shared with
 // SQLite).
 /**
@@ -85,12 +83,12 @@ public final class PostgresStore extends AbstractKVStore {
   /** A setting as this store's connections see it (for tests). */
   String sessionSetting(String name) throws SQLException {
     try (Connection c = pool.getConnection()) {
-      return Builder.setting(c, name);
+      return PostgresPools.setting(c, name);
     }
   }
 
   /** A writer holds {@code lease}; a read-only store has none (null) and renews nothing. */
-  private PostgresStore(
+  PostgresStore(
       Builder b,
       HikariDataSource pool,
       PostgresLease lease,
@@ -419,13 +417,13 @@ public final class PostgresStore extends AbstractKVStore {
 
   /** Settings of a {@link PostgresStore}. */
   public static final class Builder extends AbstractKVStore.Builder<Builder> {
-    private final String jdbcUrl;
-    private String user;
-    private String password;
-    private PostgresTableName table = PostgresTableName.parse(DEFAULT_TABLE_NAME);
-    private Duration leaseDuration = Duration.ofMinutes(2);
-    private Duration retryWindow = Duration.ofSeconds(30);
-    private int maxConnections = 10;
+    final String jdbcUrl;
+    String user;
+    String password;
+    PostgresTableName table = PostgresTableName.parse(DEFAULT_TABLE_NAME);
+    Duration leaseDuration = Duration.ofMinutes(2);
+    Duration retryWindow = Duration.ofSeconds(30);
+    int maxConnections = 10;
 
     private Builder(String jdbcUrl) {
       this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -512,137 +510,7 @@ public final class PostgresStore extends AbstractKVStore {
      * @throws StoreException if the server cannot be reached
      */
     public PostgresStore build() {
-      String where = where();
-      // a reader's transactions are read-only on the server too: nothing it runs can write
-      HikariDataSource pool =
-          PostgresPools.open(
-              jdbcUrl,
-              user,
-              password,
-              maxConnections,
-              "lnkv-pg-" + table.table(),
-              isReadOnly(),
-              where);
-      if (isReadOnly()) {
-        try (Connection c = pool.getConnection()) {
-          new PostgresSchema(table).checkForReading(c, where);
-          return new PostgresStore(this, pool, null, null, 0);
-        } catch (SQLException | RuntimeException e) {
-          pool.close();
-          throw openFailure(where, e);
-        }
-      }
-      AdvisoryLock lock = null;
-      try {
-        lock = AdvisoryLock.acquire(this::openSession, table, where);
-        PostgresLease lease = openForWriting(lock, where);
-        long next;
-        try (Connection c = pool.getConnection()) {
-          next = rows().nextSortOrder(c);
-        }
-        return new PostgresStore(this, pool, lease, lock, next);
-      } catch (SQLException | RuntimeException e) {
-        if (lock != null) {
-          lock.close();
-        }
-        pool.close();
-        throw openFailure(where, e);
-      }
-    }
-
-    private static StoreException openFailure(String where, Exception e) {
-      if (e instanceof StoreException se) {
-        return se;
-      }
-      if (e instanceof IllegalArgumentException iae) {
-        throw iae;
-      }
-      return new StoreException(
-          "Failed to open "
-              + where
-              + ": "
-              + e.getMessage()
-              + (e instanceof SQLException sql && sql.getSQLState() != null
-                  ? " [SQLState " + sql.getSQLState() + "]"
-                  : "")
-              + ". Nothing was changed",
-          e);
-    }
-
-    /**
-     * The opening transaction, on the advisory lock's session: the lease table, the lease, the data
-     * table, its check, version and index. Retried once when a concurrent opener created the lease
-     * schema or table first.
-     */
-    private PostgresLease openForWriting(AdvisoryLock lock, String where) throws SQLException {
-      Connection c = lock.connection();
-      for (int attempt = 1; ; attempt++) {
-        try {
-          return Transactions.run(c, tx -> openingTransaction(tx, lock, where));
-        } catch (SQLException e) {
-          String state = e.getSQLState();
-          boolean raced = "23505".equals(state) || "42P06".equals(state) || "42P07".equals(state);
-          if (!raced || attempt == 2) {
-            throw e;
-          }
-        }
-      }
-    }
-
-    private PostgresLease openingTransaction(Connection c, AdvisoryLock lock, String where)
-        throws SQLException {
-      try (Statement s = c.createStatement()) {
-        s.execute("SET LOCAL lock_timeout = '10s'");
-      }
-      String schema =
-          table.schema() != null ? table.schema() : PostgresSchema.currentSchema(c, where);
-      PostgresLease lease =
-          new PostgresLease(
-              schema,
-              table.table(),
-              UUID.randomUUID().toString(),
-              holderLine(),
-              leaseDuration,
-              lock);
-      PostgresLease.createTable(c, where);
-      lease.acquire(c, where);
-      new PostgresSchema(table).createOrCheck(c, where);
-      return lease;
-    }
-
-    /** An unpooled connection for the advisory lock's session, committing synchronously. */
-    private Connection openSession() throws SQLException {
-      java.util.Properties props = new java.util.Properties();
-      if (user != null) {
-        props.setProperty("user", user);
-      }
-      if (password != null) {
-        props.setProperty("password", password);
-      }
-      // at most 63 characters are kept: what a refused ldk-node or lnkv sees of this writer
-      props.setProperty("ApplicationName", "lnkv writer pid " + ProcessHandle.current().pid());
-      props.setProperty("tcpKeepAlive", "true");
-      props.setProperty("connectTimeout", "10");
-      Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props);
-      try (Statement s = c.createStatement()) {
-        s.execute("SET synchronous_commit = on");
-      } catch (SQLException e) {
-        try {
-          c.close();
-        } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
-      return c;
-    }
-
-    static String setting(Connection c, String name) throws SQLException {
-      return PostgresPools.setting(c, name);
-    }
-
-    private static String holderLine() {
-      return io.lnkv.internal.ThisProcess.holder(null);
+      return PostgresOpening.open(this, isReadOnly());
     }
 
     @Override

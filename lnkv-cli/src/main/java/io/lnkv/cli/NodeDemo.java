@@ -1,4 +1,4 @@
-package io.lnkv.examples;
+package io.lnkv.cli;
 
 import io.lnkv.KVStore;
 import io.lnkv.Page;
@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * workload committed through a QueuedStore at the moments a node sends data out, the primary lost
  * and restored from the backup, and a verification.
  */
-public final class NodeDemo {
+final class NodeDemo {
   private static final String MARKER = ".lnkv-demo";
   private static final int CHANNELS = 6;
   private static final int MAX_PENDING_UPDATES = 10; // LDK's MonitorUpdatingPersister setting

@@ -7,9 +7,6 @@ import io.lnkv.PageToken;
 import io.lnkv.PaginatedKVStore;
 import io.lnkv.ScopedKey;
 import io.lnkv.StoreException;
-import io.lnkv.internal.DurableDirectories;
-import io.lnkv.internal.RecordLog;
-import io.lnkv.internal.WriterLock;
 import io.lnkv.migrate.MigrationProgress;
 import io.lnkv.spi.AbstractKVStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * unless the builder said otherwise, closes every tier.
  *
  * <p>Long because it carries its {@link Builder} and the operations an operator runs on tiers
- * (backfill, resilver, verify, restore, backup status) beside the routing of each call; the
- * replication itself is {@code BackupReplicator}, the retry journal {@code PendingBackups}.
+ * (backfill, resilver, verify, restore, backup status) beside the routing of each call; opening and
+ * the retry journal's recovery are {@code TierOpening}, the replication itself {@code
+ * BackupReplicator}, the retry journal {@code PendingBackups}.
  */
 public final class TierStore extends AbstractKVStore {
   private static final Logger log = LoggerFactory.getLogger(TierStore.class);
@@ -75,7 +73,7 @@ public final class TierStore extends AbstractKVStore {
   private final TierMetrics metrics;
   private final boolean closeTiers;
 
-  private TierStore(Builder b, PendingBackups pending) {
+  TierStore(Builder b, PendingBackups pending) {
     super(
         "TierStore("
             + b.name
@@ -397,17 +395,17 @@ public final class TierStore extends AbstractKVStore {
 
   /** Settings of a {@link TierStore}. */
   public static final class Builder extends AbstractKVStore.Builder<Builder> {
-    private final Tier primary;
-    private Tier backup;
-    private BackupMode mode;
-    private Path retryJournal;
-    private Tier ephemeral;
-    private RoutingPolicy routing = RoutingPolicy.ldkDefault();
-    private Object registry; // a MeterRegistry: Micrometer is loaded only when one is given
-    private String name = "tier";
-    private Duration initialBackoff = Duration.ofMillis(100);
-    private Duration maxBackoff = Duration.ofSeconds(30);
-    private boolean closeTiers = true;
+    final Tier primary;
+    Tier backup;
+    BackupMode mode;
+    Path retryJournal;
+    Tier ephemeral;
+    RoutingPolicy routing = RoutingPolicy.ldkDefault();
+    Object registry; // a MeterRegistry: Micrometer is loaded only when one is given
+    String name = "tier";
+    Duration initialBackoff = Duration.ofMillis(100);
+    Duration maxBackoff = Duration.ofSeconds(30);
+    boolean closeTiers = true;
 
     private Builder(Tier primary) {
       this.primary = primary;
@@ -488,74 +486,7 @@ public final class TierStore extends AbstractKVStore {
      * @throws io.lnkv.CorruptedDataException if the retry journal is damaged
      */
     public TierStore build() {
-      if (mode == BackupMode.SEMI_SYNC && retryJournal == null) {
-        throw new IllegalStateException(
-            "SEMI_SYNC needs a retry journal: call retryJournal(path) with a file on the"
-                + " primary's disk");
-      }
-      RecordLog log =
-          mode == BackupMode.SEMI_SYNC
-              ? new RecordLog(
-                  retryJournal,
-                  "LNKVRTJ2",
-                  "LNKVRTJ1", // before records were bound to the journal's generation
-                  "operations the backup " + backup + " has not received",
-                  true) // clears are appended unsynced
-              : null;
-      WriterLock journalLock = null;
-      PendingBackups pending = null;
-      try {
-        if (log != null) {
-          // durably: a journal in a folder a power cut forgets is a journal lost
-          DurableDirectories.create(retryJournal.getParent());
-          // two TierStores replaying and compacting one journal would lose each other's keys
-          journalLock =
-              WriterLock.acquire(
-                  retryJournal.getParent(),
-                  retryJournal.getFileName().toString(),
-                  "TierStore " + name + " (retry journal)");
-        }
-        pending = new PendingBackups(log, journalLock);
-        List<String> lost = pending.recover();
-        if (!lost.isEmpty()) {
-          bringEverythingLevel(pending, lost);
-        }
-        return new TierStore(this, pending);
-      } catch (IOException | RuntimeException e) {
-        if (journalLock != null) {
-          journalLock.close();
-        }
-        if (e instanceof RuntimeException re) {
-          throw re;
-        }
-        throw new StoreException(
-            "Failed to read the retry journal " + retryJournal + " of TierStore " + name + ": " + e,
-            e);
-      }
-    }
-
-    /**
-     * The journal lost records (an unsynced clear dropped while a later mark survived, or damage):
-     * which keys they named is unknown, so every durable key is brought level. Starting takes a
-     * listing of the primary; refusing to start would be an outage for what a relevel repairs.
-     */
-    private void bringEverythingLevel(PendingBackups pending, List<String> lost)
-        throws IOException {
-      List<ScopedKey> durable = new ArrayList<>();
-      for (ScopedKey k : primary.all().listAllKeys()) {
-        if (!routing.isEphemeral(k)) {
-          durable.add(k);
-        }
-      }
-      log.warn(
-          "TierStore {}: the retry journal {} lost records ({}): a crash or a failed fsync dropped"
-              + " unsynced records, or the file was damaged. Bringing all {} durable keys of the"
-              + " backup level again",
-          name,
-          retryJournal,
-          String.join(", ", lost),
-          durable.size());
-      pending.markAllAfterLoss(durable);
+      return TierOpening.open(this);
     }
 
     @Override

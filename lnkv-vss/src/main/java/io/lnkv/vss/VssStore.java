@@ -1,6 +1,5 @@
 package io.lnkv.vss;
 
-import com.google.protobuf.ByteString;
 import io.lnkv.BatchOp;
 import io.lnkv.ConflictException;
 import io.lnkv.CorruptedDataException;
@@ -27,11 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 
-// Why this file is long (~670 lines): it is one backend's whole contract over VSS (reads, both
-// write modes, fencing, batches as one PutObjects, the writer's guard on every attempt) and its
-// Builder, whose seventeen documented options are a third of the file. What has a job of its own
-// is elsewhere: SchemaDetection, GlobalVersionFence, VssWriterLease, VssListing, VssClient (HTTP,
-// retries), StorableCodec and KeyObfuscator (encryption), VssKeyLayout (key mapping).
 /**
  * A store on a VSS server (LDK's Versioned Storage Service), laid out as ldk-node lays it out, so
  * that lnkv and ldk-node with the same seed read and write the same remote data: keys obfuscated,
@@ -69,9 +63,12 @@ import javax.net.ssl.SSLContext;
  * Requests are retried as ldk-node retries them; see {@link Builder#retries}. Thread-safe; the
  * asynchronous methods run on the store's I/O threads.
  *
- * <p>Long because it carries its {@link Builder}, whose options (keys, write mode, fencing, lease,
- * retries, HTTP/2, TLS) each document their contract; the store's own operations are about 400
- * lines, its lease record, writer guard, fence and listing in classes of their own.
+ * <p>Long because (~570 lines) it is one backend's whole contract over VSS (reads, both write
+ * modes, fencing, batches as one PutObjects) and carries its {@link Builder}, whose seventeen
+ * documented options are a third of the file. What has a job of its own is elsewhere: opening
+ * {@code VssOpening}, sealing values {@code VssValues}, schema detection {@code SchemaDetection},
+ * the lease {@code VssWriterLease} with {@code VssLeaseRecord} and {@code VssWriterGuard}, fencing
+ * {@code GlobalVersionFence}, listing {@code VssListing}, HTTP and retries {@code VssClient}.
  */
 public final class VssStore extends AbstractKVStore {
   /** How writes are conditioned. */
@@ -84,15 +81,14 @@ public final class VssStore extends AbstractKVStore {
 
   private static final ScopedKey SCHEMA_MARKER =
       ScopedKey.of("", "", VssKeyLayout.SCHEMA_VERSION_KEY);
-  private static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
+  static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
 
   /** ldk-node's V0 probe: any key under this plain prefix means a legacy (V0) store. */
   private final VssClient client;
 
   private final String storeId;
-  private final KeyObfuscator obfuscator;
-  private final StorableCodec codec;
   private final VssKeyLayout layout;
+  private final VssValues values;
   private final WriteMode writeMode;
   private final int maxBatchItems;
   private final Map<String, Long> versions = new ConcurrentHashMap<>();
@@ -102,23 +98,26 @@ public final class VssStore extends AbstractKVStore {
   // consulted before every attempt of a write, and on a conflict after a retry
   private final VssClient.WriteGuard writerGuard;
 
-  private VssStore(Builder b, VssClient client) {
-    super(
-        "VSS store '"
-            + b.storeId
-            + "' at "
-            + client.baseUrl()
-            + (b.isReadOnly() ? " (read-only)" : ""),
-        b);
+  /** A store {@link VssOpening} opened: its lease, guard and fence taken (none read-only). */
+  VssStore(
+      Builder b,
+      String where,
+      VssClient client,
+      VssKeyLayout layout,
+      VssValues values,
+      VssWriterLease lease,
+      VssWriterGuard writerGuard,
+      GlobalVersionFence fence) {
+    super(where, b);
     this.client = client;
     this.storeId = b.storeId;
-    this.obfuscator = new KeyObfuscator(b.keys.obfuscationMasterKey());
-    this.codec = new StorableCodec(b.keys.dataEncryptionKey());
     this.writeMode = b.writeMode;
     this.maxBatchItems = b.maxBatchItems;
-    this.layout =
-        new VssKeyLayout(
-            obfuscator, SchemaDetection.detect(client, storeId, obfuscator, codec, b.isReadOnly()));
+    this.layout = layout;
+    this.values = values;
+    this.lease = lease;
+    this.writerGuard = writerGuard;
+    this.fence = fence;
     this.listing =
         new VssListing(
             client,
@@ -127,58 +126,6 @@ public final class VssStore extends AbstractKVStore {
             description(),
             Set.of(SCHEMA_MARKER, LEASE_KEY),
             versions::put);
-    if (b.isReadOnly()) {
-      // a reader takes no lease and no global version: it must not disturb the live writer
-      this.fence = null;
-      this.lease = null;
-      this.writerGuard = new VssWriterGuard(client, storeId, null, b.requestTimeout);
-      return;
-    }
-    // the lease first: a refused second writer must not bump global_version under the first
-    if (b.leaseDuration.isZero()) {
-      this.lease = null;
-    } else {
-      String leaseKey = layout.vssKey(LEASE_KEY);
-      VssLeaseRecord record =
-          new VssLeaseRecord(
-              client,
-              storeId,
-              leaseKey,
-              new VssLeaseRecord.Sealing() {
-                @Override
-                public KeyValue seal(long version, byte[] value) {
-                  return item(leaseKey, version, value);
-                }
-
-                @Override
-                public byte[] open(KeyValue stored) {
-                  return decrypt(LEASE_KEY, leaseKey, stored);
-                }
-              },
-              description());
-      this.lease = VssWriterLease.acquire(record, b.leaseDuration, description());
-      record.heldBy(lease);
-    }
-    this.writerGuard = new VssWriterGuard(client, storeId, lease, b.requestTimeout);
-    GlobalVersionFence f = null;
-    if (b.fencing) {
-      try {
-        f =
-            new GlobalVersionFence(
-                client,
-                storeId,
-                layout.schemaVersionKey(),
-                description(),
-                writerGuard,
-                b.maxBatchItems);
-      } catch (RuntimeException e) {
-        if (lease != null) {
-          lease.close();
-        }
-        throw e;
-      }
-    }
-    this.fence = f;
   }
 
   /** A builder for the store {@code storeId} on the server at {@code baseUrl} (ending in /vss). */
@@ -231,23 +178,7 @@ public final class VssStore extends AbstractKVStore {
       return null;
     }
     versions.put(vssKey, kv.get().getVersion());
-    return decrypt(key, vssKey, kv.get());
-  }
-
-  private byte[] decrypt(ScopedKey key, String vssKey, KeyValue kv) {
-    try {
-      return codec.decrypt(kv.getValue().toByteArray(), layout.aad(vssKey)).value();
-    } catch (CorruptedDataException e) {
-      throw new CorruptedDataException(
-          "The value of "
-              + key
-              + " in "
-              + description()
-              + " cannot be decrypted: "
-              + e.getMessage()
-              + ". Check that the store was opened with the seed (keys) that wrote it",
-          e);
-    }
+    return values.open(key, vssKey, kv.get());
   }
 
   @Override
@@ -285,7 +216,7 @@ public final class VssStore extends AbstractKVStore {
     String vssKey = layout.vssKey(key);
     long version = writeVersion(vssKey);
     try {
-      put(PutObjectRequest.newBuilder().addTransactionItems(item(vssKey, version, value)));
+      put(PutObjectRequest.newBuilder().addTransactionItems(values.seal(vssKey, version, value)));
     } catch (ConflictException e) {
       versions.remove(vssKey);
       throw new ConflictException(
@@ -370,7 +301,7 @@ public final class VssStore extends AbstractKVStore {
       String vssKey = layout.vssKey(op.key());
       if (op instanceof BatchOp.Write w) {
         long version = writeVersion(vssKey);
-        request.addTransactionItems(item(vssKey, version, w.value()));
+        request.addTransactionItems(values.seal(vssKey, version, w.value()));
         written.put(vssKey, version < 0 ? 1 : version + 1);
       } else {
         long version = currentVersion(vssKey); // deleting an absent key would conflict
@@ -421,15 +352,6 @@ public final class VssStore extends AbstractKVStore {
     return version;
   }
 
-  private KeyValue item(String vssKey, long version, byte[] value) {
-    byte[] storable = codec.encrypt(value, StorableCodec.LDK_NODE_BLOB_VERSION, layout.aad(vssKey));
-    return KeyValue.newBuilder()
-        .setKey(vssKey)
-        .setVersion(version)
-        .setValue(ByteString.copyFrom(storable))
-        .build();
-  }
-
   @Override
   protected void doClose() {
     if (lease != null) {
@@ -439,22 +361,22 @@ public final class VssStore extends AbstractKVStore {
 
   /** Builds a {@link VssStore}. Not thread-safe. */
   public static final class Builder extends AbstractKVStore.Builder<Builder> {
-    private final URI baseUrl;
-    private final String storeId;
-    private VssKeys keys;
-    private VssHeaderProvider headers = VssHeaderProvider.none();
-    private ProtocolVersionCheck versionCheck = ProtocolVersionCheck.STRICT;
-    private Duration requestTimeout = Duration.ofSeconds(10);
-    private int maxAttempts = 100;
-    private Duration maxRetryTime = Duration.ofSeconds(180);
-    private Duration baseDelay = Duration.ofMillis(10);
-    private Duration maxJitter = Duration.ofMillis(100);
-    private WriteMode writeMode = WriteMode.UNCONDITIONAL;
-    private boolean fencing = true;
-    private SSLContext tls;
-    private Boolean http2; // null: by the scheme
-    private Duration leaseDuration = Duration.ofSeconds(60);
-    private int maxBatchItems = 1000;
+    final URI baseUrl;
+    final String storeId;
+    VssKeys keys;
+    VssHeaderProvider headers = VssHeaderProvider.none();
+    ProtocolVersionCheck versionCheck = ProtocolVersionCheck.STRICT;
+    Duration requestTimeout = Duration.ofSeconds(10);
+    int maxAttempts = 100;
+    Duration maxRetryTime = Duration.ofSeconds(180);
+    Duration baseDelay = Duration.ofMillis(10);
+    Duration maxJitter = Duration.ofMillis(100);
+    WriteMode writeMode = WriteMode.UNCONDITIONAL;
+    boolean fencing = true;
+    SSLContext tls;
+    Boolean http2; // null: by the scheme
+    Duration leaseDuration = Duration.ofSeconds(60);
+    int maxBatchItems = 1000;
 
     private Builder(String baseUrl, String storeId) {
       Objects.requireNonNull(baseUrl, "baseUrl");
@@ -637,20 +559,7 @@ public final class VssStore extends AbstractKVStore {
                 + requestTimeout.toMillis()
                 + " ms): a write is sent only while the lease outlasts a request");
       }
-      VssClient client =
-          new VssClient(
-              new VssClient.Settings(
-                  baseUrl,
-                  headers,
-                  versionCheck,
-                  requestTimeout,
-                  maxAttempts,
-                  maxRetryTime,
-                  baseDelay,
-                  maxJitter),
-              tls,
-              http2 != null ? http2 : "https".equalsIgnoreCase(baseUrl.getScheme()));
-      return new VssStore(this, client);
+      return VssOpening.open(this, isReadOnly());
     }
 
     private static Duration positive(Duration d, String what) {

@@ -8,11 +8,12 @@
  * {@code vss.proto} into {@code io.lnkv.vss.wire}, are exported only to lnkv's server (module
  * {@code lnkv-vss-server}).
  *
- * <p>Where things live: HTTP, retries and the mapping of answers to exceptions are {@code
- * VssClient}; ldk-node's data format is {@code KeyObfuscator}, {@code StorableCodec} (over {@code
- * Crypto}) and {@code VssKeyLayout}, and the schema found at open {@code SchemaDetection}; listings
- * are {@code VssListing}; the single writer is {@code VssWriterLease} (kept in {@code
- * VssLeaseRecord}), checked before every write attempt by {@code VssWriterGuard}, and fenced by
- * {@code GlobalVersionFence}, which also sends concurrent fenced writes in groups.
+ * <p>Where things live: opening is {@code VssOpening}; HTTP, retries and the mapping of answers to
+ * exceptions are {@code VssClient}; ldk-node's data format is {@code KeyObfuscator}, {@code
+ * StorableCodec} (over {@code Crypto}) and {@code VssKeyLayout}, values are sealed and opened by
+ * {@code VssValues}, and the schema found at open is {@code SchemaDetection}; listings are {@code
+ * VssListing}; the single writer is {@code VssWriterLease} (kept in {@code VssLeaseRecord}),
+ * checked before every write attempt by {@code VssWriterGuard}, and fenced by {@code
+ * GlobalVersionFence}, which also sends concurrent fenced writes in groups.
  */
 package io.lnkv.vss;

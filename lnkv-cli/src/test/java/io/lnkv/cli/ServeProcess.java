@@ -41,6 +41,18 @@ final class ServeProcess implements AutoCloseable {
    */
   static ServeProcess start(List<String> jvmOptions, List<String> serveArgs, Path log)
       throws Exception {
+    return start(jvmOptions, serveArgs, ProcessBuilder.Redirect.to(log.toFile()));
+  }
+
+  /**
+   * As {@link #start(List, List, Path)}, with the output (standard output and error together) sent
+   * to {@code output}: {@link ProcessBuilder.Redirect#PIPE} gives it to {@link
+   * Process#getInputStream}, where a test that does not read it lets the pipe fill, as a stalled
+   * log collector does.
+   */
+  static ServeProcess start(
+      List<String> jvmOptions, List<String> serveArgs, ProcessBuilder.Redirect output)
+      throws Exception {
     int port = freePort();
     int adminPort = freePort();
     List<String> command = new ArrayList<>();
@@ -58,7 +70,7 @@ final class ServeProcess implements AutoCloseable {
             "127.0.0.1:" + adminPort));
     command.addAll(serveArgs);
     Process p =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
     ServeProcess serve = new ServeProcess(p, port, adminPort);
     serve.awaitStatus(HttpClient.newHttpClient(), "/ready", 200);
     return serve;

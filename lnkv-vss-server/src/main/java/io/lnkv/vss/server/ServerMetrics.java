@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What {@code GET /metrics} shows, in Prometheus' text format: requests by endpoint and status with
  * latency histograms, body bytes in and out, items per put, storage errors, body bytes in flight,
- * and refusals by reason. No label carries a user, a store or a key (their number is unbounded, and
- * they are the users' business). Thread-safe.
+ * refusals by reason, and access-log lines dropped. No label carries a user, a store or a key
+ * (their number is unbounded, and they are the users' business). Thread-safe.
  */
 final class ServerMetrics {
   /** Why a request was refused before the storage saw it. */
@@ -44,6 +44,7 @@ final class ServerMetrics {
   private final EndpointMeters other;
   private final DistributionSummary putItems;
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
+  private final Counter accessLinesDropped;
 
   /** The meters of one endpoint; its timers by status, made on first use (a handful). */
   private final class EndpointMeters {
@@ -103,6 +104,10 @@ final class ServerMetrics {
         DistributionSummary.builder("vss.put.items")
             .description("Items (puts and deletes) per applied putObjects")
             .register(registry);
+    accessLinesDropped =
+        Counter.builder("vss.access.log.dropped")
+            .description("Access-log lines dropped because the log's output did not keep up")
+            .register(registry);
     for (Refusal why : Refusal.values()) {
       refusals.put(
           why,
@@ -129,6 +134,11 @@ final class ServerMetrics {
 
   void refused(Refusal why) {
     refusals.get(why).increment();
+  }
+
+  /** An access-log line dropped: the queue to the log's output was full. */
+  void accessLineDropped() {
+    accessLinesDropped.increment();
   }
 
   /** The Prometheus text exposition. */

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * VssProtocol} (and {@code GET /health} when asked; the rest is the admin listener's);
  * authenticates; and reads a body only within the per-request limit (a larger Content-Length is
  * refused before a byte of it is read), the server-wide {@link BodyBudget} and the minimum rate.
- * Logs one access line per VSS request (never keys, values or credentials; client-supplied fields
- * escaped by {@link LogText}).
+ * Logs one access line per VSS request through {@link AccessLog}, which never makes it wait (never
+ * keys, values or credentials; client-supplied fields escaped by {@link LogText}).
  *
  * <p>Non-blocking: Jetty calls it on the thread that read the request from the network, which
  * serves other connections too and must not wait. What may block is handed to the server's worker
@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * between threads, which was the largest part of the server's CPU per read after Jetty's own.
  */
 final class VssHandler extends Handler.Abstract {
-  private static final Logger access = LoggerFactory.getLogger("io.lnkv.vss.server.requests");
   private static final Logger log = LoggerFactory.getLogger(VssServer.class);
 
   private final VssProtocol protocol;
@@ -41,6 +40,7 @@ final class VssHandler extends Handler.Abstract {
   private final Executor threads;
   private final RequestRate rate; // null: no per-user rate
   private final ServerMetrics metrics;
+  private final AccessLog accessLog;
   private final ConnectionGuard guard;
   private final long minBytesPerSecond;
   private final boolean publicHealth; // /health here too, for a load balancer
@@ -61,9 +61,11 @@ final class VssHandler extends Handler.Abstract {
       KeyVersionStorage.Quota quota,
       RequestRate rate,
       ServerMetrics metrics,
+      AccessLog accessLog,
       ConnectionGuard guard,
       long minBytesPerSecond,
       boolean publicHealth) {
+    this.accessLog = accessLog;
     this.guard = guard;
     this.minBytesPerSecond = minBytesPerSecond;
     this.publicHealth = publicHealth;
@@ -375,12 +377,11 @@ final class VssHandler extends Handler.Abstract {
         Math.max(0, request.getLength()),
         reply.body().length,
         reply.items());
-    access.info(
-        "{} {} user={} store={} items={} status={} {}us",
+    accessLog.record(
         Request.getRemoteAddr(request),
         endpoint,
-        LogText.printable(user),
-        LogText.printable(reply.storeId()),
+        user,
+        reply.storeId(),
         reply.items(),
         reply.status(),
         nanos / 1000);

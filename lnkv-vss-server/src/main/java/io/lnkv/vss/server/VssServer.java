@@ -58,6 +58,7 @@ public final class VssServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ServerConnector admin; // null: no admin listener
   private final KeyVersionStorage storage;
+  private final AccessLog accessLog;
   private final URI baseUrl;
   private final URI adminUrl; // null: no admin listener
   private boolean closed; // guarded by this
@@ -102,6 +103,7 @@ public final class VssServer implements AutoCloseable {
     jetty.addBean(new NetworkConnectionLimit(b.maxConnections, connector));
     BodyBudget budget = new BodyBudget(b.effectiveBudget, b.effectivePerAddress);
     ServerMetrics metrics = new ServerMetrics(budget);
+    accessLog = new AccessLog(metrics);
     ConnectionGuard guard =
         new ConnectionGuard(b.maxConnectionsPerAddress, b.headerTimeout.toMillis(), metrics);
     connector.addBean(guard); // a Connection.Listener of every connection it makes
@@ -126,6 +128,7 @@ public final class VssServer implements AutoCloseable {
             b.quota,
             b.rate,
             metrics,
+            accessLog,
             guard,
             b.minRequestBytesPerSecond,
             b.publicHealth);
@@ -138,6 +141,7 @@ public final class VssServer implements AutoCloseable {
       jetty.start();
     } catch (Exception e) {
       jetty.stop(); // the threads it started
+      accessLog.close();
       throw e;
     }
     this.baseUrl = URI.create((tls ? "https://" : "http://") + hostPort(connector) + "/vss");
@@ -264,6 +268,7 @@ public final class VssServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("VSS server on {}: stopping the HTTP engine failed: {}", baseUrl(), e.toString());
     }
+    accessLog.close(); // the lines of the requests that finished, unless the output is stalled
     storage.close();
     log.info("VSS server on {} stopped", storage.describe());
   }

@@ -90,6 +90,7 @@ class VssServerOperationsTest {
           .contains("vss_put_items_count")
           .contains("vss_body_bytes_in_flight_bytes")
           .contains("vss_request_body_bytes_sum{endpoint=\"putObjects\"}")
+          .contains("vss_access_log_dropped_total 0.0")
           .doesNotContain("secret")
           .doesNotContain("unauth-user");
     }

@@ -20,8 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,17 +50,10 @@ class FencedPipeliningTest {
 
   /** The server's count of putObjects answered 200, from its admin listener. */
   private static long putsAnswered(VssServer server) throws Exception {
-    String metrics =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(server.adminUrl().resolve("/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Matcher m =
-        Pattern.compile(
-                "vss_requests_seconds_count\\{endpoint=\"putObjects\",status=\"200\"} ([0-9.E]+)")
-            .matcher(metrics);
-    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    return (long)
+        AdminMetrics.value(
+            server.adminUrl(),
+            "vss_requests_seconds_count{endpoint=\"putObjects\",status=\"200\"}");
   }
 
   @Test
@@ -367,17 +358,10 @@ class FencedPipeliningTest {
             store.write("p", "", "big" + me, new byte[1536 * 1024]);
             return null;
           });
-      String metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(server.adminUrl().resolve("/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      Matcher max =
-          Pattern.compile("vss_request_body_bytes_max\\{endpoint=\"putObjects\"} ([0-9.E]+)")
-              .matcher(metrics);
-      assertThat(max.find()).isTrue();
-      assertThat((long) Double.parseDouble(max.group(1)))
+      assertThat(
+              (long)
+                  AdminMetrics.value(
+                      server.adminUrl(), "vss_request_body_bytes_max{endpoint=\"putObjects\"}"))
           .isGreaterThan(3 * 1536 * 1024) // groups of several
           .isLessThanOrEqualTo((8 << 20) + (64 << 10));
       assertThat(putsAnswered(server) - before).isLessThan(threads);

@@ -100,17 +100,7 @@ class ServeAccessLogTest {
       } finally {
         pool.shutdownNow();
       }
-      String metrics =
-          http.send(
-                  HttpRequest.newBuilder(serve.admin.resolve("/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      double dropped =
-          metrics
-              .lines()
-              .filter(l -> l.startsWith("vss_access_log_dropped_total"))
-              .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-              .sum();
+      double dropped = AdminMetrics.value(serve.admin, "vss_access_log_dropped_total");
       assertThat(dropped)
           .as("lines dropped while the pipe was full")
           .isGreaterThan(0)

@@ -52,8 +52,8 @@ final class ServeCommand extends LnkvCommand {
       names = "--max-connections-per-address",
       paramLabel = "N",
       description =
-          "Open connections from one client address at most (default 256); more are closed as"
-              + " they open.")
+          "Open connections from one client address (IPv6: one /64) at most (default 256); more"
+              + " are closed as they open.")
   int maxConnectionsPerAddress = 256;
 
   @Option(
@@ -142,9 +142,9 @@ final class ServeCommand extends LnkvCommand {
       names = "--max-bytes-in-flight-per-address",
       paramLabel = "N",
       description =
-          "Of those, the bytes the requests of one client address may hold (default: a quarter"
-              + " of the budget, or one largest request if more). Behind a proxy or load"
-              + " balancer, set it to the budget.")
+          "Of those, the bytes the requests of one client address (IPv6: one /64) may hold"
+              + " (default: a quarter of the budget, or one largest request if more). Behind a"
+              + " proxy or load balancer, set it to the budget.")
   Long maxBytesInFlightPerAddress;
 
   @Option(

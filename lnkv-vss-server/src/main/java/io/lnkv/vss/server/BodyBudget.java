@@ -21,9 +21,9 @@ import java.util.Map;
  *   <li><b>Large bodies</b>: bodies that declare more than {@link #SMALL_BODY} bytes, or no length
  *       at all, may use at most seven eighths of the budget, so the last eighth is always left for
  *       small requests, which every VSS read and most writes are.
- *   <li><b>Per client address</b>: the requests from one address hold at most {@code perAddress}
- *       bytes, so that one host holding requests open (slowly, within the minimum rate) cannot take
- *       the whole budget.
+ *   <li><b>Per client address</b> (an IPv6 client's /64: {@link ClientAddress}): the requests from
+ *       one address hold at most {@code perAddress} bytes, so that one host holding requests open
+ *       (slowly, within the minimum rate) cannot take the whole budget.
  * </ul>
  *
  * Thread-safe.

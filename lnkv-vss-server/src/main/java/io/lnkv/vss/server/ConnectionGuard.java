@@ -1,8 +1,6 @@
 package io.lnkv.vss.server;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -21,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * client with no credentials could otherwise keep every other client out.
  *
  * <ul>
- *   <li><b>Connections per client address</b> are capped: one more is closed as soon as it opens.
- *       Many wallets can share an address (a carrier's NAT), so the cap is generous; its point is
- *       that one host cannot take all {@code maxConnections}.
+ *   <li><b>Connections per client address</b> (an IPv6 client's /64: {@link ClientAddress}) are
+ *       capped: one more is closed as soon as it opens. Many wallets can share an address (a
+ *       carrier's NAT), so the cap is generous; its point is that one host cannot take all {@code
+ *       maxConnections}.
  *   <li><b>A request's line and headers must arrive within a deadline</b>, counted from the moment
  *       the connection opened (for its first request; a TLS handshake counts) or from the first
  *       bytes seen after the previous request ended. A connection that trickles header bytes, or
@@ -115,7 +114,7 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     if (endPoint instanceof SslConnection.SslEndPoint || network.containsKey(endPoint)) {
       return; // inside TLS, or a protocol upgrade on a connection already counted
     }
-    InetAddress address = addressOf(endPoint.getRemoteSocketAddress());
+    InetAddress address = ClientAddress.of(endPoint.getRemoteSocketAddress());
     if (address == null) {
       return;
     }
@@ -211,9 +210,5 @@ final class ConnectionGuard extends AbstractLifeCycle implements Connection.List
     if (address != null) {
       perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
-  }
-
-  private static InetAddress addressOf(SocketAddress remote) {
-    return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
   }
 }

@@ -413,12 +413,9 @@ final class VssHandler extends Handler.Abstract {
         413, "Request body too large (limit " + maxRequestBytes + " bytes)");
   }
 
-  /** The client's address, whose requests share a part of the budget; null if not an IP one. */
+  /** The client, whose requests share a part of the budget; null if not an IP one. */
   private static java.net.InetAddress clientAddress(Request request) {
-    return request.getConnectionMetaData().getRemoteSocketAddress()
-            instanceof java.net.InetSocketAddress inet
-        ? inet.getAddress()
-        : null;
+    return ClientAddress.of(request.getConnectionMetaData().getRemoteSocketAddress());
   }
 
   private static Map<String, String> lowerCaseHeaders(Request request) {

@@ -364,11 +364,12 @@ public final class VssServer implements AutoCloseable {
 
     /**
      * The part of the bytes-in-flight budget ({@link #maxBytesInFlight}) that the requests of one
-     * client address may hold together; by default a quarter of the budget, or what one request of
-     * the largest size needs if that is more. Beyond it, requests from that address get 503 until
-     * some of theirs are answered, so that one host cannot hold the whole budget (with bodies sent
-     * just within the minimum rate, say). Behind a reverse proxy or load balancer every request
-     * comes from its address: set this to the budget there, and limit clients at the proxy.
+     * client address (for IPv6, one /64, which a single host is commonly given) may hold together;
+     * by default a quarter of the budget, or what one request of the largest size needs if that is
+     * more. Beyond it, requests from that address get 503 until some of theirs are answered, so
+     * that one host cannot hold the whole budget (with bodies sent just within the minimum rate,
+     * say). Behind a reverse proxy or load balancer every request comes from its address: set this
+     * to the budget there, and limit clients at the proxy.
      */
     public Builder maxBytesInFlightPerAddress(long bytes) {
       if (bytes < 1) {
@@ -401,9 +402,9 @@ public final class VssServer implements AutoCloseable {
     }
 
     /**
-     * Open connections from one client address at most; 256 by default. One more is closed as soon
-     * as it opens. Generous because many wallets can share an address (a carrier's NAT); its point
-     * is that one host cannot hold every connection the server allows.
+     * Open connections from one client address (for IPv6, one /64) at most; 256 by default. One
+     * more is closed as soon as it opens. Generous because many wallets can share an address (a
+     * carrier's NAT); its point is that one host cannot hold every connection the server allows.
      */
     public Builder maxConnectionsPerAddress(int connections) {
       if (connections < 1) {

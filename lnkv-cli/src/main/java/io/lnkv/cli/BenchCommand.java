@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
     description =
         "Run the benchmark set on this machine (several minutes) and print each store's figures"
             + " as ratios against write+fsync+rename and write+fdatasync loops from the same run."
-            + " Needs lnkv-bench.jar (JMH): at $LNKV_BENCH_JAR or beside lnkv.jar; ./lnkv bench"
-            + " builds it.")
+            + " Runs lnkv-bench.jar (JMH), found at $LNKV_BENCH_JAR or beside lnkv.jar; the"
+            + " launcher in a clone builds it.")
 final class BenchCommand extends LnkvCommand {
   static final String JAR_NAME = "lnkv-bench.jar";
   static final String JAR_VARIABLE = "LNKV_BENCH_JAR";

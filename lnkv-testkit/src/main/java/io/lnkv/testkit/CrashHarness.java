@@ -9,14 +9,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Kills a writing process with SIGKILL at random moments and checks, after each kill, that the
@@ -76,14 +79,26 @@ public final class CrashHarness {
    * @throws AssertionError describing the first lost write, torn value or torn batch
    */
   public Report run(int kills) throws IOException, InterruptedException {
+    CrashTarget opener = newTarget();
+    // the children's temporary folder: what a killed JVM leaves there (sqlite-jdbc's 1 MB native
+    // library, removed only at a normal exit) goes with the run, not into the machine's /tmp
+    Path childTemp = Files.createTempDirectory("lnkv-crash-children-");
+    try {
+      return rounds(kills, opener, childTemp);
+    } finally {
+      deleteTree(childTemp);
+    }
+  }
+
+  private Report rounds(int kills, CrashTarget opener, Path childTemp)
+      throws IOException, InterruptedException {
     Map<String, Long> state = new HashMap<>(); // key -> step whose value it holds
     long step = 1;
     long acknowledged = 0;
     long inFlight = 0;
     long inFlightApplied = 0;
-    CrashTarget opener = newTarget();
     for (int round = 1; round <= kills; round++) {
-      Round r = runChild(step, round);
+      Round r = runChild(step, round, childTemp);
       acknowledged += r.acknowledged.size();
       for (long done : r.acknowledged) {
         apply(state, done);
@@ -170,6 +185,14 @@ public final class CrashHarness {
         + ")";
   }
 
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   private static byte[] readOrNull(KVStore store, String key) {
     try {
       return store.read(CrashWorkload.PRIMARY, CrashWorkload.SECONDARY, key);
@@ -189,7 +212,8 @@ public final class CrashHarness {
 
   private record Round(List<Long> acknowledged, long pending, long nextStep) {}
 
-  private Round runChild(long firstStep, int round) throws IOException, InterruptedException {
+  private Round runChild(long firstStep, int round, Path childTemp)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         List.of(
@@ -197,6 +221,7 @@ public final class CrashHarness {
             "-Xmx256m",
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
+            "-Djava.io.tmpdir=" + childTemp,
             "-cp",
             System.getProperty("java.class.path"),
             CrashChild.class.getName(),

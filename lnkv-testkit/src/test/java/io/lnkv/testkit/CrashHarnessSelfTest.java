@@ -1,5 +1,6 @@
 package io.lnkv.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lnkv.BatchOp;
@@ -48,6 +49,43 @@ class CrashHarnessSelfTest {
   }
 
   /** Claims atomic batches but applies them one write at a time: a kill tears a batch. */
+  /**
+   * What a killed child leaves in its temporary folder goes with the run: sqlite-jdbc extracts its
+   * native library (1 MB) into the temporary folder of every JVM and removes it only at a normal
+   * exit, so each SIGKILLed child used to leave one in the machine's /tmp, about a gigabyte per
+   * full test run on a machine that CI reuses.
+   */
+  @Test
+  void whatKilledChildrenLeaveInTheirTemporaryFolder_isRemovedWithTheRun() throws Exception {
+    Path machineTemp = Path.of(System.getProperty("java.io.tmpdir"));
+    new CrashHarness(LitteringTarget.class, tmp.resolve("s"), 4).run(5);
+    try (var left = Files.list(machineTemp)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("files the killed children made in " + machineTemp)
+          .noneMatch(name -> name.startsWith(LitteringTarget.PREFIX));
+    }
+  }
+
+  /**
+   * A filesystem store whose child process leaves a file in its temporary folder, as sqlite-jdbc.
+   */
+  public static final class LitteringTarget implements CrashTarget {
+    static final String PREFIX = "lnkv-crash-selftest-";
+
+    @Override
+    public KVStore open(Path dir) {
+      if (System.getProperty("sun.java.command", "").contains(CrashChild.class.getName())) {
+        try {
+          Path library = Files.createTempFile(PREFIX + ProcessHandle.current().pid() + "-", ".so");
+          library.toFile().deleteOnExit(); // never, for a killed process
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return io.lnkv.fs.FilesystemStoreV2.open(dir);
+    }
+  }
+
   public static final class TearingBatchTarget implements CrashTarget {
     @Override
     public KVStore open(Path dir) {

@@ -83,7 +83,6 @@ public final class VssStore extends AbstractKVStore {
       ScopedKey.of("", "", VssKeyLayout.SCHEMA_VERSION_KEY);
   static final ScopedKey LEASE_KEY = ScopedKey.of("", "", VssWriterLease.KEY);
 
-  /** ldk-node's V0 probe: any key under this plain prefix means a legacy (V0) store. */
   private final VssClient client;
 
   private final String storeId;

@@ -76,6 +76,7 @@ final class AccessLog implements AutoCloseable {
   private void write() {
     while (true) {
       Line l = lines.poll();
+      noticeDropped(); // before the next line, or as soon as the queue is empty
       if (l == null) {
         if (closed) {
           return;
@@ -87,13 +88,6 @@ final class AccessLog implements AutoCloseable {
         continue;
       }
       queued.decrementAndGet();
-      long lost = dropped.getAndSet(0);
-      if (lost > 0) {
-        access.warn(
-            "{} access lines dropped: the log's output did not keep up (a full pipe or a stalled"
-                + " log collector)",
-            lost);
-      }
       access.info(
           "{} {} user={} store={} items={} status={} {}us",
           l.address,
@@ -103,6 +97,16 @@ final class AccessLog implements AutoCloseable {
           l.items,
           l.status,
           l.us);
+    }
+  }
+
+  private void noticeDropped() {
+    long lost = dropped.getAndSet(0);
+    if (lost > 0) {
+      access.warn(
+          "{} access lines dropped: the log's output did not keep up (a full pipe or a stalled"
+              + " log collector)",
+          lost);
     }
   }
 

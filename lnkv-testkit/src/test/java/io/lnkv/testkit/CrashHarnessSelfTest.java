@@ -52,8 +52,8 @@ class CrashHarnessSelfTest {
   /**
    * What a killed child leaves in its temporary folder goes with the run: sqlite-jdbc extracts its
    * native library (1 MB) into the temporary folder of every JVM and removes it only at a normal
-   * exit, so each SIGKILLed child used to leave one in the machine's /tmp, about a gigabyte per
-   * full test run on a machine that CI reuses.
+   * exit, so each SIGKILLed child that opened SQLite used to leave one in the machine's /tmp (100
+   * from the SQLite store's crash tests alone), run after run on a machine that CI reuses.
    */
   @Test
   void whatKilledChildrenLeaveInTheirTemporaryFolder_isRemovedWithTheRun() throws Exception {

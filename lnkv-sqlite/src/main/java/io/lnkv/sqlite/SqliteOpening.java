@@ -16,12 +16,12 @@ import java.sql.Statement;
 import java.util.Arrays;
 
 /**
- * How a {@link SqliteStore} opens: the file checked to be a SQLite database before anything touches
- * it, the writer's lock taken before anything is created (a refused opener creates nothing), a new
- * file's name made durable before any commit relies on it, hard links refused, the schema version
- * checked before the journal mode changes, then WAL and ldk-node's migrations. Read-only opening
- * takes no lock and changes nothing. On any failure what was opened is closed again and the cause
- * is named.
+ * How a {@link SqliteStore} opens: its folder made (durably) if missing, the file checked to be a
+ * SQLite database before anything touches it, the writer's lock taken before the database file is
+ * created (a refused opener creates no file), a new file's name made durable before any commit
+ * relies on it, hard links refused, the schema version checked before the journal mode changes,
+ * then WAL and ldk-node's migrations. Read-only opening takes no lock and changes nothing. On any
+ * failure what was opened is closed again and the cause is named.
  */
 final class SqliteOpening {
   private static final byte[] SQLITE_HEADER =
